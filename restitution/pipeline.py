@@ -1,0 +1,205 @@
+"""`run_session`: one recording and its agenda in, every output out.
+
+The recipe, one call per stage, each cached under `outputs/<id>/.work/`:
+
+    probe → decode → transcribe → diarize → offset → chapters → speakers → export → index
+
+It departs from DESIGN.md's drawing in one place: the offset is estimated before speakers
+are named, because naming assigns each chapter's agenda names to the voices of that chapter,
+and chapters need the offset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import agenda as agenda_mod
+from . import audio, cache, chapters, offset, speakers
+from .diarize import diarize
+from .errors import AgendaError, RestitutionError
+from .files import inside, write_text
+from .options import PipelineOptions, stage_options
+from .transcribe import transcribe
+from .types import Agenda, AudioInfo, Diarization, Offset, Session, SessionResult, Transcript
+
+log = logging.getLogger("restitution")
+
+Hook = Callable[..., None]
+
+STAGES = ("decode", "transcribe", "diarize", "offset", "chapters", "speakers", "export", "index")
+
+
+def _noop(*args: Any, **kwargs: Any) -> None:
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """What is known once inputs are checked, before anything is written."""
+
+    session: Session
+    info: AudioInfo
+    agenda: Agenda
+    out_dir: Path
+
+
+def prepare(session: Session, options: PipelineOptions) -> Prepared:
+    """Check the recording and the agenda; raise before anything is written under outputs/."""
+    info = audio.probe(session.recording)
+    if session.agenda_path is None:
+        raise AgendaError("no agenda given", session.recording)
+    agenda = agenda_mod.parse(session.agenda_path)
+    if isinstance(options.offset, float):
+        late = agenda_mod.check_fits(agenda, info.duration, options.offset)
+        if late and not options.chapters.lenient:
+            item = late[0]
+            raise AgendaError(
+                f"line {item.line}: item '{item.title}' starts after the end of the recording "
+                f"({info.duration:.0f} s); use --lenient to drop it",
+                session.agenda_path,
+            )
+    out_dir = inside(options.outputs_dir, session.id)
+    return Prepared(session, info, agenda, out_dir)
+
+
+def _decode(prepared: Prepared, work: Path, hook: Hook) -> np.ndarray:
+    raw = work / "audio.f32"
+    marker = work / "audio.sha256"
+    if not (raw.is_file() and marker.is_file() and marker.read_text().strip() == prepared.info.sha256):
+        hook("decode")
+        audio.decode(prepared.session.recording, raw, prepared.info, hook=hook)
+        write_text(marker, prepared.info.sha256 + "\n")
+    return audio.load(raw)
+
+
+def _min_speakers_hint(agenda: Agenda) -> int:
+    return len({sp.name for item in agenda.items for sp in item.speakers})
+
+
+def _estimate_offset(
+    prepared: Prepared, options: PipelineOptions, samples: np.ndarray, transcript: Transcript, diarization: Diarization
+) -> Offset:
+    if options.offset == "none":
+        return offset.none()
+    if isinstance(options.offset, float):
+        return offset.manual(options.offset)
+    if options.offset_search.reference:
+        return offset.from_reference(samples, Path(options.offset_search.reference))
+    return offset.estimate(prepared.agenda, transcript, diarization, prepared.info.duration, options.offset_search)
+
+
+def run_session(
+    session: Session,
+    options: PipelineOptions,
+    hook: Hook | None = None,
+    *,
+    force: bool = False,
+) -> SessionResult:
+    """Process one session; return its result. Outputs land in `options.outputs/<session.id>/`."""
+    hook = hook or _noop
+    prepared = prepare(session, options)
+    out_dir = prepared.out_dir
+    work = out_dir / ".work"
+    if force and work.exists():
+        shutil.rmtree(work)
+    created = not out_dir.exists()
+    try:
+        samples = _decode(prepared, work, hook)
+    except BaseException:
+        if created:  # nothing finished yet: leave outputs/ as it was
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    stage_cache = cache.StageCache(work)
+    language = options.language or None
+
+    hook("transcribe")
+    asr = stage_options(options, "asr")
+    t_key = cache.make_key("transcribe", prepared.info.sha256, asr, language)
+    transcript, _ = stage_cache.get_or_compute(
+        "transcribe", t_key, Transcript, lambda: transcribe(samples, options.asr, language, hook=hook)
+    )
+
+    hook("diarize")
+    hint = _min_speakers_hint(prepared.agenda)
+    d_key = cache.make_key("diarize", prepared.info.sha256, stage_options(options, "diarization"), hint)
+    diarization, _ = stage_cache.get_or_compute(
+        "diarize",
+        d_key,
+        Diarization,
+        lambda: diarize(samples, options.diarization, min_speakers_hint=hint, hook=hook),
+    )
+
+    hook("offset")
+    o_key = cache.make_key(
+        "offset", t_key, d_key, prepared.agenda.to_dict(), options.offset, stage_options(options, "offset_search")
+    )
+    found_offset, _ = stage_cache.get_or_compute(
+        "offset", o_key, Offset, lambda: _estimate_offset(prepared, options, samples, transcript, diarization)
+    )
+    if found_offset.confidence is not None and found_offset.confidence < options.offset_search.min_confidence:
+        items = ", ".join(str(i) for i in found_offset.disagreeing) or "none singled out"
+        log.warning(
+            "offset %.1f s is uncertain (confidence %.2f); agenda items that disagree: %s",
+            found_offset.seconds,
+            found_offset.confidence,
+            items,
+        )
+
+    hook("chapters")
+    cut = chapters.cut(
+        prepared.agenda, found_offset, transcript, diarization, prepared.info.duration, options.chapters
+    )
+
+    hook("speakers")
+    from .voices import VoiceLibrary
+
+    library = VoiceLibrary(options.voices_path) if options.voices_path.exists() else None
+    segments = speakers.assign_words(transcript, diarization)
+    named, segments = speakers.name_speakers(
+        segments,
+        diarization,
+        cut,
+        prepared.agenda,
+        overrides=session.speaker_names,
+        voices=library,
+        options=options.voices,
+        language=transcript.language,
+    )
+
+    result = SessionResult(
+        session=session,
+        audio=prepared.info,
+        language=transcript.language,
+        offset=found_offset,
+        speakers=named,
+        chapters=cut,
+        segments=segments,
+        options=options.to_dict(),
+    )
+
+    hook("export")
+    from .export import write_all
+
+    write_all(result, out_dir, options, hook=hook)
+
+    hook("index")
+    from . import index
+
+    index.index_session(options.index_path, result, out_dir)
+
+    if options.voices.enroll:
+        from .voices import enroll_from_session
+
+        enroll_from_session(options.voices_path, named, diarization)
+    hook("done")
+    return result
+
+
+__all__ = ["run_session", "prepare", "STAGES", "RestitutionError"]

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything restitution needs on a fresh Debian machine with Python 3.11:
+# system tools (apt), then the package with all its extras and test tools (pip).
+# Run from the repository root: `bash scripts/install.sh`. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PY="${PYTHON:-python3}"
+
+# ffmpeg decodes and encodes; espeak-ng and sox make the test and example speech;
+# chromium runs the page test headless.
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    ffmpeg espeak-ng sox chromium >/dev/null
+
+PIP="$PY -m pip install -q --disable-pip-version-check"
+# The CPU build of torch first: anything else that asks for torch then takes it as it is,
+# instead of pulling a multi-GB CUDA build.
+$PIP torch==2.13.0
+$PIP -e ".[dev]"
+# resemblyzer's own requirement pulls a webrtcvad source package that no longer builds;
+# openai-whisper's pulls triton (1 GB, useless on CPU). Both install without their deps,
+# and their real dependencies by hand.
+$PIP --no-deps resemblyzer==0.1.4 openai-whisper
+$PIP librosa webrtcvad-wheels numba tiktoken more-itertools tqdm
+echo "restitution installed: $($PY -m restitution.cli --version 2>/dev/null || restitution --version)"
