@@ -1,0 +1,71 @@
+"""Writers for everything published from a session, and `write_all` that runs them in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..options import PipelineOptions
+from ..types import SessionResult
+
+
+def write_all(
+    result: SessionResult,
+    out_dir: Path,
+    options: PipelineOptions,
+    *,
+    hook: Callable[..., Any] | None = None,
+    audio_source: Path | None = None,
+) -> list[Path]:
+    """Write every output of one session into `out_dir`; return the paths written.
+
+    `audio_source` is an already encoded MP3 of the whole recording (cached by the pipeline)
+    so that re-exports after a chapter or name change do not re-encode the audio.
+    """
+    from . import chapters, html, mp3, session_json, srt, text, vtt
+
+    sid = result.session.id
+    ex = options.export
+    written = [
+        session_json.write_session_json(result, out_dir / "session.json"),
+    ]
+    vtt.write_vtt(result, out_dir / f"{sid}.vtt", ex)
+    srt.write_srt(result, out_dir / f"{sid}.srt", ex)
+    text.write_txt(result, out_dir / "transcript.txt")
+    text.write_md(result, out_dir / "transcript.md")
+    text.write_transcript_json(result, out_dir / "transcript.json")
+    chapters.write_chapters_vtt(result.chapters, out_dir / "chapters.vtt")
+    chapters.write_chapters_json(result.chapters, out_dir / "chapters.json", title=result.session.title or sid)
+    written += [
+        out_dir / f"{sid}.vtt",
+        out_dir / f"{sid}.srt",
+        out_dir / "transcript.txt",
+        out_dir / "transcript.md",
+        out_dir / "transcript.json",
+        out_dir / "chapters.vtt",
+        out_dir / "chapters.json",
+    ]
+    chapter_dir = out_dir / "chapters"
+    written += chapters.write_chapter_captions(result.segments, result.chapters, chapter_dir)
+    if hook:
+        hook("export", "mp3")
+    names = [s.name for s in result.speakers if s.name]
+    mp3_path = mp3.write_mp3(
+        audio_source or result.session.recording,
+        out_dir / f"{sid}.mp3",
+        result.chapters,
+        title=result.session.title or sid,
+        artist=", ".join(names),
+        album=result.session.title or sid,
+        date=result.session.date or "",
+        comment=f"restitution: {len(result.chapters)} chapters",
+        bitrate=ex.mp3_bitrate,
+        loudnorm=ex.loudnorm,
+    )
+    written.append(mp3_path)
+    written += mp3.write_chapter_files(mp3_path, chapter_dir, result.chapters)
+    html.write_session_page(result, out_dir)
+    html.write_archive_page(out_dir.parent)
+    written.append(out_dir / "index.html")
+    return written
