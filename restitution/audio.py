@@ -1,0 +1,271 @@
+"""Probe, fingerprint and decode recordings with ffmpeg, streaming: never the whole source in memory.
+
+Every stage downstream reads the same thing: 16 kHz mono float32 little-endian samples in a
+raw file, opened as a read-only memmap. Bad inputs end here, in one `AudioError` line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from .errors import AudioError
+from .files import atomic_path
+from .types import AudioInfo
+
+SAMPLE_RATE = 16000
+_BYTES_PER_SAMPLE = 4
+_CHUNK = 1 << 20  # 1 MiB: about 16 s of decoded audio per read
+# A decode may fall short of the probed duration by this much before we call the file truncated:
+# codec priming and padding cost a few tens of milliseconds, never seconds.
+_SHORT_TOLERANCE = 0.5  # seconds
+_SHORT_FRACTION = 0.02
+
+# Signatures of containers ffmpeg reads. A file that starts like one of these but that ffprobe
+# cannot open is damaged; anything else is simply not audio.
+_MAGIC: tuple[tuple[int, bytes], ...] = (
+    (0, b"ID3"), (0, b"RIFF"), (0, b"RF64"), (0, b"fLaC"), (0, b"OggS"), (0, b"FORM"),
+    (0, b"\x1a\x45\xdf\xa3"), (0, b"#!AMR"), (0, b"MAC "), (0, b"wvpk"), (0, b"caff"),
+    (0, b"\x30\x26\xb2\x75"), (4, b"ftyp"), (4, b"moov"), (4, b"mdat"), (4, b"free"), (4, b"wide"),
+)
+
+log = logging.getLogger("restitution")
+
+Hook = Callable[..., object]
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise AudioError(f"{name} not found: install ffmpeg (apt-get install ffmpeg)")
+    return found
+
+
+def _url(path: Path) -> str:
+    # The file: protocol takes the rest literally: a leading dash, a colon, or any
+    # character in the name can never be read as an option or another protocol.
+    return "file:" + os.path.abspath(path)
+
+
+def _check_file(path: Path) -> int:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise AudioError("file not found", path) from None
+    except OSError as e:
+        raise AudioError(f"cannot read: {e.strerror}", path) from None
+    if path.is_dir():
+        raise AudioError("is a directory, not an audio file", path)
+    if st.st_size == 0:
+        raise AudioError("empty file (0 bytes)", path)
+    if not os.access(path, os.R_OK):
+        raise AudioError("cannot read: permission denied", path)
+    return st.st_size
+
+
+def _looks_like_media(path: Path) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if any(head[offset:offset + len(magic)] == magic for offset, magic in _MAGIC):
+        return True
+    return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0  # MPEG/AAC frame sync
+
+
+def _reason(stderr: str, path: Path) -> str:
+    """ffmpeg's most specific complaint, without its "[demuxer @ 0x...]" or file-name prefixes."""
+    url = _url(path) + ": "
+    reasons = []
+    for line in stderr.splitlines():
+        line = re.sub(r"^\[[^]]*@ 0x[0-9a-f]+\]\s*", "", line.strip())
+        generic = line.startswith(url)
+        line = line.removeprefix(url).strip()
+        if line:
+            reasons.append((generic, line))
+    # The file-level line ("Invalid data found ...") is the least specific: prefer the demuxer's.
+    reasons.sort(key=lambda r: r[0])
+    return reasons[0][1] if reasons else "ffmpeg failed"
+
+
+def _wav_missing_bytes(path: Path, size: int) -> int:
+    """How many bytes of sample data a WAV header promises beyond the end of the file.
+
+    ffmpeg silently trusts the file size instead, so a cut WAV would pass as a short recording.
+    """
+    with open(path, "rb") as f:
+        if f.read(12)[8:12] != b"WAVE":
+            return 0
+        while len(header := f.read(8)) == 8:
+            chunk_id, chunk_size = header[:4], int.from_bytes(header[4:], "little")
+            if chunk_id == b"data":
+                # 0 and 0xFFFFFFFF mean "size not written": an unfinished but readable recording.
+                if chunk_size in (0, 0xFFFFFFFF):
+                    return 0
+                return max(0, f.tell() + chunk_size - size)
+            f.seek(chunk_size + (chunk_size & 1), os.SEEK_CUR)
+    return 0
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _packet_duration(path: Path) -> float:
+    """Sum the first audio stream's packet durations: exact, and only demuxes (no decoding)."""
+    cmd = [_tool("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries",
+           "packet=duration_time", "-of", "csv=p=0", _url(path)]
+    total = 0.0
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            value = line.strip().rstrip(",")
+            if value and value != "N/A":
+                total += float(value)
+    return total
+
+
+def probe(path: Path) -> AudioInfo:
+    """What the recording holds; raises AudioError naming the file when it holds no usable audio."""
+    path = Path(path)
+    size = _check_file(path)
+    cmd = [_tool("ffprobe"), "-v", "warning", "-print_format", "json", "-show_format",
+           "-show_streams", _url(path)]
+    result = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    if result.returncode != 0:
+        if _looks_like_media(path):
+            raise AudioError(f"corrupt or truncated audio: {_reason(result.stderr, path)}", path)
+        raise AudioError("no audio stream (not an audio or video file?)", path)
+    data = json.loads(result.stdout or "{}")
+    streams = data.get("streams", [])
+    audio = [s for s in streams if s.get("codec_type") == "audio"]
+    if not audio:
+        raise AudioError("no audio stream (not an audio or video file?)", path)
+    stream = audio[0]
+    has_video = any(
+        s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+        for s in streams
+    )
+    duration = _float(stream.get("duration")) or _float(data.get("format", {}).get("duration"))
+    if duration is None or "Estimating duration from bitrate" in result.stderr:
+        # A bitrate estimate can be off by a fifth on VBR files; count the packets instead.
+        duration = _packet_duration(path)
+    if duration <= 0:
+        raise AudioError("no audio (duration 0 s)", path)
+    if "wav" in data.get("format", {}).get("format_name", "") and (missing := _wav_missing_bytes(path, size)):
+        raise AudioError(f"corrupt or truncated audio: {missing} bytes of samples missing", path)
+    return AudioInfo(
+        path=path,
+        duration=duration,
+        sha256=sha256(path),
+        sample_rate=int(stream.get("sample_rate") or 0),
+        channels=int(stream.get("channels") or 0),
+        codec=str(stream.get("codec_name", "")),
+        has_video=has_video,
+    )
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _decode_cmd(path: Path) -> list[str]:
+    return [_tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "error",
+            "-i", _url(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
+            "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
+
+
+def _check_decoded(path: Path, info: AudioInfo, samples: int, returncode: int, stderr: str) -> None:
+    decoded = samples / SAMPLE_RATE
+    if returncode != 0:
+        raise AudioError(f"corrupt or truncated audio: {_reason(stderr, path)}", path)
+    if samples == 0:
+        raise AudioError("no audio samples", path)
+    if decoded < info.duration - max(_SHORT_TOLERANCE, _SHORT_FRACTION * info.duration):
+        raise AudioError(
+            f"corrupt or truncated audio: decoded {decoded:.1f} s of {info.duration:.1f} s", path
+        )
+    if stderr.strip():
+        log.warning("%s: ffmpeg reported while decoding: %s", path, _reason(stderr, path))
+
+
+def decode(path: Path, dest: Path, info: AudioInfo | None = None, hook: Hook | None = None) -> Path:
+    """Decode to 16 kHz mono float32 raw samples at `dest`, atomically; returns `dest`."""
+    path, dest = Path(path), Path(dest)
+    info = info or probe(path)
+    with tempfile.TemporaryFile() as err, atomic_path(dest) as tmp:
+        nbytes, returncode = _stream(path, tmp, err, info.duration, hook)
+        _check_decoded(path, info, nbytes // _BYTES_PER_SAMPLE, returncode, _read_err(err))
+    if hook is not None:
+        hook("decode", dest, completed=info.duration, total=info.duration)
+    return dest
+
+
+def _read_err(err: IO[bytes]) -> str:
+    err.seek(0)
+    return err.read().decode("utf-8", "replace")
+
+
+def _stream(path: Path, tmp: Path, err: IO[bytes], total: float, hook: Hook | None) -> tuple[int, int]:
+    # stderr goes to a file, not a pipe: a corrupt stream can log more than a pipe holds,
+    # and ffmpeg would block on it while we block on stdout.
+    written = 0
+    with open(tmp, "wb") as out, subprocess.Popen(
+        _decode_cmd(path), stdout=subprocess.PIPE, stderr=err
+    ) as proc:
+        assert proc.stdout is not None
+        try:
+            while chunk := proc.stdout.read(_CHUNK):
+                out.write(chunk)
+                written += len(chunk)
+                if hook is not None:
+                    done = written / _BYTES_PER_SAMPLE / SAMPLE_RATE
+                    hook("decode", completed=min(done, total), total=total)
+        except BaseException:
+            proc.kill()
+            raise
+        returncode = proc.wait()
+        out.flush()
+        os.fsync(out.fileno())
+    return written, returncode
+
+
+def load(raw: Path) -> np.memmap:
+    """The decoded samples of `raw` as a read-only float32 memmap (nothing read until used)."""
+    raw = Path(raw)
+    try:
+        size = raw.stat().st_size
+    except FileNotFoundError:
+        raise AudioError("decoded audio not found", raw) from None
+    if size < _BYTES_PER_SAMPLE:
+        raise AudioError("no audio samples", raw)
+    return np.memmap(raw, dtype="<f4", mode="r", shape=(size // _BYTES_PER_SAMPLE,))
+
+
+def read(path: Path) -> np.ndarray:
+    """Probe and decode a short file straight into memory: for tests and reference clips."""
+    path = Path(path)
+    info = probe(path)
+    result = subprocess.run(_decode_cmd(path), capture_output=True)
+    samples = np.frombuffer(result.stdout, dtype="<f4")
+    _check_decoded(path, info, len(samples), result.returncode, result.stderr.decode("utf-8", "replace"))
+    return samples
+
+
+__all__ = ["SAMPLE_RATE", "probe", "decode", "load", "read", "sha256"]
