@@ -1,0 +1,186 @@
+"""Offset estimation: hand-built transcripts and diarizations with a known late start, and a
+reference copy shifted by a known amount."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from restitution import offset as offset_mod
+from restitution.options import OffsetOptions
+from restitution.types import Agenda, AgendaItem, AgendaSpeaker, Diarization, Segment, Transcript, Turn, Word
+
+FILLER = "alors nous avons travaillé pendant plusieurs semaines sur les questions posées ensemble".split()
+NAMES = ["Anne Le Gall", "Yves-Armel Martin", "Quentin Rioual", "Manon Picard", "Pierre Beffeyte"]
+TITLES = ["Introduction", "Présentation de la méthode", "Économie circulaire", "Création numérique", "Données"]
+
+
+def build(offset: float, times=(0, 95, 214, 347, 482), duration=600.0, seed=0, cues=True, diarize=True):
+    """A session heard from `offset` s after it began: words, turns, and an agenda."""
+    rng = np.random.default_rng(seed)
+    starts = [max(0.0, t - offset) for t in times]
+    items = tuple(
+        AgendaItem(time=float(t), title=TITLES[i], speakers=(AgendaSpeaker(NAMES[i]),), line=i + 3)
+        for i, t in enumerate(times)
+    )
+    segments, turns = [], []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else duration
+        words, now, speaker = [], start, f"S{i + 1}"
+        if cues and i + 1 < len(starts):
+            # The chair hands over a few seconds before the next item starts.
+            intro = f"merci je laisse la parole à {NAMES[i + 1]}".split()
+            intro_at = end - 0.8 - 0.4 * len(intro) - 1.0
+        turn_start = now
+        while now < end - 1.5:
+            if cues and i + 1 < len(starts) and now >= intro_at:
+                for text in intro:
+                    words.append(Word(now, now + 0.3, " " + text, 0.9))
+                    now += 0.4
+                break
+            words.append(Word(now, now + 0.3, " " + FILLER[int(rng.integers(len(FILLER)))], 0.9))
+            now += 0.35
+            if rng.random() < 0.12:
+                now += float(rng.uniform(0.3, 0.9))  # ordinary breaths and hesitations
+            if diarize and rng.random() < 0.01 and now < end - 20:
+                # A question from the floor: another voice inside the item.
+                turns.append(Turn(turn_start, now, f"S{i + 1}"))
+                turns.append(Turn(now + 0.4, now + 4.0, "S9"))
+                now += 4.4
+                turn_start = now
+        turns.append(Turn(turn_start, words[-1].end if words else end, speaker))
+        for k in range(0, len(words), 12):
+            chunk = tuple(words[k : k + 12])
+            segments.append(Segment(chunk[0].start, chunk[-1].end, "".join(w.text for w in chunk), chunk))
+    transcript = Transcript(tuple(segments), "fr", 1.0, duration)
+    diarization = Diarization(tuple(turns)) if diarize else None
+    return Agenda(items, source="agenda.txt"), transcript, diarization, starts
+
+
+@pytest.mark.parametrize("true_offset", [2.0, 23.4, 59.0, -12.0])
+def test_known_offset_is_found(true_offset):
+    agenda, transcript, diarization, _ = build(true_offset)
+    result = offset_mod.estimate(agenda, transcript, diarization, 600.0, OffsetOptions())
+    assert result.method == "auto"
+    assert abs(result.seconds - true_offset) <= 0.5
+    assert result.confidence is not None and result.confidence >= 0.5
+    assert result.disagreeing == ()
+
+
+def test_without_diarization_cues_and_pauses_suffice():
+    agenda, transcript, _, _ = build(31.0, seed=3)
+    result = offset_mod.estimate(agenda, transcript, None, 600.0, OffsetOptions())
+    assert abs(result.seconds - 31.0) <= 1.0
+
+
+def test_one_wrong_agenda_time_does_not_drag_the_estimate(caplog):
+    agenda, transcript, diarization, _ = build(17.0, seed=1)
+    wrong = list(agenda.items)
+    wrong[2] = AgendaItem(wrong[2].time + 45.0, wrong[2].title, wrong[2].speakers, wrong[2].line)
+    agenda = Agenda(tuple(wrong), agenda.source)
+    result = offset_mod.estimate(agenda, transcript, diarization, 600.0, OffsetOptions(min_confidence=0.99))
+    assert abs(result.seconds - 17.0) <= 0.5
+    assert 3 in result.disagreeing
+    assert all(i in (3,) for i in result.disagreeing)
+    assert "item 3 (line 5" in caplog.text
+
+
+def test_no_evidence_gives_low_confidence_and_a_warning(caplog):
+    # One voice, evenly spaced words, no pauses, no names: nothing to line up with.
+    words = tuple(Word(k * 0.4, k * 0.4 + 0.35, " mot", 0.9) for k in range(1500))
+    transcript = Transcript(tuple(Segment(w.start, w.end, w.text, (w,)) for w in words), "fr", 1.0, 600.0)
+    agenda = Agenda(tuple(AgendaItem(float(t), f"Partie {k}", (), k + 3) for k, t in enumerate((0, 95, 214, 347))))
+    with caplog.at_level(logging.WARNING, logger="restitution"):
+        result = offset_mod.estimate(agenda, transcript, None, 600.0, OffsetOptions())
+    assert result.confidence is not None and result.confidence < 0.5
+    assert "low confidence" in caplog.text
+
+
+def test_search_is_bounded():
+    agenda, transcript, diarization, _ = build(80.0)
+    result = offset_mod.estimate(agenda, transcript, diarization, 600.0, OffsetOptions(search_min=-5, search_max=40))
+    assert -5 <= result.seconds <= 40
+
+
+def test_agenda_without_later_items_assumes_no_offset(caplog):
+    agenda = Agenda((AgendaItem(0.0, "Tout", ()),))
+    transcript = Transcript((), "fr", 1.0, 60.0)
+    result = offset_mod.estimate(agenda, transcript, None, 60.0, OffsetOptions())
+    assert (result.seconds, result.confidence) == (0.0, 0.0)
+    assert "no agenda item after the start" in caplog.text
+
+
+def test_manual_and_none():
+    assert offset_mod.manual(12).to_dict() == {"seconds": 12.0, "method": "manual", "confidence": None, "disagreeing": []}
+    assert offset_mod.none().seconds == 0.0
+
+
+# --- Reference copy -------------------------------------------------------------------------------
+
+
+def _speech(tmp_path: Path, text: str, voice: str, name: str) -> Path:
+    wav = tmp_path / f"{name}.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(wav), text], check=True)
+    return wav
+
+
+def _decode(path: Path) -> np.ndarray:
+    out = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-ac", "1", "-ar", "16000", "-f", "f32le", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(out, dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def session_audio(tmp_path_factory) -> tuple[np.ndarray, Path]:
+    """About 50 s of two voices with silences between sentences, as a 16 kHz array."""
+    tmp = tmp_path_factory.mktemp("ref")
+    sentences = [
+        ("fr", "Bonjour à toutes et à tous, nous ouvrons la séance de restitution des ateliers."),
+        ("fr+f3", "Merci. Notre atelier a travaillé sur l'économie circulaire dans les lieux culturels."),
+        ("fr", "Je laisse maintenant la parole à Manon Picard pour la création numérique."),
+        ("fr+f3", "Nous avons réuni des artistes, des techniciens et des producteurs pendant trois jours."),
+        ("fr", "Les questions de données sont revenues souvent dans les échanges avec le public."),
+        ("fr+f3", "Pour conclure, nous proposons trois pistes de travail pour l'année prochaine."),
+    ]
+    pieces = []
+    for k, (voice, text) in enumerate(sentences):
+        pieces.append(_decode(_speech(tmp, text, voice, f"s{k}")))
+        pieces.append(np.zeros(int(16000 * (0.6 + 0.3 * k)), np.float32))
+    return np.concatenate(pieces), tmp
+
+
+@pytest.mark.parametrize("shift", [7.3, 0.0])
+def test_reference_copy_offset_within_a_tenth(session_audio, shift):
+    audio, tmp = session_audio
+    rng = np.random.default_rng(5)
+    # The reference began `shift` s earlier (a livestream replay), was mixed with room noise and
+    # re-encoded to MP3; the recording is our array.
+    lead_in = (0.02 * rng.standard_normal(int(16000 * shift))).astype(np.float32)
+    ref = np.concatenate([lead_in, audio, np.zeros(16000 * 3, np.float32)])
+    ref = ref + (0.003 * rng.standard_normal(ref.size)).astype(np.float32)
+    raw = tmp / f"ref-{shift}.f32"
+    ref.astype(np.float32).tofile(raw)
+    mp3 = tmp / f"ref-{shift}.mp3"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "f32le", "-ar", "16000", "-ac", "1", "-i", str(raw),
+         "-ar", "44100", "-b:a", "96k", str(mp3)],
+        check=True,
+    )  # fmt: skip
+    result = offset_mod.from_reference(audio, mp3, options=OffsetOptions(search_min=-5, search_max=60))
+    assert result.method == "reference"
+    assert abs(result.seconds - shift) <= 0.1
+    assert result.confidence is not None and result.confidence >= 0.5
+
+
+def test_unrelated_reference_has_low_confidence(session_audio, tmp_path):
+    audio, _ = session_audio
+    other = _speech(tmp_path, "Ceci est un tout autre enregistrement, sans rapport avec la séance. " * 14, "en", "other")
+    result = offset_mod.from_reference(audio, other, options=OffsetOptions(search_min=-5, search_max=20))
+    assert result.confidence is not None and result.confidence < 0.5
