@@ -1,0 +1,513 @@
+"""Synthesized French sessions with a known truth, for tests and benchmarks.
+
+`make_session` speaks a session with espeak-ng voices, writes `recording.<ext>`, the published
+`agenda.txt` (déroulé format, SESSION times) and `truth.json` (everything in MEDIA time: the
+recording starts `offset` seconds late, so media time = session time - offset).
+
+Audio is assembled in session order and written to a WAV file as it goes, then encoded once
+with ffmpeg, so a three-hour session needs little memory. Long sessions reuse each voice's
+sentences in a varied order, because espeak-ng calls, not numpy, would dominate otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import tempfile
+import wave
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import synth_text as txt
+
+# (espeak-ng variant, pitch 0-99, speed words/min): chosen to be told apart by ear and by
+# speaker embeddings; the first four are the most distinct.
+VOICES = [
+    ("fr+m1", 38, 150), ("fr+f2", 62, 168), ("fr+m3", 52, 178), ("fr+f4", 75, 150),
+    ("fr+m7", 25, 160), ("fr+f1", 50, 180), ("fr+m2", 45, 140), ("fr+f3", 88, 160),
+    ("fr+m4", 32, 185), ("fr+f5", 58, 145), ("fr+m6", 60, 165), ("fr+m5", 20, 150),
+]
+# Shares of the real published agenda of issue 2 (seconds between its item times).
+_DEFAULT_SHARES = [720, 457, 1440, 973, 1340, 520, 600]
+_DEFAULT_MINUTES = 4.0
+_POOL = 40  # sentences kept per voice before long sessions start reusing them
+
+
+@dataclass
+class SynthSpeaker:
+    name: str | None  # None: an unnamed participant
+    role: str | None
+    voice: str  # espeak-ng voice, e.g. "fr+f2"
+    pitch: int = 50
+    speed: int = 160
+
+    @property
+    def key(self) -> str:
+        """Unique identity of the voice (variant, pitch and speed)."""
+        return f"{self.voice}/p{self.pitch}/s{self.speed}"
+
+
+@dataclass
+class ItemSpec:
+    title: str
+    speakers: list[SynthSpeaker]  # who speaks, in turn order (cycled)
+    named: bool = True  # the agenda line names the item's speakers that have a name
+    seconds: float = 20.0  # target length; scaled when make_session gets `minutes`
+    joiner: str = "par"  # "par" or "avec", as in the published agenda
+
+
+@dataclass
+class TruthItem:
+    title: str
+    session_time: float  # true start, session time
+    agenda_time: float  # as written in agenda.txt (differs from session_time for `wrong_item`)
+    start: float  # true start, media time, clamped at 0
+    speakers: list[str]  # names the agenda gives
+    voices: list[str]  # keys of the voices that speak in the item
+
+
+@dataclass
+class TruthTurn:
+    start: float
+    end: float
+    speaker: str | None
+    voice: str
+
+
+@dataclass
+class TruthSentence:
+    start: float  # speech onset and end, media time
+    end: float
+    text: str
+    speaker: str | None
+    voice: str
+    item: int
+    cut: bool = False  # began before the recording did: only its end is heard
+
+
+@dataclass
+class TruthEvent:
+    kind: str  # "applause", "music" or "silence"
+    start: float
+    end: float
+
+
+@dataclass
+class SynthTruth:
+    offset: float
+    duration: float
+    seed: int
+    recording: str
+    agenda: str
+    items: list[TruthItem] = field(default_factory=list)
+    turns: list[TruthTurn] = field(default_factory=list)
+    sentences: list[TruthSentence] = field(default_factory=list)
+    events: list[TruthEvent] = field(default_factory=list)
+    speakers: list[SynthSpeaker] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text_or_path: str | Path) -> SynthTruth:
+        text = Path(text_or_path).read_text("utf-8") if isinstance(text_or_path, Path) else text_or_path
+        d = json.loads(text)
+        kinds = {"items": TruthItem, "turns": TruthTurn, "sentences": TruthSentence,
+                 "events": TruthEvent, "speakers": SynthSpeaker}
+        lists = {k: [c(**x) for x in d.pop(k)] for k, c in kinds.items()}
+        return cls(**d, **lists)
+
+    def reference_text(self, start: float = 0.0, end: float | None = None) -> str:
+        """What is fully heard between `start` and `end` (media time), for word error rates."""
+        end = self.duration if end is None else end
+        return " ".join(s.text for s in self.sentences if not s.cut and s.start >= start and s.end <= end)
+
+    def rttm(self, uri: str = "recording") -> str:
+        labels = {s.key: s.name or f"unnamed{i}" for i, s in enumerate(self.speakers)}
+        return "".join(f"SPEAKER {uri} 1 {t.start:.3f} {t.end - t.start:.3f} <NA> <NA> "
+                       f"{labels[t.voice].replace(' ', '_')} <NA> <NA>\n" for t in self.turns)
+
+
+@dataclass(frozen=True)
+class SynthSession:
+    """A session folder made by `make_session`, as the test fixtures hand it out."""
+
+    dir: Path
+    recording: Path
+    agenda: Path
+    truth: SynthTruth
+
+    @classmethod
+    def load(cls, dest_dir: Path) -> SynthSession:
+        truth = SynthTruth.from_json(Path(dest_dir) / "truth.json")
+        return cls(Path(dest_dir), Path(dest_dir) / truth.recording, Path(dest_dir) / truth.agenda, truth)
+
+
+def speak(path: Path, text: str, speaker: SynthSpeaker | None = None) -> float:
+    """Say one text into a 16 kHz mono file (format from the suffix); return its duration."""
+    speaker = speaker or SynthSpeaker(None, None, *VOICES[0])
+    voices = _Voices()
+    x = voices.say(speaker, text)
+    with tempfile.TemporaryDirectory(prefix="synth-") as tmp:
+        wav = Path(tmp) / "speech.wav"
+        tape = _Tape(wav, voices.rate, 0.0, 0.0, 0)
+        tape.silence(0.3)
+        tape.add(x)
+        tape.silence(0.3)
+        duration = tape.close()
+        _encode(wav, Path(path), "64k")
+    return duration
+
+
+def default_speakers(seed: int = 0, named: int = 8, unnamed: int = 2) -> list[SynthSpeaker]:
+    """Distinct voices with French names and roles; names, roles and voices vary with `seed`."""
+    rng = random.Random(f"speakers{seed}")
+    if named + unnamed > len(VOICES):
+        raise ValueError(f"at most {len(VOICES)} distinct voices")
+    voices = rng.sample(VOICES, named + unnamed)
+    firsts = {g: [f for f, gg in txt.FIRST_NAMES if gg == g] for g in "fm"}
+    for names in firsts.values():
+        rng.shuffle(names)
+    lasts = rng.sample(txt.LAST_NAMES, named)
+    roles = rng.sample(txt.ROLES, named)
+    out = []
+    for (v, p, s), last, role in zip(voices, lasts, roles):
+        g = "f" if "+f" in v else "m"  # a female name for a female voice
+        out.append(SynthSpeaker(f"{firsts[g].pop()} {last}", role[g == "f"], v, p, s))
+    return out + [SynthSpeaker(None, None, v, p, s) for v, p, s in voices[named:]]
+
+
+def default_items(speakers: list[SynthSpeaker], seed: int = 0) -> list[ItemSpec]:
+    """The seven-item structure of the real agenda: intro, method, three workshops, conclusions, Q&A."""
+    named = [s for s in speakers if s.name]
+    unnamed = [s for s in speakers if not s.name]
+    if len(named) < 3:
+        raise ValueError("the default agenda needs at least 3 named speakers")
+    rng = random.Random(f"items{seed}")
+    rest = named[3:] if len(named) > 3 else named[2:3]
+    groups = [rest[: (len(rest) + 2) // 3], rest[(len(rest) + 2) // 3: 2 * ((len(rest) + 2) // 3)],
+              rest[2 * ((len(rest) + 2) // 3):]]
+    groups = [g or [named[2]] for g in groups]
+    workshops = rng.sample(txt.WORKSHOPS, 3)
+    secs = [s / sum(_DEFAULT_SHARES) * _DEFAULT_MINUTES * 60 for s in _DEFAULT_SHARES]
+    items = [ItemSpec("Introduction", named[:2], seconds=secs[0]),
+             ItemSpec("Présentation de la méthode des ateliers", [named[2]], seconds=secs[1])]
+    items += [ItemSpec(f"Restitution de l'atelier « {title} »", g, seconds=sec, joiner="avec")
+              for (title, _), g, sec in zip(workshops, groups, secs[2:5])]
+    items.append(ItemSpec("Conclusions et perspectives", [named[0]], named=False, seconds=secs[5]))
+    floor = [named[1]] + [x for pair in zip(unnamed, [named[2]] * len(unnamed)) for x in pair]
+    items.append(ItemSpec("Échanges avec les participants", floor, named=False, seconds=secs[6]))
+    return items
+
+
+class _Tape:
+    """Session-ordered audio written as 16-bit WAV, with the first `offset` seconds dropped."""
+
+    def __init__(self, path: Path, rate: int, offset: float, background: float, seed: int):
+        self.rate, self.background = rate, background
+        self.noise = np.random.default_rng(seed)
+        self.pos = 0  # session samples produced
+        self.cut = max(0, round(offset * rate))
+        self.out = wave.open(str(path), "wb")
+        self.out.setnchannels(1)
+        self.out.setsampwidth(2)
+        self.out.setframerate(rate)
+        self.written = 0
+        if offset < 0:  # recording started early: room tone before the session
+            self._write(np.random.default_rng(seed + 1).normal(0, background, round(-offset * rate)))
+
+    @property
+    def now(self) -> float:
+        return self.pos / self.rate
+
+    def add(self, samples: np.ndarray) -> tuple[float, float]:
+        start = self.now
+        mixed = samples + self.noise.normal(0, self.background, len(samples)) if self.background else samples
+        keep = max(0, self.cut - self.pos)
+        self.pos += len(samples)
+        if keep < len(mixed):
+            self._write(mixed[keep:])
+        return start, self.now
+
+    def silence(self, seconds: float) -> None:
+        self.add(np.zeros(max(0, round(seconds * self.rate)), dtype=np.float32))
+
+    def _write(self, x: np.ndarray) -> None:
+        self.out.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+        self.written += len(x)
+
+    def close(self) -> float:
+        self.out.close()
+        return self.written / self.rate
+
+
+class _Voices:
+    """espeak-ng synthesis, trimmed and level-matched, cached per (voice, text)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, str], np.ndarray] = {}
+        self.pool: dict[str, list[str]] = {}
+        self.rate = 22050
+
+    def say(self, spk: SynthSpeaker, text: str) -> np.ndarray:
+        k = (spk.key, text)
+        if k not in self.cache:
+            self.cache[k] = self._espeak(spk, text)
+            self.pool.setdefault(spk.key, []).append(text)
+        return self.cache[k]
+
+    def _espeak(self, spk: SynthSpeaker, text: str) -> np.ndarray:
+        cmd = ["espeak-ng", "-v", spk.voice, "-p", str(spk.pitch), "-s", str(spk.speed), "--stdout", text]
+        raw = subprocess.run(cmd, capture_output=True, check=True).stdout
+        self.rate = int.from_bytes(raw[24:28], "little")
+        x = np.frombuffer(raw[44:], dtype="<i2").astype(np.float32) / 32768
+        loud = np.flatnonzero(np.abs(x) > 0.02 * (np.abs(x).max() or 1))
+        margin = round(0.01 * self.rate)
+        x = x[max(0, loud[0] - margin): loud[-1] + margin] if len(loud) else x
+        rms = float(np.sqrt(np.mean(x**2))) or 1.0
+        gain = 0.85 + 0.3 * (zlib.crc32(spk.key.encode()) % 100) / 100  # a stable loudness per voice
+        return (x * (0.08 * gain / rms)).astype(np.float32)
+
+
+def _hms(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def agenda_text(items: list[ItemSpec], times: list[float]) -> str:
+    lines = ["Déroulé (l'enregistrement a démarré avec quelques secondes de retard) :", ""]
+    for item, t in zip(items, times):
+        names = [f"{s.name}, {s.role}" if s.role else s.name for s in _named(item)]
+        who = f" {item.joiner} {', '.join(names[:-1])} et {names[-1]}" if len(names) > 1 else (
+            f" {item.joiner} {names[0]}" if names else "")
+        stamp = f"{_hms(t)} : " if t > 0 else ""
+        lines.append(f"- {stamp}{item.title}{who}{'.' if names else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def _named(item: ItemSpec) -> list[SynthSpeaker]:
+    seen: dict[str, SynthSpeaker] = {}
+    for s in item.speakers:
+        if item.named and s.name:
+            seen.setdefault(s.name, s)
+    return list(seen.values())
+
+
+def _noise_section(rng: random.Random, kind: str, seconds: float, rate: int) -> np.ndarray:
+    n = round(seconds * rate)
+    g = np.random.default_rng(rng.randrange(2**32))
+    t = np.arange(n) / rate
+    if kind == "applause":
+        x = np.zeros(n, dtype=np.float32)
+        clap = (g.normal(0, 1, round(0.012 * rate)) * np.exp(-np.linspace(0, 6, round(0.012 * rate))))
+        for at in g.integers(0, max(1, n - len(clap)), int(seconds * 60)):
+            x[at: at + len(clap)] += clap * g.uniform(0.05, 0.2)
+        env = np.minimum(1, np.minimum(t / 0.8, (seconds - t) / 1.5).clip(0))
+        return (x * env).astype(np.float32)
+    if kind == "music":
+        x = np.zeros(n, dtype=np.float32)
+        pos = 0
+        while pos < n:
+            length = min(n - pos, round(g.uniform(0.5, 1.5) * rate))
+            root = 110 * 2 ** (g.integers(0, 12) / 12)
+            tt = np.arange(length) / rate
+            chord = sum(np.sin(2 * np.pi * root * r * h * tt) / h for r in (1, 1.26, 1.5) for h in (1, 2, 3))
+            x[pos: pos + length] = 0.04 * chord * np.minimum(1, np.minimum(tt / 0.05, (tt[-1] - tt) / 0.2))
+            pos += length
+        return x
+    return np.zeros(n, dtype=np.float32)
+
+
+def make_session(
+    dest_dir: Path,
+    *,
+    seed: int = 0,
+    offset: float = 5.0,
+    items: list[ItemSpec] | None = None,
+    speakers: list[SynthSpeaker] | None = None,
+    minutes: float | None = None,
+    pauses: bool = True,
+    noise_sections: bool = False,
+    audio_format: str = "mp3",
+    bitrate: str = "64k",
+    wrong_item: int | None = None,
+    wrong_shift: float = 120.0,
+    background: float = 0.002,
+) -> SynthTruth:
+    """Write recording.<audio_format>, agenda.txt and truth.json into `dest_dir`; return the truth.
+
+    `items` defaults to the seven-item agenda of `default_items(speakers)`; `minutes` rescales
+    the items' target lengths to that session length. `pauses=False` leaves only short gaps
+    between sentences and turns. `wrong_item` moves that item's agenda time by about
+    `wrong_shift` seconds (staying between its neighbours) to test robustness.
+    """
+    dest = Path(dest_dir)
+    dest.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    if items is None:
+        items = default_items(speakers or default_speakers(seed), seed)
+    targets = [i.seconds for i in items]
+    if minutes is not None:
+        speech = minutes * 60 - (_noise_estimate(len(items), minutes * 60) if noise_sections else 0)
+        targets = [t * max(speech, 10.0 * len(items)) / sum(targets) for t in targets]
+    targets[0] = max(targets[0], offset + 10)  # the late start must not swallow a whole item
+    voices = _Voices()
+    voices.say(items[0].speakers[0], "Bonjour.")  # learns espeak's sample rate
+    rate = voices.rate
+    with tempfile.TemporaryDirectory(prefix="synth-") as tmp:
+        wav = Path(tmp) / "session.wav"
+        tape = _Tape(wav, rate, offset, background, seed)
+        sess = _speak(tape, voices, rng, items, targets, pauses, noise_sections)
+        duration = tape.close()
+        recording = dest / f"recording.{audio_format.lstrip('.').lower()}"
+        _encode(wav, recording, bitrate)
+    truth = _to_media(sess, offset, duration, seed, recording.name, items)
+    agenda_times = [it.session_time for it in truth.items]
+    if wrong_item is not None:
+        agenda_times[wrong_item] = _shifted(agenda_times, wrong_item, wrong_shift)
+    for it, t in zip(truth.items, agenda_times):
+        it.agenda_time = float(round(t))
+    (dest / "agenda.txt").write_text(agenda_text(items, [it.agenda_time for it in truth.items]), "utf-8")
+    (dest / "truth.json").write_text(truth.to_json(), "utf-8")
+    return truth
+
+
+def _encode(wav: Path, dest: Path, bitrate: str) -> None:
+    ext = dest.suffix.lstrip(".").lower()
+    codec = {"mp3": ["-c:a", "libmp3lame", "-b:a", bitrate], "wav": ["-c:a", "pcm_s16le"], "flac": []}
+    subprocess.run(["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", str(wav), "-ac", "1", "-ar", "16000",
+                    *codec.get(ext, ["-b:a", bitrate]), str(dest)], check=True)
+
+
+def _long_scale(seconds: float) -> float:
+    """Noise sections grow with the session: seconds in a short test, a minute in a long one."""
+    return min(6.0, max(1.0, seconds / 900))
+
+
+def _noise_estimate(n_items: int, seconds: float) -> float:
+    return (n_items - 1) * 9.5 * _long_scale(seconds)
+
+
+def _shifted(times: list[float], k: int, shift: float) -> float:
+    lo = times[k - 1] + 2 if k > 0 else 1.0
+    hi = times[k + 1] - 2 if k + 1 < len(times) else times[k] + abs(shift)
+    for cand in (times[k] + shift, times[k] - shift):
+        if lo <= cand <= hi:
+            return cand
+    return hi if hi - times[k] > times[k] - lo else lo
+
+
+def _speak(tape: _Tape, voices: _Voices, rng: random.Random, items: list[ItemSpec], targets: list[float],
+           pauses: bool, noise_sections: bool) -> dict[str, Any]:
+    """Speak every item onto the tape; return sentences, items and events in session time."""
+    within = (0.3, 0.8) if pauses else (0.05, 0.15)
+    between = (0.8, 2.0) if pauses else (0.1, 0.3)
+    long_scale = _long_scale(sum(targets))
+    sentences: list[dict[str, Any]] = []
+    starts: list[float] = []
+    events: list[dict[str, Any]] = []
+    greeted: set[str] = set()
+    last: SynthSpeaker | None = None
+    tape.silence(0.4)
+    for k, item in enumerate(items):
+        topic = txt.topic_of(item.title)
+        if k > 0:
+            if noise_sections:
+                tape.silence(rng.uniform(*between))
+                kind = ("applause", "music", "silence")[k % 3]
+                secs = rng.uniform(4, 10) * long_scale * (2 if kind == "silence" else 1)
+                a, b = tape.add(_noise_section(rng, kind, secs, tape.rate))
+                events.append({"kind": kind, "start": a, "end": b})
+            tape.silence(rng.uniform(*between))
+            if pauses:  # published times have whole seconds: start the item on one
+                tape.silence(np.ceil(tape.now) - tape.now)
+        starts.append(0.0 if k == 0 else tape.now)
+        spoken: set[str] = set()
+        end = starts[-1] + targets[k]
+        turn = 0
+        while True:
+            spk = item.speakers[turn % len(item.speakers)]
+            lines: list[str] = []
+            if turn == 0 and k == 0:
+                lines.append(txt.opening())
+            if last is not None and last.key != spk.key:
+                lines.append(txt.thanks(last.name))
+            if spk.name and spk.key not in greeted:
+                lines.append(txt.welcome(spk.name, spk.role))
+            elif not spk.name:
+                lines += [txt.question(rng)] if spk.key in greeted else ["Bonjour, merci pour ces présentations.",
+                                                                         txt.question(rng)]
+            elif turn == 0 and item.title.startswith("Échanges"):
+                lines.append(txt.open_floor())
+            greeted.add(spk.key)
+            spoken.add(spk.key)
+            everyone = spoken >= {s.key for s in item.speakers}
+            fixed = max(1, len(lines))  # greetings and questions are always said in full
+            count = rng.randint(3, 6) if len(item.speakers) == 1 else rng.randint(2, 5)
+            lines += [_pick(voices, rng, spk, topic) for _ in range(count)]
+            for i, line in enumerate(lines):
+                if i >= fixed and tape.now >= end:
+                    break
+                if i:
+                    tape.silence(rng.uniform(*within))
+                a, b = tape.add(voices.say(spk, line))
+                sentences.append({"start": a, "end": b, "text": line, "spk": spk, "item": k})
+            last = spk
+            turn += 1
+            if everyone and tape.now >= end:
+                break
+            tape.silence(rng.uniform(*between))
+        if k + 1 < len(items):
+            nxt = items[k + 1].speakers[0]
+            if nxt.name and nxt.key != last.key:
+                conclude = "conclu" in items[k + 1].title.lower()
+                line = txt.handover_conclusion(nxt.name) if conclude else txt.handover(nxt.name, items[k + 1].title)
+                tape.silence(rng.uniform(*within))
+                a, b = tape.add(voices.say(last, line))
+                sentences.append({"start": a, "end": b, "text": line, "spk": last, "item": k})
+    tape.silence(rng.uniform(1.0, 2.0))
+    return {"sentences": sentences, "starts": starts, "events": events}
+
+
+def _pick(voices: _Voices, rng: random.Random, spk: SynthSpeaker, topic: str) -> str:
+    pool = voices.pool.get(spk.key, [])
+    if len(pool) >= _POOL and rng.random() < 0.9:
+        return rng.choice(pool)
+    return txt.sentence(rng, topic)
+
+
+def _to_media(sess: dict[str, Any], offset: float, duration: float, seed: int, recording: str,
+              items: list[ItemSpec]) -> SynthTruth:
+    truth = SynthTruth(offset=offset, duration=round(duration, 3), seed=seed, recording=recording,
+                       agenda="agenda.txt")
+    for s in sess["sentences"]:
+        a, b = s["start"] - offset, s["end"] - offset
+        if b <= 0.05:
+            continue
+        spk = s["spk"]
+        truth.sentences.append(TruthSentence(round(max(a, 0.0), 3), round(b, 3), s["text"], spk.name, spk.key,
+                                             s["item"], cut=a < 0))
+        prev = truth.turns[-1] if truth.turns else None
+        if prev and prev.voice == spk.key:
+            prev.end = round(b, 3)
+        else:
+            truth.turns.append(TruthTurn(round(max(a, 0.0), 3), round(b, 3), spk.name, spk.key))
+    for k, (item, t) in enumerate(zip(items, sess["starts"])):
+        keys = list(dict.fromkeys(s.key for s in item.speakers))
+        truth.items.append(TruthItem(item.title, round(t, 3), round(t, 3), round(max(0.0, t - offset), 3),
+                                     [s.name for s in _named(item)], keys))
+        if k > 0 and t - offset <= 0:
+            raise ValueError(f"offset {offset} s cuts off item {k + 1} entirely; lengthen the first item")
+    truth.events = [TruthEvent(e["kind"], round(e["start"] - offset, 3), round(e["end"] - offset, 3))
+                    for e in sess["events"] if e["end"] - offset > 0]
+    seen: dict[str, SynthSpeaker] = {}
+    for item in items:
+        for s in item.speakers:
+            seen.setdefault(s.key, s)
+    truth.speakers = list(seen.values())
+    return truth
