@@ -1,0 +1,165 @@
+"""The podcast feed: every required element, every session, hostile text that round-trips."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from restitution.errors import ConfigError
+from restitution.export.feed import ITUNES, PODCAST, write_feed
+from restitution.export.session_json import write_session_json
+from restitution.types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker, Word
+
+NS = {"itunes": ITUNES, "podcast": PODCAST}
+BASE = "https://archive.example.org/sessions"
+HOSTILE = "<script>alert(\"x\")</script> & l'« atelier » \"quoted\" 🎙️ ]]>"
+
+
+def make_session(outputs: Path, sid: str, *, title: str, date: str | None, duration: float, speakers, chapters, mp3_bytes: int) -> Path:
+    folder = outputs / sid
+    session = Session(id=sid, recording=Path(f"/recordings/{sid}/rec.mp3"), title=title, date=date)
+    audio = AudioInfo(path=session.recording, duration=duration, sha256=(sid.encode().hex() * 64)[:64], sample_rate=44100, channels=1, codec="mp3")
+    result = SessionResult(
+        session=session,
+        audio=audio,
+        language="fr",
+        offset=Offset(0.0, "none"),
+        speakers=tuple(speakers),
+        chapters=tuple(chapters),
+        segments=(Segment(0.0, 1.0, "Bonjour", (Word(0.0, 1.0, " Bonjour", 0.9),), "S1"),),
+    )
+    write_session_json(result, folder / "session.json")
+    (folder / f"{sid}.mp3").write_bytes(b"\xff\xfb" * (mp3_bytes // 2))
+    (folder / f"{sid}.vtt").write_text("WEBVTT\n")
+    (folder / f"{sid}.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nBonjour\n")
+    (folder / "transcript.json").write_text(json.dumps({"version": "1.0.0", "segments": []}))
+    (folder / "chapters.json").write_text(json.dumps({"version": "1.2.0", "chapters": []}))
+    return folder
+
+
+@pytest.fixture
+def outputs(tmp_path: Path) -> Path:
+    out = tmp_path / "outputs"
+    make_session(
+        out,
+        "atelier-donnees",
+        title="Restitution de l'atelier « Données »",
+        date="2024-03-15",
+        duration=3725.4,
+        speakers=[
+            Speaker("S1", "Anne Le Gall", "Présidente du TMNlab", 100.0, "agenda"),
+            Speaker("S2", "Pierre Beffeyte", None, 50.0, "agenda"),
+            Speaker("S3", None, None, 10.0, "unnamed"),
+        ],
+        chapters=[
+            Chapter(1, "Introduction", 0.0, 0.0, 60.0, ("Anne Le Gall",)),
+            Chapter(2, "Données", 60.0, 60.0, 3725.4, ("Pierre Beffeyte",)),
+        ],
+        mp3_bytes=123456,
+    )
+    make_session(
+        out,
+        "hostile",
+        title=HOSTILE + "\x0b\x00",
+        date="2024-04-02T18:30:00+02:00",
+        duration=59.6,
+        speakers=[Speaker("S1", HOSTILE, None, 30.0, "session")],
+        chapters=[Chapter(1, HOSTILE, 0.0, 0.0, 59.6, ())],
+        mp3_bytes=2000,
+    )
+    broken = out / "broken"
+    broken.mkdir()
+    (broken / "session.json").write_text("{not json")
+    no_mp3 = make_session(
+        out, "no-mp3", title="Sans MP3", date="2024-01-01", duration=10.0, speakers=[], chapters=[], mp3_bytes=10
+    )
+    (no_mp3 / "no-mp3.mp3").unlink()
+    return out
+
+
+def parse(path: Path) -> ET.Element:
+    return ET.parse(path).getroot()
+
+
+def test_channel_has_every_required_element(outputs: Path) -> None:
+    path = write_feed(outputs, base_url=BASE, title="Archives & sessions", description="Les sessions <publiques>", author="TMNlab")
+    assert path == outputs / "feed.xml"
+    rss = parse(path)
+    assert rss.tag == "rss" and rss.get("version") == "2.0"
+    channel = rss.find("channel")
+    assert channel is not None
+    assert channel.findtext("title") == "Archives & sessions"
+    assert channel.findtext("link") == BASE + "/"
+    assert channel.findtext("description") == "Les sessions <publiques>"
+    assert channel.findtext("language") == "fr"
+    assert channel.findtext("itunes:author", namespaces=NS) == "TMNlab"
+    assert channel.find("itunes:category", NS).get("text") == "Society & Culture"
+    assert len(channel.findtext("podcast:guid", namespaces=NS)) == 36
+    raw = path.read_text(encoding="utf-8")
+    assert raw.startswith("<?xml version='1.0' encoding='utf-8'?>")
+    assert f'xmlns:podcast="{PODCAST}"' in raw and f'xmlns:itunes="{ITUNES}"' in raw
+    assert not list(outputs.glob(".feed.xml.*")), "no temporary file may be left beside the feed"
+
+
+def test_one_item_per_readable_session_with_enclosure_transcripts_chapters(outputs: Path) -> None:
+    channel = parse(write_feed(outputs, base_url=BASE + "/", title="T")).find("channel")
+    items = channel.findall("item")
+    assert [i.findtext("guid") for i in items] == [("hostile".encode().hex() * 64)[:64], ("atelier-donnees".encode().hex() * 64)[:64]], (
+        "newest first; the unreadable session.json and the session without MP3 are left out"
+    )
+    item = items[1]
+    assert item.findtext("title") == "Restitution de l'atelier « Données »"
+    assert item.find("guid").get("isPermaLink") == "false"
+    assert email.utils.parsedate_to_datetime(item.findtext("pubDate")).date().isoformat() == "2024-03-15"
+    enclosure = item.find("enclosure")
+    assert enclosure.attrib == {
+        "url": f"{BASE}/atelier-donnees/atelier-donnees.mp3",
+        "length": "123456",
+        "type": "audio/mpeg",
+    }
+    assert item.findtext("itunes:duration", namespaces=NS) == "01:02:05"
+    transcripts = {t.get("type"): t.attrib for t in item.findall("podcast:transcript", NS)}
+    assert transcripts["text/vtt"] == {
+        "url": f"{BASE}/atelier-donnees/atelier-donnees.vtt",
+        "type": "text/vtt",
+        "rel": "captions",
+        "language": "fr",
+    }
+    assert transcripts["application/x-subrip"]["url"] == f"{BASE}/atelier-donnees/atelier-donnees.srt"
+    assert transcripts["application/json"]["url"] == f"{BASE}/atelier-donnees/transcript.json"
+    chapters = item.find("podcast:chapters", NS)
+    assert chapters.attrib == {"url": f"{BASE}/atelier-donnees/chapters.json", "type": "application/json+chapters"}
+    people = [(p.text, p.get("role")) for p in item.findall("podcast:person", NS)]
+    assert people == [("Anne Le Gall", "host"), ("Pierre Beffeyte", "guest")], "unnamed voices are not people"
+    assert "Données" in item.findtext("description")
+    assert channel.findtext("lastBuildDate") == items[0].findtext("pubDate")
+
+
+def test_hostile_text_round_trips(outputs: Path) -> None:
+    path = write_feed(outputs, base_url=BASE, title=HOSTILE, description=HOSTILE, author=HOSTILE)
+    raw = path.read_bytes()
+    assert b"<script>" not in raw
+    channel = parse(path).find("channel")
+    assert channel.findtext("title") == HOSTILE
+    assert channel.findtext("itunes:author", namespaces=NS) == HOSTILE
+    item = next(i for i in channel.findall("item") if i.find("enclosure").get("url").endswith("hostile.mp3"))
+    assert item.findtext("title") == HOSTILE, "control characters XML cannot carry are dropped, the rest survives"
+    assert item.find("podcast:person", NS).text == HOSTILE
+    assert HOSTILE in item.findtext("description")
+    assert email.utils.parsedate_to_datetime(item.findtext("pubDate")).isoformat() == "2024-04-02T18:30:00+02:00"
+
+
+def test_empty_outputs_still_make_a_valid_feed(tmp_path: Path) -> None:
+    channel = parse(write_feed(tmp_path, base_url=BASE, title="Vide")).find("channel")
+    assert channel.findall("item") == [] and channel.findtext("title") == "Vide"
+
+
+@pytest.mark.parametrize("url", ["", "archive.example.org", "ftp://x.org/", "/sessions"])
+def test_base_url_must_be_absolute_http(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match="base URL"):
+        write_feed(tmp_path, base_url=url, title="T")
+    assert not (tmp_path / "feed.xml").exists()
