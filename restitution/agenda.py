@@ -267,7 +267,7 @@ def parse_data(data: Any, source: str = "", lines: list[int] | None = None) -> A
     raws = []
     for index, entry in enumerate(items, start=1):
         line = lines[index - 1] if lines and index <= len(lines) else None
-        where = f"item {index}" + (f" (line {line})" if line else "")
+        where = f"line {line}" if line else f"item {index}"
         if not isinstance(entry, dict):
             raise AgendaError(f"{where}: expected a table with time, title and speakers", source or None)
         unknown = set(entry) - {"time", "title", "speakers"}
