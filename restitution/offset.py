@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cues
+from . import evidence
 from .errors import AudioError
 from .options import OffsetOptions
 from .types import Agenda, Diarization, Offset, Transcript
@@ -47,35 +47,6 @@ class _Events:
 
     changes: tuple[np.ndarray, np.ndarray]  # speaker-change times, strengths
     pauses: tuple[np.ndarray, np.ndarray]  # word onsets after a pause, strengths
-
-
-def _speaker_changes(diarization: Diarization | None) -> tuple[np.ndarray, np.ndarray]:
-    """Onsets of a turn whose speaker differs from the one heard just before it."""
-    if diarization is None or not diarization.turns:
-        return np.zeros(0), np.zeros(0)
-    turns = sorted(diarization.turns, key=lambda t: (t.start, t.end))
-    times, weights = [], []
-    last_speaker, last_end = turns[0].speaker, turns[0].end
-    for turn in turns[1:]:
-        if turn.speaker != last_speaker and turn.start >= last_end - 0.5:
-            # A long new turn is a real hand-over; a short one is often a diarization blip.
-            times.append(turn.start)
-            weights.append(min(1.0, 0.4 + (turn.end - turn.start) / 5.0))
-        if turn.end >= last_end:
-            last_speaker, last_end = turn.speaker, turn.end
-    return np.asarray(times, float), np.asarray(weights, float)
-
-
-def _word_pauses(transcript: Transcript, min_gap: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
-    """Onsets of speech after a silence, weighted by the silence's length."""
-    spans = cues.word_spans(transcript)
-    times, weights = [], []
-    for (_, prev_end), (next_start, _) in zip(spans, spans[1:]):
-        gap = next_start - prev_end
-        if gap >= min_gap:
-            times.append(next_start)
-            weights.append(min(1.0, gap / 2.0))
-    return np.asarray(times, float), np.asarray(weights, float)
 
 
 def _add_kernel(curve: np.ndarray, grid0: float, centers: np.ndarray, weights: np.ndarray, kind: str) -> None:
@@ -135,9 +106,8 @@ def estimate(
         log.warning("offset: no agenda item after the start of the session; assuming the recording started on time")
         return Offset(seconds=0.0, method="auto", confidence=0.0)
     grid = np.arange(options.search_min, options.search_max + STEP / 2, STEP)
-    events = _Events(changes=_speaker_changes(diarization), pauses=_word_pauses(transcript))
-    tokens = cues.tokens(transcript)
-    item_cues = cues.item_cues(agenda, tokens)
+    events = _Events(changes=evidence.speaker_changes(diarization), pauses=evidence.word_pauses(transcript))
+    item_cues = evidence.item_cues(agenda, evidence.tokens(transcript))
     curves = _item_curves(agenda, events, item_cues, grid, duration)
     total = curves.sum(axis=0)
     best = int(np.argmax(total))
@@ -154,7 +124,7 @@ def estimate(
     margin = (total[best] - runner_up) / max(total[best], 1e-9) / 0.25
     confidence = float(np.clip(support.mean() * min(1.0, margin) * min(1.0, 0.5 + 0.25 * n), 0.0, 1.0))
     disagreeing = tuple(i + 1 for i in evidential if curves[i].max() >= EVIDENT and not agrees[i])
-    result = Offset(seconds=round(seconds, 2), method="auto", confidence=round(confidence, 3), disagreeing=disagreeing)
+    result = Offset(seconds=round(seconds, 2) + 0.0, method="auto", confidence=round(confidence, 3), disagreeing=disagreeing)
     log.info("offset: %.1f s (confidence %.2f)", result.seconds, confidence)
     if confidence < options.min_confidence:
         _warn(result, agenda, curves, grid)

@@ -1,8 +1,10 @@
-"""Spoken cues that an agenda item is starting: its speaker named, its title's words said.
+"""Evidence that an agenda item starts at some time of the recording.
 
-Whisper spells names loosely ("Rioual" may come out "Riwal"), so words are compared without
-accents or case and with a fuzzy ratio. Each cue is a time on the recording and a weight in
-(0, 1]; `offset.estimate` turns them into broad evidence around that time.
+Sharp evidence: a speaker change (diarization) and speech resuming after a pause (word timings).
+Spoken cues: the item's speaker named, its title's words said. Whisper spells names loosely
+("Rioual" may come out "Riwal"), so words are compared without accents or case and with a fuzzy
+ratio. Each cue is a time on the recording and a weight in (0, 1]; `offset.estimate` spreads them
+broadly around that time.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .types import Agenda, AgendaItem, Transcript
+from .types import Agenda, AgendaItem, Diarization, Transcript
 
 # Particles of names and common words too frequent to mean anything when heard.
 _PARTICLES = {"de", "du", "des", "le", "la", "les", "van", "von", "der", "den", "di", "da", "del", "dos", "d", "l"}
@@ -54,6 +56,35 @@ def word_spans(transcript: Transcript) -> list[tuple[float, float]]:
             spans.append((segment.start, segment.end))
     spans.sort()
     return spans
+
+
+def speaker_changes(diarization: Diarization | None) -> tuple[np.ndarray, np.ndarray]:
+    """Onsets of a turn whose speaker differs from the one heard just before it."""
+    if diarization is None or not diarization.turns:
+        return np.zeros(0), np.zeros(0)
+    turns = sorted(diarization.turns, key=lambda t: (t.start, t.end))
+    times, weights = [], []
+    last_speaker, last_end = turns[0].speaker, turns[0].end
+    for turn in turns[1:]:
+        if turn.speaker != last_speaker and turn.start >= last_end - 0.5:
+            # A long new turn is a real hand-over; a short one is often a diarization blip.
+            times.append(turn.start)
+            weights.append(min(1.0, 0.4 + (turn.end - turn.start) / 5.0))
+        if turn.end >= last_end:
+            last_speaker, last_end = turn.speaker, turn.end
+    return np.asarray(times, float), np.asarray(weights, float)
+
+
+def word_pauses(transcript: Transcript, min_gap: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    """Onsets of speech after a silence, weighted by the silence's length."""
+    spans = word_spans(transcript)
+    times, weights = [], []
+    for (_, prev_end), (next_start, _) in zip(spans, spans[1:]):
+        gap = next_start - prev_end
+        if gap >= min_gap:
+            times.append(next_start)
+            weights.append(min(1.0, gap / 2.0))
+    return np.asarray(times, float), np.asarray(weights, float)
 
 
 def tokens(transcript: Transcript) -> list[Token]:

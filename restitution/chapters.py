@@ -1,0 +1,129 @@
+"""Agenda items to chapters: each starts at its agenda time minus the offset, moved to the best
+cut nearby (a pause between words, preferably where the speaker changes), never inside a word."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from . import evidence
+from .errors import AgendaError
+from .options import ChapterOptions
+from .types import Agenda, AgendaItem, Chapter, Diarization, Offset, Transcript
+
+log = logging.getLogger("restitution")
+
+LEAD_IN = 0.3  # seconds of silence kept before the first word of a chapter, when there is room
+MIN_CHAPTER = 1.0  # seconds: a snapped start never comes closer than this to the previous one
+
+
+def _clock(seconds: float) -> str:
+    sign = "-" if seconds < 0 else ""
+    s = int(round(abs(seconds)))
+    return f"{sign}{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _describe(index: int, item: AgendaItem) -> str:
+    line = f" (line {item.line})" if item.line else ""
+    return f"item {index}{line} {item.title!r} at {_clock(item.time)}"
+
+
+def _gaps(spans: list[tuple[float, float]], duration: float) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of every silence: between consecutive words, before the first, after the last."""
+    edges = []
+    reach = 0.0
+    for start, end in spans:
+        if start >= reach:
+            edges.append((reach, start))
+        reach = max(reach, end)
+    if reach < duration:
+        edges.append((reach, duration))
+    return np.asarray([a for a, _ in edges], float), np.asarray([b for _, b in edges], float)
+
+
+def _snap(
+    target: float,
+    floor: float,
+    ceiling: float,
+    gaps: tuple[np.ndarray, np.ndarray],
+    changes: tuple[np.ndarray, np.ndarray],
+    window: float,
+) -> float:
+    """The best cut near `target` inside [floor, ceiling]: always in a silence, never in a word."""
+    lo, hi = gaps
+    # Cut LEAD_IN before the next word (mid-gap when the gap is shorter); a gap whose preferred
+    # cut falls outside the window offers its point nearest the target instead.
+    preferred = np.maximum((lo + hi) / 2, hi - LEAD_IN)
+    nearest = np.clip(target, lo, hi)
+    point = np.where(np.abs(preferred - target) <= window, preferred, nearest)
+    point = np.clip(point, np.maximum(lo, floor), np.minimum(hi, ceiling))
+    usable = (point >= lo) & (point <= hi) & (point >= floor) & (point <= ceiling)
+    if not usable.any():
+        return float(np.clip(target, floor, ceiling))  # words cover everything: nothing better
+    inside = usable & (np.abs(point - target) <= window)
+    if not inside.any():
+        # No silence within the window: the nearest one beyond it still beats cutting a word.
+        candidates = np.flatnonzero(usable)
+        return float(point[candidates[np.argmin(np.abs(point[candidates] - target))]])
+    point, lo, hi = point[inside], lo[inside], hi[inside]
+    change = np.zeros(point.size)
+    for t, strength in zip(*changes):
+        # A turn onset at the gap (diarization edges are a little loose) marks a hand-over.
+        near = (t >= lo - 0.5) & (t <= hi + 0.5)
+        change[near] = np.maximum(change[near], strength)
+    score = change + 0.5 * np.minimum(1.0, (hi - lo) / 1.0) - 0.5 * np.abs(point - target) / max(window, 1e-9)
+    return float(point[int(np.argmax(score))])
+
+
+def cut(
+    agenda: Agenda,
+    offset: Offset,
+    transcript: Transcript,
+    diarization: Diarization | None,
+    duration: float,
+    options: ChapterOptions = ChapterOptions(),
+) -> tuple[Chapter, ...]:
+    """One chapter per agenda item heard in the recording, contiguous from 0 to `duration`."""
+    items = list(enumerate(agenda.items, start=1))
+    kept: list[tuple[int, AgendaItem, float]] = []
+    for index, item in items:
+        target = item.time - offset.seconds
+        if target >= duration:
+            message = (
+                f"{_describe(index, item)} starts {_clock(target)} into a recording of {_clock(duration)}, "
+                f"after its end (offset {offset.seconds:.1f} s); check the time or the offset"
+            )
+            if not options.lenient:
+                raise AgendaError(message, agenda.source or None)
+            log.warning("%s; chapter dropped (lenient)", message)
+            continue
+        kept.append((index, item, target))
+    # Items that ended before the recording began have nothing to show: the chapter heard at
+    # 0 is the last one that started at or before it.
+    opening = max((k for k, (_, _, target) in enumerate(kept) if target <= 0), default=0)
+    for index, item, _ in kept[:opening]:
+        log.warning("%s ended before the recording began; no chapter for it", _describe(index, item))
+    kept = kept[opening:]
+    if not kept:
+        return ()
+
+    gaps = _gaps(evidence.word_spans(transcript), duration)
+    changes = evidence.speaker_changes(diarization)
+    starts = [0.0]
+    for _, _, target in kept[1:]:
+        floor = starts[-1] + MIN_CHAPTER
+        ceiling = max(floor, duration - MIN_CHAPTER)
+        starts.append(_snap(target, floor, ceiling, gaps, changes, options.snap_window))
+    ends = starts[1:] + [duration]
+    return tuple(
+        Chapter(
+            index=n,
+            title=item.title,
+            agenda_time=item.time,
+            start=start,
+            end=end,
+            speakers=tuple(s.name for s in item.speakers),
+        )
+        for n, ((_, item, _), start, end) in enumerate(zip(kept, starts, ends), start=1)
+    )
