@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 import tempfile
-import wave
-import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,32 +21,15 @@ from typing import Any
 import numpy as np
 
 from . import synth_text as txt
+from .synth_audio import VOICES, SynthSpeaker, Tape, Voices, encode, noise_section, speak
 
-# (espeak-ng variant, pitch 0-99, speed words/min): chosen to be told apart by ear and by
-# speaker embeddings; the first four are the most distinct.
-VOICES = [
-    ("fr+m1", 38, 150), ("fr+f2", 62, 168), ("fr+m3", 52, 178), ("fr+f4", 75, 150),
-    ("fr+m7", 25, 160), ("fr+f1", 50, 180), ("fr+m2", 45, 140), ("fr+f3", 88, 160),
-    ("fr+m4", 32, 185), ("fr+f5", 58, 145), ("fr+m6", 60, 165), ("fr+m5", 20, 150),
-]
+__all__ = ["VOICES", "ItemSpec", "SynthSession", "SynthSpeaker", "SynthTruth", "default_items",
+           "default_speakers", "make_session", "speak"]
+
 # Shares of the real published agenda of issue 2 (seconds between its item times).
 _DEFAULT_SHARES = [720, 457, 1440, 973, 1340, 520, 600]
 _DEFAULT_MINUTES = 4.0
 _POOL = 40  # sentences kept per voice before long sessions start reusing them
-
-
-@dataclass
-class SynthSpeaker:
-    name: str | None  # None: an unnamed participant
-    role: str | None
-    voice: str  # espeak-ng voice, e.g. "fr+f2"
-    pitch: int = 50
-    speed: int = 160
-
-    @property
-    def key(self) -> str:
-        """Unique identity of the voice (variant, pitch and speed)."""
-        return f"{self.voice}/p{self.pitch}/s{self.speed}"
 
 
 @dataclass
@@ -148,22 +128,6 @@ class SynthSession:
         return cls(Path(dest_dir), Path(dest_dir) / truth.recording, Path(dest_dir) / truth.agenda, truth)
 
 
-def speak(path: Path, text: str, speaker: SynthSpeaker | None = None) -> float:
-    """Say one text into a 16 kHz mono file (format from the suffix); return its duration."""
-    speaker = speaker or SynthSpeaker(None, None, *VOICES[0])
-    voices = _Voices()
-    x = voices.say(speaker, text)
-    with tempfile.TemporaryDirectory(prefix="synth-") as tmp:
-        wav = Path(tmp) / "speech.wav"
-        tape = _Tape(wav, voices.rate, 0.0, 0.0, 0)
-        tape.silence(0.3)
-        tape.add(x)
-        tape.silence(0.3)
-        duration = tape.close()
-        _encode(wav, Path(path), "64k")
-    return duration
-
-
 def default_speakers(seed: int = 0, named: int = 8, unnamed: int = 2) -> list[SynthSpeaker]:
     """Distinct voices with French names and roles; names, roles and voices vary with `seed`."""
     rng = random.Random(f"speakers{seed}")
@@ -205,75 +169,6 @@ def default_items(speakers: list[SynthSpeaker], seed: int = 0) -> list[ItemSpec]
     return items
 
 
-class _Tape:
-    """Session-ordered audio written as 16-bit WAV, with the first `offset` seconds dropped."""
-
-    def __init__(self, path: Path, rate: int, offset: float, background: float, seed: int):
-        self.rate, self.background = rate, background
-        self.noise = np.random.default_rng(seed)
-        self.pos = 0  # session samples produced
-        self.cut = max(0, round(offset * rate))
-        self.out = wave.open(str(path), "wb")
-        self.out.setnchannels(1)
-        self.out.setsampwidth(2)
-        self.out.setframerate(rate)
-        self.written = 0
-        if offset < 0:  # recording started early: room tone before the session
-            self._write(np.random.default_rng(seed + 1).normal(0, background, round(-offset * rate)))
-
-    @property
-    def now(self) -> float:
-        return self.pos / self.rate
-
-    def add(self, samples: np.ndarray) -> tuple[float, float]:
-        start = self.now
-        mixed = samples + self.noise.normal(0, self.background, len(samples)) if self.background else samples
-        keep = max(0, self.cut - self.pos)
-        self.pos += len(samples)
-        if keep < len(mixed):
-            self._write(mixed[keep:])
-        return start, self.now
-
-    def silence(self, seconds: float) -> None:
-        self.add(np.zeros(max(0, round(seconds * self.rate)), dtype=np.float32))
-
-    def _write(self, x: np.ndarray) -> None:
-        self.out.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
-        self.written += len(x)
-
-    def close(self) -> float:
-        self.out.close()
-        return self.written / self.rate
-
-
-class _Voices:
-    """espeak-ng synthesis, trimmed and level-matched, cached per (voice, text)."""
-
-    def __init__(self) -> None:
-        self.cache: dict[tuple[str, str], np.ndarray] = {}
-        self.pool: dict[str, list[str]] = {}
-        self.rate = 22050
-
-    def say(self, spk: SynthSpeaker, text: str) -> np.ndarray:
-        k = (spk.key, text)
-        if k not in self.cache:
-            self.cache[k] = self._espeak(spk, text)
-            self.pool.setdefault(spk.key, []).append(text)
-        return self.cache[k]
-
-    def _espeak(self, spk: SynthSpeaker, text: str) -> np.ndarray:
-        cmd = ["espeak-ng", "-v", spk.voice, "-p", str(spk.pitch), "-s", str(spk.speed), "--stdout", text]
-        raw = subprocess.run(cmd, capture_output=True, check=True).stdout
-        self.rate = int.from_bytes(raw[24:28], "little")
-        x = np.frombuffer(raw[44:], dtype="<i2").astype(np.float32) / 32768
-        loud = np.flatnonzero(np.abs(x) > 0.02 * (np.abs(x).max() or 1))
-        margin = round(0.01 * self.rate)
-        x = x[max(0, loud[0] - margin): loud[-1] + margin] if len(loud) else x
-        rms = float(np.sqrt(np.mean(x**2))) or 1.0
-        gain = 0.85 + 0.3 * (zlib.crc32(spk.key.encode()) % 100) / 100  # a stable loudness per voice
-        return (x * (0.08 * gain / rms)).astype(np.float32)
-
-
 def _hms(seconds: float) -> str:
     s = round(seconds)
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
@@ -298,29 +193,6 @@ def _named(item: ItemSpec) -> list[SynthSpeaker]:
     return list(seen.values())
 
 
-def _noise_section(rng: random.Random, kind: str, seconds: float, rate: int) -> np.ndarray:
-    n = round(seconds * rate)
-    g = np.random.default_rng(rng.randrange(2**32))
-    t = np.arange(n) / rate
-    if kind == "applause":
-        x = np.zeros(n, dtype=np.float32)
-        clap = (g.normal(0, 1, round(0.012 * rate)) * np.exp(-np.linspace(0, 6, round(0.012 * rate))))
-        for at in g.integers(0, max(1, n - len(clap)), int(seconds * 60)):
-            x[at: at + len(clap)] += clap * g.uniform(0.05, 0.2)
-        env = np.minimum(1, np.minimum(t / 0.8, (seconds - t) / 1.5).clip(0))
-        return (x * env).astype(np.float32)
-    if kind == "music":
-        x = np.zeros(n, dtype=np.float32)
-        pos = 0
-        while pos < n:
-            length = min(n - pos, round(g.uniform(0.5, 1.5) * rate))
-            root = 110 * 2 ** (g.integers(0, 12) / 12)
-            tt = np.arange(length) / rate
-            chord = sum(np.sin(2 * np.pi * root * r * h * tt) / h for r in (1, 1.26, 1.5) for h in (1, 2, 3))
-            x[pos: pos + length] = 0.04 * chord * np.minimum(1, np.minimum(tt / 0.05, (tt[-1] - tt) / 0.2))
-            pos += length
-        return x
-    return np.zeros(n, dtype=np.float32)
 
 
 def make_session(
@@ -356,16 +228,16 @@ def make_session(
         speech = minutes * 60 - (_noise_estimate(len(items), minutes * 60) if noise_sections else 0)
         targets = [t * max(speech, 10.0 * len(items)) / sum(targets) for t in targets]
     targets[0] = max(targets[0], offset + 10)  # the late start must not swallow a whole item
-    voices = _Voices()
+    voices = Voices()
     voices.say(items[0].speakers[0], "Bonjour.")  # learns espeak's sample rate
     rate = voices.rate
     with tempfile.TemporaryDirectory(prefix="synth-") as tmp:
         wav = Path(tmp) / "session.wav"
-        tape = _Tape(wav, rate, offset, background, seed)
+        tape = Tape(wav, rate, offset, background, seed)
         sess = _speak(tape, voices, rng, items, targets, pauses, noise_sections)
         duration = tape.close()
         recording = dest / f"recording.{audio_format.lstrip('.').lower()}"
-        _encode(wav, recording, bitrate)
+        encode(wav, recording, bitrate)
     truth = _to_media(sess, offset, duration, seed, recording.name, items)
     agenda_times = [it.session_time for it in truth.items]
     if wrong_item is not None:
@@ -375,13 +247,6 @@ def make_session(
     (dest / "agenda.txt").write_text(agenda_text(items, [it.agenda_time for it in truth.items]), "utf-8")
     (dest / "truth.json").write_text(truth.to_json(), "utf-8")
     return truth
-
-
-def _encode(wav: Path, dest: Path, bitrate: str) -> None:
-    ext = dest.suffix.lstrip(".").lower()
-    codec = {"mp3": ["-c:a", "libmp3lame", "-b:a", bitrate], "wav": ["-c:a", "pcm_s16le"], "flac": []}
-    subprocess.run(["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", str(wav), "-ac", "1", "-ar", "16000",
-                    *codec.get(ext, ["-b:a", bitrate]), str(dest)], check=True)
 
 
 def _long_scale(seconds: float) -> float:
@@ -402,7 +267,7 @@ def _shifted(times: list[float], k: int, shift: float) -> float:
     return hi if hi - times[k] > times[k] - lo else lo
 
 
-def _speak(tape: _Tape, voices: _Voices, rng: random.Random, items: list[ItemSpec], targets: list[float],
+def _speak(tape: Tape, voices: Voices, rng: random.Random, items: list[ItemSpec], targets: list[float],
            pauses: bool, noise_sections: bool) -> dict[str, Any]:
     """Speak every item onto the tape; return sentences, items and events in session time."""
     within = (0.3, 0.8) if pauses else (0.05, 0.15)
@@ -421,7 +286,7 @@ def _speak(tape: _Tape, voices: _Voices, rng: random.Random, items: list[ItemSpe
                 tape.silence(rng.uniform(*between))
                 kind = ("applause", "music", "silence")[k % 3]
                 secs = rng.uniform(4, 10) * long_scale * (2 if kind == "silence" else 1)
-                a, b = tape.add(_noise_section(rng, kind, secs, tape.rate))
+                a, b = tape.add(noise_section(rng, kind, secs, tape.rate))
                 events.append({"kind": kind, "start": a, "end": b})
             tape.silence(rng.uniform(*between))
             if pauses:  # published times have whole seconds: start the item on one
@@ -474,7 +339,7 @@ def _speak(tape: _Tape, voices: _Voices, rng: random.Random, items: list[ItemSpe
     return {"sentences": sentences, "starts": starts, "events": events}
 
 
-def _pick(voices: _Voices, rng: random.Random, spk: SynthSpeaker, topic: str) -> str:
+def _pick(voices: Voices, rng: random.Random, spk: SynthSpeaker, topic: str) -> str:
     pool = voices.pool.get(spk.key, [])
     if len(pool) >= _POOL and rng.random() < 0.9:
         return rng.choice(pool)

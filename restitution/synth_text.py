@@ -8,33 +8,35 @@ from __future__ import annotations
 
 import random
 
-# (first name, "f" or "m"): voices and roles follow the name's gender.
+# Fictional people: (first name, "f" or "m"); voices and roles follow the name's gender.
+# Hyphenated first names and particles in last names keep agenda parsers honest.
 FIRST_NAMES = [
-    ("Romain", "m"), ("Anne", "f"), ("Yves", "m"), ("Quentin", "m"), ("Stéphanie", "f"),
-    ("Manon", "f"), ("Dorothée", "f"), ("Pierre", "m"), ("Claire", "f"), ("Julien", "m"),
-    ("Sophie", "f"), ("Nicolas", "m"), ("Camille", "f"), ("Thomas", "m"), ("Hélène", "f"),
-    ("Mathieu", "m"), ("Élise", "f"), ("Antoine", "m"), ("Lucie", "f"), ("Bertrand", "m"),
-    ("Nadia", "f"), ("Olivier", "m"), ("Margot", "f"), ("Karim", "m"),
+    ("Hugo", "m"), ("Léa", "f"), ("Jean-Marc", "m"), ("Sophie", "f"), ("Marie-Laure", "f"),
+    ("Bastien", "m"), ("Claire", "f"), ("Julien", "m"), ("Nadia", "f"), ("Nicolas", "m"),
+    ("Camille", "f"), ("Thomas", "m"), ("Hélène", "f"), ("Mathieu", "m"), ("Élise", "f"),
+    ("Antoine", "m"), ("Lucie", "f"), ("Bertrand", "m"), ("Agnès", "f"), ("Olivier", "m"),
+    ("Margot", "f"), ("Karim", "m"), ("Inès", "f"), ("Paul-Henri", "m"),
 ]
 LAST_NAMES = [
-    "Delassus", "Le Gall", "Martin", "Rioual", "Mabileau", "Picard", "Burillon", "Beffeyte",
-    "Fournier", "Lambert", "Moreau", "Girard", "Bonnet", "Mercier", "Rousseau", "Chevalier",
-    "Garnier", "Faure", "Perrin", "Morel", "Blanchard", "Leclerc",
+    "Delorme", "Kerbrat", "Le Floch", "Marchand", "Fournier", "Lambert", "Moreau", "Girard",
+    "Bonnet", "Mercier", "Rousseau", "Chevalier", "Garnier", "Faure", "Perrin", "Morel",
+    "Blanchard", "Leclerc", "de Villiers", "Le Bihan", "Benali", "Tessier",
 ]
-# (masculine, feminine)
+# (masculine, feminine); fictional bodies, shaped like the roles of a real published agenda.
 ROLES = [
-    ("Chef du service du numérique du Ministère de la Culture",
-     "Cheffe du service du numérique du Ministère de la Culture"),
-    ("Président du TMNlab", "Présidente du TMNlab"),
-    ("Fondateur du Bureau des Possibles, expert en innovation collaborative",
-     "Fondatrice du Bureau des Possibles, experte en innovation collaborative"),
-    ("metteur en scène et codirecteur de l'Augures Lab Scénogrrraphie",
-     "metteuse en scène et codirectrice de l'Augures Lab Scénogrrraphie"),
-    ("coordinateur du Réseau des ressourceries artistiques et culturelles",
-     "coordinatrice du Réseau des ressourceries artistiques et culturelles"),
-    ("chargé d'étude pour le Collectif Or Normes", "chargée d'étude pour le Collectif Or Normes"),
-    ("responsable Ressources et savoirs Artcena", "responsable Ressources et savoirs Artcena"),
-    ("producteur Scène & Public", "productrice Scène & Public"),
+    ("chef du service du numérique du ministère", "cheffe du service du numérique du ministère"),
+    ("président du réseau des lieux numériques", "présidente du réseau des lieux numériques"),
+    ("fondateur de l'agence Cap Commun, expert en innovation collaborative",
+     "fondatrice de l'agence Cap Commun, experte en innovation collaborative"),
+    ("metteur en scène et codirecteur du laboratoire Scène Ouverte",
+     "metteuse en scène et codirectrice du laboratoire Scène Ouverte"),
+    ("coordinateur du réseau des ressourceries culturelles",
+     "coordinatrice du réseau des ressourceries culturelles"),
+    ("chargé d'étude des fictions interactives pour le collectif Horizon",
+     "chargée d'étude des fictions interactives pour le collectif Horizon"),
+    ("responsable des ressources du centre de documentation théâtrale",
+     "responsable des ressources du centre de documentation théâtrale"),
+    ("producteur de spectacles", "productrice de spectacles"),
     ("directeur d'une scène nationale", "directrice d'une scène nationale"),
     ("chargé de mission transition écologique", "chargée de mission transition écologique"),
     ("administrateur de compagnie", "administratrice de compagnie"),

@@ -8,15 +8,15 @@ import pytest
 
 from restitution.synth import VOICES, ItemSpec, SynthSession, SynthSpeaker, make_session, speak
 
-SHORT_FRENCH_TEXT = "Bonjour à tous, je laisse maintenant la parole à Quentin Rioual pour la restitution de l'atelier."
+SHORT_FRENCH_TEXT = "Bonjour à tous, je laisse maintenant la parole à Sophie Marchand pour la restitution de l'atelier."
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 
 
 def small_session_items() -> list[ItemSpec]:
     """Three items, three voices, about fifty seconds: enough to test every stage quickly."""
-    a = SynthSpeaker("Anne Le Gall", "Présidente du TMNlab", *VOICES[1])
-    b = SynthSpeaker("Romain Delassus", "Chef du service du numérique", *VOICES[0])
-    c = SynthSpeaker("Quentin Rioual", "metteur en scène", *VOICES[2])
+    a = SynthSpeaker("Léa Kerbrat", "présidente du réseau des lieux numériques", *VOICES[1])
+    b = SynthSpeaker("Hugo Delorme", "chef du service du numérique", *VOICES[0])
+    c = SynthSpeaker("Jean-Marc Le Floch", "metteur en scène", *VOICES[2])
     return [
         ItemSpec("Introduction", [a], seconds=12),
         ItemSpec("Présentation de la méthode des ateliers", [b], seconds=12),

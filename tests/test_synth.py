@@ -57,7 +57,7 @@ def test_fixture_session_matches_its_truth(synth_session: SynthSession) -> None:
     assert probe_duration(synth_session.recording) == pytest.approx(t.duration, abs=0.15)  # mp3 frames
     assert len(decode(synth_session.recording)) / 16000 == pytest.approx(t.duration, abs=0.1)
     check_invariants(t)
-    assert {turn.speaker for turn in t.turns} == {"Anne Le Gall", "Romain Delassus", "Quentin Rioual"}
+    assert {turn.speaker for turn in t.turns} == {"Léa Kerbrat", "Hugo Delorme", "Jean-Marc Le Floch"}
     assert t.sentences[0].cut  # the recording started 3 s into the first sentence
     assert not any(s.cut for s in t.sentences[1:])
 
@@ -66,8 +66,8 @@ def test_agenda_has_session_times_and_named_speakers(synth_session: SynthSession
     t = synth_session.truth
     items = agenda_items(synth_session.agenda)
     assert [time for time, _ in items] == [i.session_time for i in t.items] == [i.agenda_time for i in t.items]
-    assert items[0][1] == "Introduction par Anne Le Gall, Présidente du TMNlab."
-    assert items[2][1].startswith("Restitution de l'atelier « Données » avec Quentin Rioual")
+    assert items[0][1] == "Introduction par Léa Kerbrat, présidente du réseau des lieux numériques."
+    assert items[2][1].startswith("Restitution de l'atelier « Données » avec Jean-Marc Le Floch")
     # the published time minus the offset is where the item really starts in the recording
     assert t.items[1].start == pytest.approx(items[1][0] - 3.0, abs=1e-6)
 
@@ -164,3 +164,15 @@ def test_speak_writes_one_sentence(tmp_path: Path) -> None:
     d = speak(tmp_path / "s.wav", "Les données de billetterie sont partagées.")
     assert 1.5 < d < 6
     assert len(decode(tmp_path / "s.wav")) / 16000 == pytest.approx(d, abs=0.01)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_project_agenda_parser_reads_what_the_generator_wrote(tmp_path: Path, seed: int) -> None:
+    agenda = pytest.importorskip("restitution.agenda")
+    t = make_session(tmp_path, seed=seed, minutes=1.5, audio_format="wav", wrong_item=2 if seed % 2 else None)
+    parsed = agenda.parse(tmp_path / "agenda.txt")
+    assert [i.time for i in parsed.items] == [i.agenda_time for i in t.items]
+    assert [i.title for i in parsed.items] == [i.title for i in t.items]
+    roles = {s.name: s.role for s in t.speakers}
+    assert [[(s.name, s.role) for s in i.speakers] for i in parsed.items] == [
+        [(n, roles[n]) for n in i.speakers] for i in t.items]
