@@ -83,13 +83,13 @@ def _name_at(text: str, pos: int, strict: bool) -> re.Match[str] | None:
     return None
 
 
-def _next_person(text: str, pos: int) -> tuple[int, int] | None:
-    """(end of the current role, start of the next name), or None if nobody else follows."""
+def _next_person(text: str, pos: int) -> tuple[int, re.Match[str] | None]:
+    """Where the current role ends, and the next person's name (None if nobody else follows)."""
     for sep in _NEXT.finditer(text, pos):
-        after_comma = sep.group(0).strip() == ","
-        if _name_at(text, sep.end(), strict=after_comma):
-            return sep.start(), sep.end()
-    return None
+        name = _name_at(text, sep.end(), strict=sep.group(0).strip() == ",")
+        if name:
+            return sep.start(), name
+    return len(text), None
 
 
 def parse_speakers(text: str) -> tuple[AgendaSpeaker, ...] | None:
@@ -97,21 +97,17 @@ def parse_speakers(text: str) -> tuple[AgendaSpeaker, ...] | None:
     text = text.strip()
     if text.endswith(".") and not text.endswith(".."):
         text = text[:-1].rstrip()
-    if not _name_at(text, 0, strict=False):
+    name = _name_at(text, 0, strict=False)
+    if name is None:
         return None
     people = []
-    pos = 0
-    while pos < len(text):
-        name = _name_at(text, pos, strict=False)
-        if name is None:  # only after a separator that _next_person checked: cannot happen
-            break
-        pos = name.end()
-        following = _next_person(text, pos)
-        role_end, pos = following if following else (len(text), len(text))
+    while name is not None:
+        role_end, following = _next_person(text, name.end())
         role = text[name.end():role_end].strip().lstrip(",").strip()
         if role.startswith("(") and role.endswith(")"):
             role = role[1:-1].strip()
         people.append(AgendaSpeaker(name.group(0), role or None))
+        name = following
     return tuple(people)
 
 
@@ -169,7 +165,8 @@ def _read_time(rest: str, where: str, source: str) -> tuple[float | None, str]:
         return None, rest  # "2024 : bilan", "3 ateliers": digits, but not a time
     seconds = parse_time(token)
     if seconds is None:
-        raise AgendaError(f"{where}: cannot read the time {token!r} (use HH:MM:SS, MM:SS or 1h22m10)", source or None)
+        raise AgendaError(f"{where}: cannot read the time {token!r} (use HH:MM:SS, MM:SS or 1h22m10)",
+                          source or None)
     after = rest[m.start("tok") + len(token):].lstrip(")]")
     after = after[_TIME_SEP.match(after).end():]  # type: ignore[union-attr]
     # "00:12:00 - 00:19:37 : Title": the second time is when the item ends; agendas only need starts.
@@ -185,6 +182,7 @@ def parse_text(text: str, source: str = "") -> Agenda:
     # When items carry bullets, unbulleted lines are headings ("Matin", "Programme").
     bulleted = any(_split_bullet(_clean(line))[0] for line in lines)
     pending: list[tuple[int, float | None, str]] = []
+    first_bulleted = False
     previous_was_item = False
     for number, original in enumerate(lines, start=1):
         line = _clean(original)
@@ -199,11 +197,16 @@ def parse_text(text: str, source: str = "") -> Agenda:
             continue
         previous_was_item = time is not None or not (rest.endswith(":") or (bulleted and not bullet))
         if previous_was_item:
+            if not pending:
+                first_bulleted = bullet
             pending.append((number, time, body))
     raws = []
     for number, time, body in pending:
         title, speakers = split_title(body)
         raws.append(_Raw(time, title, speakers, f"line {number}", number))
+    # "Restitution des ateliers" above "00:00 Accueil" is the document's title, not an item at 0.
+    if len(raws) > 1 and not first_bulleted and raws[0].time is None and not raws[0].speakers and raws[1].time == 0:
+        raws.pop(0)
     return _validate(raws, source)
 
 
@@ -234,7 +237,8 @@ def _speakers_field(value: Any, where: str, source: str) -> tuple[AgendaSpeaker,
             raise AgendaError(f"{where}: each speaker needs a 'name' (text)", source or None)
         unknown = set(person) - {"name", "role"}
         if unknown:
-            raise AgendaError(f"{where}: unknown speaker key {sorted(unknown)[0]!r} (use name, role)", source or None)
+            raise AgendaError(f"{where}: unknown speaker key {sorted(unknown)[0]!r} (use name, role)",
+                              source or None)
         role = person.get("role")
         if role is not None and not isinstance(role, str):
             raise AgendaError(f"{where}: a speaker's 'role' must be text", source or None)
@@ -251,7 +255,8 @@ def _time_field(value: Any, where: str, source: str) -> float | None:
         return float(value)
     if isinstance(value, str) and (seconds := parse_time(value)) is not None:
         return seconds
-    raise AgendaError(f"{where}: cannot read the time {value!r} (use HH:MM:SS, MM:SS, 1h22m10 or seconds)", source or None)
+    raise AgendaError(f"{where}: cannot read the time {value!r} (use HH:MM:SS, MM:SS, 1h22m10 or seconds)",
+                      source or None)
 
 
 def parse_data(data: Any, source: str = "", lines: list[int] | None = None) -> Agenda:

@@ -143,6 +143,11 @@ def test_headings_blank_lines_and_continuations() -> None:
     )
 
 
+def test_a_title_line_above_an_item_at_zero_is_a_heading() -> None:
+    parsed = agenda.parse_text("Restitution des ateliers 2024\n00:00 Accueil\n12:00 Atelier\n")
+    assert [(i.time, i.title, i.line) for i in parsed.items] == [(0, "Accueil", 2), (720, "Atelier", 3)]
+
+
 ERRORS = [
     ("- 00:10:00 : A\n- 00:05:00 : B\n", "line 2: time 00:05:00 comes before 00:10:00 (line 1); times must increase"),
     ("- 00:10:00 : A\n\n- 00:10:00 : B\n", "line 3: duplicate time 00:10:00 (also line 1)"),

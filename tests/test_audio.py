@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
 import shutil
 import subprocess
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from restitution import audio
-from restitution.errors import AudioError
+from restitution.errors import AudioError, OutputError
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
@@ -232,6 +235,43 @@ def test_bad_input_gives_one_line_and_writes_nothing(tmp_path: Path, kind: str) 
     with pytest.raises(AudioError) as again:
         audio.read(src)  # the in-memory path checks the same things
     assert str(again.value) == message
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(folder: Path, options: str) -> Iterator[Path]:
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("needs root and mount to simulate the device")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_full_disk_leaves_no_partial_file(tmp_path: Path) -> None:
+    src = tone(tmp_path / "long.flac", "-c:a", "flac", seconds=40.0)  # 2.5 MB decoded
+    with mounted_tmpfs(tmp_path / "small", "size=1m") as small:
+        with pytest.raises(OutputError) as caught:
+            audio.decode(src, small / "out.f32")
+        assert str(caught.value) == f"{small / 'out.f32'}: cannot write: no space left on the device"
+        assert list(small.iterdir()) == []
+
+
+def test_read_only_output_folder(tmp_path: Path) -> None:
+    src = tone(tmp_path / "short.wav", seconds=1.0)
+    message = "cannot write: permission denied (is the output folder writable?)"
+    if os.geteuid() != 0:  # root writes through permission bits: it needs a read-only mount instead
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o555)
+        with pytest.raises(OutputError) as caught:
+            audio.decode(src, ro / "out.f32")
+        assert str(caught.value) == f"{ro / 'out.f32'}: {message}"
+        return
+    with mounted_tmpfs(tmp_path / "ro", "ro,size=1m") as ro:
+        with pytest.raises(OutputError) as caught:
+            audio.decode(src, ro / "out.f32")
+        assert str(caught.value) == f"{ro / 'out.f32'}: {message}"
 
 
 def test_load_refuses_a_missing_or_empty_raw_file(tmp_path: Path) -> None:
