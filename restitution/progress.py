@@ -33,6 +33,8 @@ class RichHook:
             TimeRemainingColumn(),
             console=console,
             transient=False,
+            # Bars are for people: piped or captured stderr gets only log lines and errors.
+            disable=not console.is_terminal,
         )
         self.tasks: dict[str, Any] = {}
         self.current: str | None = None
