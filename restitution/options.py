@@ -21,7 +21,7 @@ from .errors import ConfigError
 class ASROptions:
     engine: str = "faster-whisper"  # "faster-whisper" | "openai-whisper"
     model: str = "base"  # "base", "tiny.en", a CTranslate2 folder, a .pt file, or a hub name
-    compute_type: str = "int8"  # faster-whisper only: int8, float32, ...
+    compute_type: str = "auto"  # "auto" = the engine's best: int8 for faster-whisper, float32 for openai-whisper
     beam_size: int = 5  # beam search is worth its cost in French (greedy nearly doubles WER)
     threads: int = 2  # CPU threads for the decoder
     batch_size: int = 0  # > 0: faster-whisper's BatchedInferencePipeline with this batch size
@@ -36,6 +36,7 @@ class DiarizationOptions:
     num_speakers: int | None = None  # exact count, when known
     min_speakers: int | None = None  # lower bound (the agenda's named speakers raise it)
     max_speakers: int | None = None  # upper bound
+    embedding: str = "campplus"  # embedded engine's speaker model: "campplus" (CAM++) | "resemblyzer"
     pyannote_pipeline: str = "pyannote/speaker-diarization-community-1"  # hub name or local folder
     threads: int = 1  # torch threads; one beat two for these small models on 2 cores
 
