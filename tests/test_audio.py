@@ -100,6 +100,21 @@ def test_six_channels_are_downmixed_and_8khz_is_upsampled(tmp_path: Path) -> Non
         assert abs(peak_hz(samples) - 440) < 3
 
 
+def test_silence_is_audio_and_cover_art_is_not_video(tmp_path: Path) -> None:
+    # No speech is the transcriber's business: decoding must still succeed.
+    silent = tmp_path / "silence.mp3"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "2", "-c:a", "libmp3lame", str(silent))
+    samples = audio.read(silent)
+    assert abs(len(samples) / audio.SAMPLE_RATE - 2.0) <= 0.1 and np.abs(samples).max() < 1e-4
+    cover = tmp_path / "cover.png"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x64", "-frames:v", "1", str(cover))
+    tagged = tmp_path / "tagged.mp3"
+    ffmpeg("-i", str(silent), "-i", str(cover), "-map", "0:a", "-map", "1:v", "-c:a", "copy", "-c:v", "png",
+           "-disposition:v", "attached_pic", str(tagged))
+    info = audio.probe(tagged)
+    assert not info.has_video and info.codec == "mp3"
+
+
 def test_vbr_mp3_without_header_gets_its_exact_duration(tmp_path: Path) -> None:
     # Without a Xing header ffprobe only estimates from the first frame's bitrate.
     speech = tmp_path / "speech.wav"
