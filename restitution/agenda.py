@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.table import Table
+from rich.text import Text
+
 from .errors import AgendaError
 from .types import Agenda, AgendaItem, AgendaSpeaker
 
@@ -350,11 +353,10 @@ def parse(path: Path) -> Agenda:
     return parse_text(text, source)
 
 
-def format_table(agenda: Agenda):  # -> rich.table.Table; rich is imported only when printing
-    from rich.table import Table
-    from rich.text import Text  # Text, not str: a title like "[Replay] ..." is not rich markup
-
-    table = Table(title=agenda.source or None)
+def format_table(agenda: Agenda) -> Table:
+    """The agenda as a rich table, for `restitution agenda FILE`. Cells are Text, not markup:
+    a title like "[Replay] ..." must print as written."""
+    table = Table(title=Text(agenda.source) if agenda.source else None)
     table.add_column("#", justify="right")
     table.add_column("Time", no_wrap=True)
     table.add_column("Title")
