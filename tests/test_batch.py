@@ -1,0 +1,255 @@
+"""Batches: discovery, skip and retry rules, failures recorded, locks, the report; then the real
+thing end to end (real models): 5 sessions with 2 bad ones, a SIGKILL and a resume, a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from restitution.batch import DONE, FAILED, format_report, is_complete, mark_complete, run_batch
+from restitution.options import PipelineOptions
+from restitution.synth import VOICES, ItemSpec, SynthSpeaker, make_session
+from restitution.types import AudioInfo, Offset, Session, SessionResult
+from restitution.worker import session_log
+
+BAD_AGENDA = "- Introduction par Anne Le Gall\n- 00:00:20 : Ateliers par Romain Delassus\n- 00:00:10 : Retour en arrière\n"
+
+
+def short_items() -> list[ItemSpec]:
+    a = SynthSpeaker("Anne Le Gall", "Présidente du TMNlab", *VOICES[1])
+    b = SynthSpeaker("Romain Delassus", "Chef du service du numérique", *VOICES[0])
+    return [ItemSpec("Introduction", [a], seconds=7), ItemSpec("Présentation des ateliers", [b], seconds=7)]
+
+
+def good_session(folder: Path, seed: int) -> Path:
+    make_session(folder, seed=seed, offset=2.0, items=short_items())
+    (folder / "truth.json").unlink()
+    return folder
+
+
+def corrupt_session(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "recording.mp3").write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 40)
+    (folder / "agenda.txt").write_text("- Introduction par Anne Le Gall\n", "utf-8")
+    return folder
+
+
+def bad_agenda_session(folder: Path, source: Path) -> Path:
+    folder.mkdir(parents=True)
+    shutil.copy(source / "recording.mp3", folder / "recording.mp3")
+    (folder / "agenda.txt").write_text(BAD_AGENDA, "utf-8")
+    return folder
+
+
+def overrides(out: Path, **more) -> dict:
+    return {"outputs": str(out), "language": "fr", **more}
+
+
+# --- without models: everything that is decided before a model runs -----------------------------
+
+
+@pytest.fixture(scope="module")
+def one_good(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return good_session(tmp_path_factory.mktemp("good") / "seance-1", seed=1)
+
+
+def test_bad_inputs_are_recorded_and_not_retried_until_asked(tmp_path: Path, one_good: Path) -> None:
+    root = tmp_path / "recordings"
+    corrupt_session(root / "corrupt")
+    bad_agenda_session(root / "bad-agenda", one_good)
+    two = root / "two-recordings"
+    shutil.copytree(one_good, two)
+    shutil.copy(one_good / "recording.mp3", two / "copy.mp3")
+    (root / "not-a-session").mkdir()
+    out = tmp_path / "outputs"
+    events: list[tuple] = []
+
+    report = run_batch(root, overrides=overrides(out), hook=lambda step, sid=None, **kw: events.append((step, sid)))
+    assert [(o.id, o.status, o.stage) for o in report.outcomes] == [
+        ("bad-agenda", "failed", "prepare"),
+        ("corrupt", "failed", "prepare"),
+        ("two-recordings", "failed", "prepare"),
+    ]
+    bad, corrupt, two_rec = report.outcomes
+    assert "line 3" in bad.reason and "agenda.txt" in bad.reason
+    assert "corrupt" in corrupt.reason and "recording.mp3" in corrupt.reason
+    assert "more than one recording" in two_rec.reason
+    assert not report.ok and report.processed == [] and report.audio_hours == 0
+    for o in (bad, corrupt):
+        assert o.log == out / o.id / "run.log" and "ERROR" in o.log.read_text()
+        failed = json.loads((out / o.id / ".work" / FAILED).read_text())
+        assert failed["error"] == o.reason and failed["stage"] == "prepare" and failed["log"] == str(o.log)
+        assert not (out / o.id / ".lock").exists()
+    assert ("failed", "corrupt") in events and events[-1] == ("batch", None)
+
+    again = run_batch(root, overrides=overrides(out))
+    assert [o.status for o in again.outcomes] == ["failed"] * 3
+    assert again.outcomes[0].reason.startswith("failed earlier, not retried (--retry-failed): ")
+    assert again.outcomes[0].reason.endswith(bad.reason)
+    log_size = (out / "corrupt" / "run.log").stat().st_size
+    assert log_size == again.outcomes[1].log.stat().st_size, "a failure that is not retried is not rerun"
+
+    retried = run_batch(root, overrides=overrides(out), retry_failed=True)
+    assert [o.reason for o in retried.outcomes] == [bad.reason, corrupt.reason, two_rec.reason]
+    assert (out / "corrupt" / "run.log").stat().st_size > log_size
+
+
+def test_a_fixed_input_is_retried_without_asking(tmp_path: Path, one_good: Path) -> None:
+    root = tmp_path / "recordings"
+    folder = bad_agenda_session(root / "bad-agenda", one_good)
+    out = tmp_path / "outputs"
+    assert run_batch(root, overrides=overrides(out)).outcomes[0].stage == "prepare"
+    # Still wrong, but changed: the archivist touched it, so it runs again.
+    (folder / "agenda.txt").write_text(BAD_AGENDA.replace("00:00:10", "00:00:05"), "utf-8")
+    report = run_batch(root, overrides=overrides(out), dry_run=True)
+    assert (report.outcomes[0].status, report.outcomes[0].reason) == ("planned", "retry: inputs or options changed")
+
+
+def test_dry_run_plans_and_writes_nothing(tmp_path: Path, one_good: Path) -> None:
+    root = tmp_path / "recordings"
+    shutil.copytree(one_good, root / "seance-1")
+    corrupt_session(root / "corrupt")
+    out = tmp_path / "outputs"
+    report = run_batch(root, overrides=overrides(out), dry_run=True)
+    assert [(o.id, o.status, o.reason) for o in report.outcomes] == [
+        ("corrupt", "planned", "new"),
+        ("seance-1", "planned", "new"),
+    ]
+    assert not out.exists()
+    table = Console(record=True, width=200)
+    table.print(format_report(report))
+    assert "2 to process" in table.export_text()
+
+
+def test_a_session_locked_by_a_live_process_is_skipped_not_failed(tmp_path: Path, one_good: Path) -> None:
+    root = tmp_path / "recordings"
+    shutil.copytree(one_good, root / "seance-1")
+    out = tmp_path / "outputs"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom restitution.lock import session_lock\n"
+         "with session_lock(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(120)\n", str(out / "seance-1")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        report = run_batch(root, overrides=overrides(out))
+    finally:
+        holder.kill()
+        holder.wait()
+    (outcome,) = report.outcomes
+    assert outcome.status == "skipped" and f"being processed by pid {holder.pid}" in outcome.reason
+    assert report.ok
+    assert not (out / "seance-1" / ".work" / FAILED).exists()
+
+
+def test_same_session_id_from_two_folders_fails_the_second(tmp_path: Path, one_good: Path) -> None:
+    root = tmp_path / "recordings"
+    shutil.copytree(one_good, root / "Séance 1")
+    shutil.copytree(one_good, root / "seance-1")
+    report = run_batch(root, overrides=overrides(tmp_path / "out"), dry_run=True)
+    assert [o.status for o in report.outcomes] == ["planned", "failed"]
+    assert "same session id 'seance-1'" in report.outcomes[1].reason
+
+
+def _finished_session(tmp_path: Path, one_good: Path) -> tuple[Path, SessionResult, PipelineOptions]:
+    from restitution import audio
+
+    out = tmp_path / "outputs" / "seance-1"
+    recording = tmp_path / "rec.mp3"
+    shutil.copy(one_good / "recording.mp3", recording)
+    info = AudioInfo(recording, 17.0, audio.sha256(recording), 16000, 1, "mp3")
+    result = SessionResult(Session("seance-1", recording), info, "fr", Offset(0.0, "none"), (), (), ())
+    (out / "chapters").mkdir(parents=True)
+    for name in ("session.json", "seance-1.vtt", "chapters/01-intro.mp3", "run.log"):
+        (out / name).write_text(name)
+    options = PipelineOptions(outputs=str(tmp_path / "outputs"))
+    mark_complete(out, result, options)
+    return out, result, options
+
+
+def test_complete_means_same_audio_same_options_every_output_present(tmp_path: Path, one_good: Path) -> None:
+    out, result, options = _finished_session(tmp_path, one_good)
+    done = json.loads((out / ".work" / DONE).read_text())
+    assert done["outputs"] == ["chapters/01-intro.mp3", "seance-1.vtt", "session.json"], "logs and .work are not outputs"
+    recording = result.session.recording
+    assert is_complete(out, result.audio.sha256, options)
+    assert is_complete(out, None, options, recording)
+    assert is_complete(out, result.audio.sha256, dataclasses.replace(options, outputs="elsewhere")), "where, not what"
+    assert not is_complete(out, None, dataclasses.replace(options, language="en"), recording)
+    os.utime(recording, ns=(1, 1))
+    assert is_complete(out, None, options, recording), "same bytes, new mtime: still complete (hashed again)"
+    with open(recording, "ab") as f:
+        f.write(b"\0")
+    assert not is_complete(out, None, options, recording), "new audio bytes: not complete"
+    assert not is_complete(out, "0" * 64, options)
+
+
+@pytest.mark.parametrize("damage", ["delete-output", "rewrite-session-json", "no-done"])
+def test_damaged_outputs_are_not_complete(tmp_path: Path, one_good: Path, damage: str) -> None:
+    out, result, options = _finished_session(tmp_path, one_good)
+    if damage == "delete-output":
+        (out / "chapters" / "01-intro.mp3").unlink()
+    elif damage == "rewrite-session-json":
+        (out / "session.json").write_text("made by another run")
+    else:
+        (out / ".work" / DONE).unlink()
+    assert not is_complete(out, result.audio.sha256, options)
+
+
+def test_session_log_captures_info_without_making_the_console_chatty(tmp_path: Path) -> None:
+    logger = logging.getLogger("restitution")
+    console = logging.StreamHandler(stream := __import__("io").StringIO())
+    logger.addHandler(console)
+    old = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        with session_log(tmp_path) as path:
+            logger.info("reusing cached result")
+            logger.warning("careful")
+        logger.info("after the session")
+    finally:
+        logger.removeHandler(console)
+        logger.setLevel(old)
+    text = path.read_text()
+    assert "INFO reusing cached result" in text and "WARNING careful" in text and "after the session" not in text
+    assert stream.getvalue() == "careful\n"
+    assert logger.level == old and console.level == logging.NOTSET
+
+
+def test_report_table_counts_and_shows_errors_literally(tmp_path: Path) -> None:
+    from restitution.batch import BatchReport, Outcome
+
+    report = BatchReport(
+        [
+            Outcome("a", tmp_path, "processed", "new", audio_seconds=5400.0, seconds=600.0),
+            Outcome("b", tmp_path, "skipped", "complete"),
+            Outcome("c", tmp_path, "failed", "x.mp3: [red]corrupt[/red] audio", "decode", tmp_path / "c" / "run.log"),
+        ],
+        wall_time=3725.0,
+    )
+    console = Console(record=True, width=220)
+    console.print(format_report(report))
+    text = console.export_text()
+    assert "1 processed, 1 skipped, 1 failed; 1.50 h of audio in 1:02:05" in text
+    assert "decode: x.mp3: [red]corrupt[/red] audio" in text and "run.log" in text
+    assert "1:30:00" in text
+
+
+def test_bad_config_fails_the_whole_batch(tmp_path: Path) -> None:
+    from restitution.errors import ConfigError
+
+    (tmp_path / "recordings").mkdir()
+    with pytest.raises(ConfigError, match="unknown key 'nope'"):
+        run_batch(tmp_path / "recordings", overrides={"nope": 1})
+    with pytest.raises(Exception, match="at least 1"):
+        run_batch(tmp_path / "recordings", workers=0)
