@@ -6,6 +6,7 @@ raw file, opened as a read-only memmap. Bad inputs end here, in one `AudioError`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -209,9 +210,17 @@ def decode(path: Path, dest: Path, info: AudioInfo | None = None, hook: Hook | N
     """Decode to 16 kHz mono float32 raw samples at `dest`, atomically; returns `dest`."""
     path, dest = Path(path), Path(dest)
     info = info or probe(path)
-    with tempfile.TemporaryFile() as err, atomic_path(dest) as tmp:
-        nbytes, returncode = _stream(path, tmp, err, info.duration, hook)
-        _check_decoded(path, info, nbytes // _BYTES_PER_SAMPLE, returncode, _read_err(err))
+    # A bad recording must leave nothing under outputs/, not even the folders made for it.
+    created = [folder for folder in Path(os.path.abspath(dest)).parents if not folder.exists()]
+    try:
+        with tempfile.TemporaryFile() as err, atomic_path(dest) as tmp:
+            nbytes, returncode = _stream(path, tmp, err, info.duration, hook)
+            _check_decoded(path, info, nbytes // _BYTES_PER_SAMPLE, returncode, _read_err(err))
+    except BaseException:
+        for folder in created:  # innermost first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     if hook is not None:
         hook("decode", dest, completed=info.duration, total=info.duration)
     return dest
