@@ -177,6 +177,253 @@ def agenda_cmd(
         console.print(agenda.format_table(parsed))
 
 
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Search index (default: <outputs>/index.sqlite).")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Outputs folder (default: outputs).")]
+
+
+def _options(config: Path | None, **flags: Any):
+    from .options import load_options
+
+    return load_options(_config_path(config), None, "session.toml", _overrides(**flags))
+
+
+@app.command()
+def batch(
+    root: Annotated[Path, typer.Argument(help="Folder of session folders.")] = Path("recordings"),
+    workers: Annotated[int, typer.Option(help="Sessions processed at once, each in its own process.")] = 1,
+    scheduler: Annotated[
+        Optional[str], typer.Option(help="A Dask scheduler (tcp://HOST:PORT) to run the sessions on instead.")
+    ] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Retry sessions that failed before.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be done, do nothing.")] = False,
+    out: OutOpt = None,
+    index: IndexOpt = None,
+    config: ConfigOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stage's details.")] = False,
+) -> None:
+    """Process every new session under ROOT; skip finished ones, resume interrupted ones.
+
+    Exits 0 only when no session failed. Example: [bold]restitution batch recordings/ --workers 2[/bold]
+    """
+    from .batch import BatchDisplay, format_report, run_batch
+
+    _setup_logging(verbose)
+    overrides = _overrides(outputs=str(out) if out else None, index=str(index) if index else None)
+    try:
+        with BatchDisplay(err) as display:
+            report = run_batch(
+                root,
+                config=_config_path(config),
+                overrides=overrides,
+                workers=workers,
+                scheduler=scheduler,
+                retry_failed=retry_failed,
+                dry_run=dry_run,
+                hook=display,
+            )
+    except RestitutionError as e:
+        fail(str(e))
+    console.print(format_report(report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "a phrase", prefix*, AND / OR / NOT.')],
+    speaker: Annotated[Optional[str], typer.Option(help="Only what this speaker said (case and accents ignored).")] = None,
+    session: Annotated[Optional[str], typer.Option(help="Only this session id.")] = None,
+    chapter: Annotated[Optional[str], typer.Option(help="Only chapters whose title contains this text.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only sessions on or after this date (YYYY-MM-DD).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only sessions on or before this date (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many hits.")] = 20,
+    index: IndexOpt = None,
+    out: OutOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Search everything ever said across the archive.
+
+    Example: [bold]restitution search '"économie circulaire"' --speaker "stephanie mabileau"[/bold]
+    """
+    from . import index as index_mod
+
+    try:
+        options = _options(config, outputs=str(out) if out else None, index=str(index) if index else None)
+        hits = index_mod.search(
+            options.index_path,
+            query,
+            speaker=speaker,
+            session=session,
+            chapter=chapter,
+            since=since,
+            until=until,
+            limit=limit,
+            base_url=options.export.base_url,
+        )
+    except RestitutionError as e:
+        fail(str(e))
+    if as_json:
+        typer.echo(index_mod.hits_to_json(hits))
+    elif hits:
+        console.print(index_mod.format_hits(hits))
+    else:
+        err.print("no hits")
+
+
+@index_app.command("rebuild")
+def index_rebuild(
+    out: OutOpt = None,
+    index: IndexOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Rebuild the search index from the outputs' session.json files alone.
+
+    Example: [bold]restitution index rebuild --out outputs[/bold]
+    """
+    from . import index as index_mod
+
+    try:
+        options = _options(config, outputs=str(out) if out else None, index=str(index) if index else None)
+        count = index_mod.rebuild(options.index_path, options.outputs_dir)
+    except RestitutionError as e:
+        fail(str(e))
+    console.print(f"indexed {count} sessions into {options.index_path}")
+
+
+@app.command()
+def feed(
+    base_url: Annotated[str, typer.Option(help="Public URL where the outputs folder is served.")] = "",
+    title: Annotated[str, typer.Option(help="Podcast title.")] = "Restitutions",
+    description: Annotated[str, typer.Option(help="Podcast description.")] = "",
+    author: Annotated[str, typer.Option(help="Podcast author.")] = "",
+    language: Annotated[str, typer.Option(help="Podcast language.")] = "fr",
+    out: OutOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write outputs/feed.xml, a podcast feed with captions, transcripts, chapters and speakers.
+
+    Example: [bold]restitution feed --base-url https://media.example.org/restitutions --title "Ateliers"[/bold]
+    """
+    from .export.feed import write_feed
+
+    try:
+        options = _options(config, outputs=str(out) if out else None)
+        path = write_feed(
+            options.outputs_dir,
+            base_url=base_url or options.export.base_url,
+            title=title,
+            description=description,
+            author=author,
+            language=language,
+        )
+    except RestitutionError as e:
+        fail(str(e))
+    console.print(f"wrote {path}")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show every Whisper model available offline, its engines, size and location.
+
+    Example: [bold]restitution models list[/bold]
+    """
+    from rich.table import Table
+
+    from .transcribe.models import list_models
+
+    table = Table("model", "engines", "size", "location")
+    for m in list_models():
+        table.add_row(m.name, ", ".join(m.engines), f"{m.size_bytes / 1e6:,.0f} MB", m.location)
+    console.print(table)
+
+
+@models_app.command("convert")
+def models_convert(
+    src: Annotated[Path, typer.Argument(help="A CTranslate2 Whisper model folder (model.bin, config.json).")],
+    dest: Annotated[Path, typer.Argument(help="The openai-whisper checkpoint to write (.pt).")],
+) -> None:
+    """Rebuild an openai-whisper checkpoint from CTranslate2 weights, offline.
+
+    Example: [bold]restitution models convert ~/.cache/restitution/models/whisper-base-ct2 base.pt[/bold]
+    """
+    from .transcribe.convert import ct2_to_openai
+
+    try:
+        path = ct2_to_openai(src, dest)
+    except RestitutionError as e:
+        fail(str(e))
+    console.print(f"wrote {path}")
+
+
+VoicesOpt = Annotated[Optional[Path], typer.Option("--library", help="Voice library (default: <outputs>/voices.sqlite).")]
+
+
+def _voice_library(library: Path | None, config: Path | None):
+    from .voices import VoiceLibrary
+
+    return VoiceLibrary(library or _options(config).voices_path)
+
+
+@voices_app.command("enroll")
+def voices_enroll(
+    name: Annotated[str, typer.Argument(help="The speaker's name, as it should be published.")],
+    clips: Annotated[list[Path], typer.Argument(help="Recordings of that voice alone (any format ffmpeg reads).")],
+    library: VoicesOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Teach the library a voice from clips of that speaker.
+
+    Example: [bold]restitution voices enroll "Anne Le Gall" anne-1.mp3 anne-2.wav[/bold]
+    """
+    from .voices import embed_clips
+
+    try:
+        lib = _voice_library(library, config)
+        vector, model, seconds = embed_clips(clips)
+        lib.enroll(name, vector, model=model, seconds=seconds, source=", ".join(c.name for c in clips))
+    except RestitutionError as e:
+        fail(str(e))
+    console.print(f"enrolled {name} ({seconds:.0f} s of speech) in {lib.path}")
+
+
+@voices_app.command("list")
+def voices_list(library: VoicesOpt = None, config: ConfigOpt = None) -> None:
+    """List the known voices.
+
+    Example: [bold]restitution voices list[/bold]
+    """
+    from rich.table import Table
+
+    try:
+        voices = _voice_library(library, config).list()
+    except RestitutionError as e:
+        fail(str(e))
+    table = Table("name", "model", "voiceprints", "seconds")
+    for v in voices:
+        table.add_row(v.name, v.model, str(v.prints), f"{v.seconds:.0f}")
+    console.print(table)
+
+
+@voices_app.command("forget")
+def voices_forget(
+    name: Annotated[str, typer.Argument(help="The name to forget.")],
+    library: VoicesOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Remove a voice from the library.
+
+    Example: [bold]restitution voices forget "Anne Le Gall"[/bold]
+    """
+    try:
+        count = _voice_library(library, config).forget(name)
+    except RestitutionError as e:
+        fail(str(e))
+    if not count:
+        fail(f"no voice named {name!r} in the library")
+    console.print(f"forgot {name} ({count} voiceprints)")
+
+
 def main() -> None:
     try:
         app()

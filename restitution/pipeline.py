@@ -143,14 +143,6 @@ def run_session(
     found_offset, _ = stage_cache.get_or_compute(
         "offset", o_key, Offset, lambda: _estimate_offset(prepared, options, samples, transcript, diarization)
     )
-    if found_offset.confidence is not None and found_offset.confidence < options.offset_search.min_confidence:
-        items = ", ".join(str(i) for i in found_offset.disagreeing) or "none singled out"
-        log.warning(
-            "offset %.1f s is uncertain (confidence %.2f); agenda items that disagree: %s",
-            found_offset.seconds,
-            found_offset.confidence,
-            items,
-        )
 
     hook("chapters")
     cut = chapters.cut(
@@ -197,7 +189,7 @@ def run_session(
     if options.voices.enroll:
         from .voices import enroll_from_session
 
-        enroll_from_session(options.voices_path, named, diarization)
+        enroll_from_session(VoiceLibrary(options.voices_path), named, diarization, session=session.id)
     hook("done")
     return result
 
