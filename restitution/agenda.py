@@ -61,7 +61,7 @@ _PARTICLE = r"(?:de|du|des|van|von|der|den|da|di|dos|del|della|le|la|y|bin|ibn|a
 _END = r"(?=\s*(?:,|\(|$)|\s+(?:et|and)\s)"  # a name ends before a role, a next person, or the end
 _NAME = re.compile(rf"{_CAP}(?:(?:\s+{_PARTICLE})*(?:\s+|\s+d['’]){_CAP})+{_END}")
 _NAME_STRICT = re.compile(rf"{_CAP}(?:\s+{_CAP})+{_END}")  # after a comma: no particles
-_NEXT = re.compile(r",\s*(?:et|and)\s+|\s+(?:et|and)\s+|,\s*")
+_NEXT = re.compile(r",\s*(?:et|and)\s+|\s+(?:et|and)\s+|\s*;\s*|,\s*")
 _MARKER = re.compile(r"\s(?:par|avec|by|with)\s")
 # Capitalised words that begin roles and organisations, never names: "Fondateur du Bureau des
 # Possibles" looks like a name to the pattern above.

@@ -125,6 +125,8 @@ def test_speaker_heuristics() -> None:
     assert agenda.split_title("Mot d'accueil par Léa Roux, Directrice Générale, Ville de Lyon")[1] == (
         S("Léa Roux", "Directrice Générale, Ville de Lyon"),)
     assert agenda.split_title("Visite par petits groupes") == ("Visite par petits groupes", ())
+    assert agenda.split_title("Débat avec Jean DUPONT, élu ; Marie-Ève d'Arc, autrice, poétesse")[1] == (
+        S("Jean DUPONT", "élu"), S("Marie-Ève d'Arc", "autrice, poétesse"))
 
 
 def test_headings_blank_lines_and_continuations() -> None:
