@@ -26,7 +26,9 @@ def hms(seconds: float) -> str:
 
 
 def human_duration(seconds: float) -> str:
-    minutes = max(1, round(seconds / 60)) if seconds > 0 else 0
+    if seconds < 60:
+        return f"{round(seconds)} s"
+    minutes = round(seconds / 60)
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d}"
 
 

@@ -1,0 +1,212 @@
+"""The published pages: one per session (player, captions, chapters, transcript, search) and
+the archive's index. Self-contained: CSS and JS are inlined, nothing is fetched from elsewhere.
+
+Every string that comes from an agenda or a transcript is escaped for HTML; data given to the
+script travels as JSON inside <script type="application/json"> with `<`, `>` and `&` escaped,
+so no `</script>` or `<!--` can close or confuse it. A per-page nonce in the Content Security
+Policy would stop an inline script that escaping somehow let through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from html import escape
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from ..errors import RestitutionError
+from ..files import write_text
+from ..types import SessionResult
+from .text import Paragraph, hms, human_duration, sections, title_of
+
+log = logging.getLogger("restitution")
+
+STRINGS = {
+    "fr": {
+        "archive": "Toutes les séances",
+        "archive_title": "Archive des séances",
+        "skip": "Aller à la transcription",
+        "speakers_label": "Intervenants",
+        "captions_label": "Sous-titres",
+        "chapters_label": "Chapitres",
+        "transcript_label": "Transcription",
+        "follow": "Suivre la lecture",
+        "search_placeholder": "Rechercher dans la transcription",
+        "archive_search": "Filtrer par titre, date ou intervenant",
+        "one": "1 paragraphe",
+        "many": "{n} paragraphes",
+        "sessions": "{n} séances",
+        "before": "Avant le premier chapitre",
+        "no_chapters": "Aucun chapitre",
+        "empty": "Rien n’a été transcrit dans ce chapitre.",
+        "col_title": "Séance",
+        "col_date": "Date",
+        "col_duration": "Durée",
+        "col_speakers": "Intervenants",
+        "footer": "Transcription automatique, générée hors ligne par restitution ; elle peut contenir des erreurs.",
+    },
+    "en": {
+        "archive": "All sessions",
+        "archive_title": "Session archive",
+        "skip": "Skip to the transcript",
+        "speakers_label": "Speakers",
+        "captions_label": "Captions",
+        "chapters_label": "Chapters",
+        "transcript_label": "Transcript",
+        "follow": "Follow playback",
+        "search_placeholder": "Search the transcript",
+        "archive_search": "Filter by title, date or speaker",
+        "one": "1 paragraph",
+        "many": "{n} paragraphs",
+        "sessions": "{n} sessions",
+        "before": "Before the first chapter",
+        "no_chapters": "No chapters",
+        "empty": "Nothing was transcribed in this chapter.",
+        "col_title": "Session",
+        "col_date": "Date",
+        "col_duration": "Duration",
+        "col_speakers": "Speakers",
+        "footer": "Automatic transcript, made offline by restitution; it may contain errors.",
+    },
+}
+# Speaker colours: distinct, readable on light and dark backgrounds.
+PALETTE = ("#2f6fdf", "#d9480f", "#2b8a3e", "#ae3ec9", "#0c8599", "#e8590c", "#5c7cfa", "#c2255c")
+
+
+def _t(lang: str) -> dict[str, str]:
+    return STRINGS.get((lang or "").split("-")[0].lower(), STRINGS["en"])
+
+
+def _e(text: Any) -> str:
+    return escape(str(text), quote=True)
+
+
+def script_json(data: Any) -> str:
+    """JSON safe inside a <script> element: no `</script>`, `<!--` or `]]>` can appear in it."""
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _asset(name: str) -> str:
+    return resources.files("restitution.export").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _render(template: str, script: str, values: dict[str, str]) -> str:
+    """Fill the page; the CSP nonce is derived from the page itself, so nobody can predict it."""
+    page = Template(_asset(template)).substitute(values, css=_asset("style.css"), js=_asset(script))
+    nonce = hashlib.sha256(page.encode("utf-8")).hexdigest()[:24]
+    csp = "script-src 'unsafe-inline'"
+    return page.replace(csp, f"script-src 'nonce-{nonce}'", 1).replace("<script>", f'<script nonce="{nonce}">')
+
+
+def _people(result: SessionResult) -> tuple[str, dict[str | None, str]]:
+    colours: dict[str | None, str] = {}
+    items = []
+    for i, sp in enumerate(s for s in result.speakers if s.name or s.seconds > 0):
+        colours[sp.name or sp.id] = PALETTE[i % len(PALETTE)]
+        role = f' <span class="role">— {_e(sp.role)}</span>' if sp.role else ""
+        items.append(f'<li><span class="dot" style="background:{colours[sp.name or sp.id]}"></span>{_e(sp.name or sp.id)}{role}</li>')
+    return "".join(items), colours
+
+
+def _paragraph(p: Paragraph, colours: dict[str | None, str]) -> str:
+    who = ""
+    if p.speaker:
+        dot = f'<span class="dot" style="background:{colours.get(p.speaker, "#868e96")}"></span>'
+        who = f'<span class="who">{dot}{_e(p.speaker)}</span>'
+    return (
+        f'<div class="para" tabindex="0" data-start="{p.start:.2f}" data-end="{p.end:.2f}">'
+        f'<time datetime="PT{p.start:.0f}S">{hms(p.start)}</time>{who}<p class="text">{_e(p.text)}</p></div>'
+    )
+
+
+def session_page(result: SessionResult) -> str:
+    s = _t(result.language)
+    sid = result.session.id
+    people, colours = _people(result)
+    chapter_items, blocks = [], []
+    for ch, paras in sections(result):
+        body = "".join(_paragraph(p, colours) for p in paras) or f'<p class="empty">{_e(s["empty"])}</p>'
+        if ch is None:
+            blocks.append(f'<section class="chapter"><h3>{_e(s["before"])}</h3>{body}</section>')
+            continue
+        who = f'<span class="who">{_e(", ".join(ch.speakers))}</span>' if ch.speakers else ""
+        chapter_items.append(
+            f'<li><button type="button" class="chapter-link" data-start="{ch.start:.2f}">'
+            f'<time>{hms(ch.start)}</time><span>{_e(ch.title)}{who}</span></button></li>'
+        )
+        blocks.append(
+            f'<section class="chapter" id="chapitre-{ch.index}" aria-labelledby="ch-{ch.index}">'
+            f'<h3 id="ch-{ch.index}"><span class="num">{ch.index}.</span>{_e(ch.title)}</h3>{body}</section>'
+        )
+    if not chapter_items:
+        chapter_items.append(f'<li class="empty">{_e(s["no_chapters"])}</li>')
+    meta = " · ".join(x for x in (result.session.date, human_duration(result.audio.duration)) if x)
+    values = {k: _e(v) for k, v in s.items()}
+    values.update(
+        lang=_e(result.language or "und"),
+        title=_e(title_of(result)),
+        meta=_e(meta),
+        people=people,
+        audio=_e(f"{sid}.mp3"),
+        captions=_e(f"{sid}.vtt"),
+        chapters="".join(chapter_items),
+        sections="\n".join(blocks),
+        data=script_json({"session": sid, "strings": {"one": s["one"], "many": s["many"]}}),
+    )
+    return _render("session.html", "session.js", values)
+
+
+def write_session_page(result: SessionResult, out_dir: Path) -> Path:
+    dest = Path(out_dir) / "index.html"
+    write_text(dest, session_page(result))
+    return dest
+
+
+def _archive_row(folder: str, data: dict[str, Any]) -> tuple[str, str]:
+    sess = data.get("session") or {}
+    names = [sp.get("name") for sp in data.get("speakers") or [] if sp.get("name")]
+    date = sess.get("date") or ""
+    row = (
+        f'<tr><td><a class="title" href="{_e(folder)}/index.html">{_e(sess.get("title") or sess.get("id") or folder)}</a></td>'
+        f'<td class="num">{_e(date)}</td><td class="num">{_e(human_duration(float(sess.get("duration") or 0)))}</td>'
+        f"<td>{_e(', '.join(names))}</td></tr>"
+    )
+    return date, row
+
+
+def archive_page(outputs_dir: Path) -> str:
+    rows, langs = [], []
+    for path in sorted(Path(outputs_dir).glob("*/session.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            rows.append(_archive_row(path.parent.name, data))
+        except (OSError, ValueError, TypeError, AttributeError) as e:
+            log.warning("archive page: skipping %s (%s)", path, e)
+            continue
+        langs.append((data.get("session") or {}).get("language") or "")
+    lang = max(set(langs), key=langs.count) if langs else "en"
+    s = _t(lang)
+    rows.sort(key=lambda r: r[0], reverse=True)  # newest first; undated sessions last
+    values = {k: _e(v) for k, v in s.items()}
+    values.update(
+        lang=_e(lang or "und"),
+        title=_e(s["archive_title"]),
+        meta=_e(s["sessions"].replace("{n}", str(len(rows)))),
+        search_placeholder=_e(s["archive_search"]),
+        rows="".join(r[1] for r in rows),
+        data=script_json({"strings": {"many": s["sessions"]}}),
+    )
+    return _render("archive.html", "archive.js", values)
+
+
+def write_archive_page(outputs_dir: Path) -> Path:
+    outputs_dir = Path(outputs_dir)
+    if not outputs_dir.is_dir():
+        raise RestitutionError("no such outputs folder", outputs_dir)
+    dest = outputs_dir / "index.html"
+    write_text(dest, archive_page(outputs_dir))
+    return dest

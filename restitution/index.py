@@ -1,0 +1,510 @@
+"""The archive's full-text index: one SQLite database for every session, searched with FTS5.
+
+Layout, chosen for search speed at archive scale (a thousand sessions, ten million words):
+- `segments` holds one row per transcript segment; `segments_fts` is an external-content FTS5
+  table over its `text` and `speaker` columns (the text is stored once), kept in step by triggers.
+- The speaker's name is an FTS column, so `--speaker` is one more term that FTS5 intersects
+  with the query's own doclists instead of a filter applied to every match afterwards.
+- A session's segments get consecutive rowids (written in one transaction, in time order), and
+  so do a chapter's. `sessions` and `chapters` record those ranges, so session, chapter and date
+  filters become a rowid range that FTS5 applies inside its own scan.
+- Ranking is bm25 on the text column. Scoring costs a few microseconds per match, too much for
+  a word found half a million times, so the newest `RANK_WINDOW` matches (after filters) are
+  scored and the best of them returned: exact for any specific query, newest-first for the
+  most common words.
+- WAL journal: readers keep their snapshot while a batch writes; indexing a session is one
+  transaction, so a reader sees a session's old rows or its new rows, never half of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import RestitutionError, SearchIndexError
+from .types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT = 10.0  # seconds a writer or reader waits for a lock before giving up
+HIGHLIGHT = ("**", "**")  # around matched words in Hit.snippet
+SNIPPET_TOKENS = 16
+# Beyond this many matches only the newest ones are ranked by bm25 (see the module docstring).
+RANK_WINDOW = 2_000
+_REBUILD_HINT = "run `restitution index rebuild` to recreate it from the session.json files"
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS sessions (
+    sid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    folder TEXT NOT NULL,
+    title TEXT NOT NULL,
+    date TEXT,
+    duration REAL NOT NULL,
+    language TEXT,
+    recording TEXT,
+    sha256 TEXT,
+    seg_lo INTEGER,
+    seg_hi INTEGER
+);
+CREATE INDEX IF NOT EXISTS sessions_date ON sessions(date);
+CREATE TABLE IF NOT EXISTS chapters (
+    cid INTEGER PRIMARY KEY,
+    sid INTEGER NOT NULL REFERENCES sessions(sid),
+    idx INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    title_norm TEXT NOT NULL,
+    start REAL NOT NULL,
+    end REAL NOT NULL,
+    seg_lo INTEGER,
+    seg_hi INTEGER
+);
+CREATE INDEX IF NOT EXISTS chapters_sid ON chapters(sid);
+CREATE TABLE IF NOT EXISTS speakers (
+    pid INTEGER PRIMARY KEY,
+    sid INTEGER NOT NULL REFERENCES sessions(sid),
+    label TEXT NOT NULL,
+    name TEXT,
+    name_norm TEXT,
+    role TEXT,
+    seconds REAL
+);
+CREATE INDEX IF NOT EXISTS speakers_sid ON speakers(sid);
+CREATE INDEX IF NOT EXISTS speakers_name ON speakers(name_norm);
+CREATE TABLE IF NOT EXISTS segments (
+    id INTEGER PRIMARY KEY,
+    sid INTEGER NOT NULL REFERENCES sessions(sid),
+    cid INTEGER,
+    pid INTEGER,
+    start REAL NOT NULL,
+    end REAL NOT NULL,
+    text TEXT NOT NULL,
+    speaker TEXT  -- the speaker's name (or label), for the FTS speaker column
+);
+CREATE INDEX IF NOT EXISTS segments_sid ON segments(sid);
+CREATE VIRTUAL TABLE IF NOT EXISTS segments_fts USING fts5(
+    text, speaker, content='segments', content_rowid='id', tokenize="unicode61 remove_diacritics 2"
+);
+-- Only the text counts for relevance; the speaker column is there to filter on.
+INSERT INTO segments_fts(segments_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
+CREATE TRIGGER IF NOT EXISTS segments_ai AFTER INSERT ON segments BEGIN
+    INSERT INTO segments_fts(rowid, text, speaker) VALUES (new.id, new.text, new.speaker);
+END;
+CREATE TRIGGER IF NOT EXISTS segments_ad AFTER DELETE ON segments BEGIN
+    INSERT INTO segments_fts(segments_fts, rowid, text, speaker) VALUES ('delete', old.id, old.text, old.speaker);
+END;
+PRAGMA user_version = {SCHEMA_VERSION};
+"""
+
+
+@dataclass(frozen=True)
+class Hit:
+    session_id: str
+    session_title: str
+    chapter: str | None
+    speaker: str | None
+    start: float
+    end: float
+    time: str  # HH:MM:SS of start
+    snippet: str  # matched words between HIGHLIGHT markers
+    audio_link: str  # "<id>/<id>.mp3#t=SECONDS", after base_url
+    page_link: str  # "<id>/index.html#t=SECONDS", after base_url
+    rank: float  # bm25: lower is better
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def normalize(text: str | None) -> str:
+    """Case, accents and punctuation folded away: "Stéphanie  Mabileau-Roy" -> "stephanie mabileau roy"."""
+    if not text:
+        return ""
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[\W_]+", " ", stripped.casefold()).split())
+
+
+def _hms(seconds: float) -> str:
+    total = max(0, int(seconds))
+    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+@contextlib.contextmanager
+def _translate(path: Path, query: str | None = None) -> Iterator[None]:
+    """sqlite3 errors become one-line SearchIndexErrors naming the database."""
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        msg = str(e)
+        if "locked" in msg or "busy" in msg:
+            raise SearchIndexError(f"the index is busy (another process holds it longer than {BUSY_TIMEOUT:.0f} s); try again", path) from None
+        if msg.startswith("fts5:") or "unterminated string" in msg:
+            raise SearchIndexError(
+                f"malformed search query {query!r} ({msg}); quote phrases, write AND, OR, NOT in capitals", path
+            ) from None
+        if "no such module: fts5" in msg:
+            raise SearchIndexError("this Python's SQLite has no FTS5 support", path) from None
+        if "malformed" in msg or "no such table" in msg or "no such column" in msg:
+            raise SearchIndexError(f"the index is damaged ({msg}); {_REBUILD_HINT}", path) from None
+        raise SearchIndexError(f"index error: {msg}", path) from None
+    except sqlite3.DatabaseError as e:
+        raise SearchIndexError(f"not a usable search index ({e}); {_REBUILD_HINT}", path) from None
+
+
+def open_index(path: Path, *, create: bool = True) -> sqlite3.Connection:
+    """Open (and with `create`, set up) the index. Autocommit; writers use explicit transactions."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise SearchIndexError("no search index here yet; run a session or `restitution index rebuild`", path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SearchIndexError(f"cannot create the index folder: {e.strerror}", path) from None
+    with _translate(path):
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise SearchIndexError(f"index format {version} is not {SCHEMA_VERSION}; {_REBUILD_HINT}", path)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses at most the last commit
+            if version == 0:
+                conn.executescript(_SCHEMA)
+            elif create:
+                conn.execute("SELECT 1 FROM segments_fts WHERE rowid = 0").fetchall()  # fails early if damaged
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str) -> None:
+    s = result.session
+    conn.execute("DELETE FROM segments WHERE sid IN (SELECT sid FROM sessions WHERE id = ?)", (s.id,))
+    for table in ("chapters", "speakers"):
+        conn.execute(f"DELETE FROM {table} WHERE sid IN (SELECT sid FROM sessions WHERE id = ?)", (s.id,))
+    conn.execute("DELETE FROM sessions WHERE id = ?", (s.id,))
+    sid = conn.execute(
+        "INSERT INTO sessions(id, folder, title, date, duration, language, recording, sha256) VALUES (?,?,?,?,?,?,?,?)",
+        (s.id, folder, s.title or s.id, s.date, result.audio.duration, result.language, str(s.recording), result.audio.sha256),
+    ).lastrowid
+    pids, names = {}, {}
+    for sp in result.speakers:
+        names[sp.id] = sp.name or sp.id
+        pids[sp.id] = conn.execute(
+            "INSERT INTO speakers(sid, label, name, name_norm, role, seconds) VALUES (?,?,?,?,?,?)",
+            (sid, sp.id, sp.name, normalize(sp.name) or None, sp.role, sp.seconds),
+        ).lastrowid
+    chapters = sorted(result.chapters, key=lambda c: c.start)
+    cids = [
+        conn.execute(
+            "INSERT INTO chapters(sid, idx, title, title_norm, start, end) VALUES (?,?,?,?,?,?)",
+            (sid, ch.index, ch.title, normalize(ch.title), ch.start, ch.end),
+        ).lastrowid
+        for ch in chapters
+    ]
+    # Explicit consecutive rowids (we hold the write lock): the session's and each chapter's
+    # segments form rowid ranges, which is what makes session and chapter filters fast.
+    next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM segments").fetchone()[0]
+    rows, ranges, k = [], {}, 0
+    for seg in sorted(result.segments, key=lambda g: (g.start, g.end)):
+        text = " ".join(seg.text.split())
+        if not text:
+            continue
+        while k + 1 < len(chapters) and chapters[k + 1].start <= seg.start + 1e-6:
+            k += 1
+        cid = cids[k] if chapters and chapters[k].start <= seg.start + 1e-6 else None
+        if seg.speaker is not None and seg.speaker not in pids:
+            pids[seg.speaker] = conn.execute("INSERT INTO speakers(sid, label) VALUES (?, ?)", (sid, seg.speaker)).lastrowid
+        seg_id = next_id + len(rows)
+        rows.append((seg_id, sid, cid, pids.get(seg.speaker), seg.start, seg.end, text, names.get(seg.speaker, seg.speaker)))
+        ranges.setdefault(cid, [seg_id, seg_id])[1] = seg_id
+    conn.executemany("INSERT INTO segments(id, sid, cid, pid, start, end, text, speaker) VALUES (?,?,?,?,?,?,?,?)", rows)
+    if rows:
+        conn.execute("UPDATE sessions SET seg_lo = ?, seg_hi = ? WHERE sid = ?", (next_id, rows[-1][0], sid))
+    conn.executemany("UPDATE chapters SET seg_lo = ?, seg_hi = ? WHERE cid = ?", [(lo, hi, cid) for cid, (lo, hi) in ranges.items() if cid is not None])
+
+
+def _write(path: Path, conn: sqlite3.Connection, results: list[tuple[SessionResult, str]]) -> None:
+    with _translate(path):
+        # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for result, folder in results:
+                _insert_session(conn, result, folder)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def index_session(path: Path, result: SessionResult, out_dir: Path) -> None:
+    """Replace the session's rows, in one transaction. `out_dir` is outputs/<id>/ (links use its name)."""
+    conn = open_index(path)
+    try:
+        _write(Path(path), conn, [(result, Path(out_dir).name)])
+    finally:
+        conn.close()
+
+
+def result_from_session_json(data: dict[str, Any], source: str | Path = "session.json") -> SessionResult:
+    """A SessionResult from a parsed `restitution/session@1` file (words left out: not indexed)."""
+    try:
+        s = data["session"]
+        session = Session(id=s["id"], recording=Path(s.get("recording") or ""), title=s.get("title"), date=s.get("date"))
+        audio = AudioInfo(Path(s.get("recording") or ""), float(s["duration"]), s.get("sha256") or "", 0, 0, "")
+        offset = Offset.from_dict(data.get("offset") or {"seconds": 0.0, "method": "none"})
+        return SessionResult(
+            session=session,
+            audio=audio,
+            language=s.get("language") or "",
+            offset=offset,
+            speakers=tuple(Speaker.from_dict(sp) for sp in data.get("speakers", [])),
+            chapters=tuple(Chapter.from_dict(ch) for ch in data.get("chapters", [])),
+            segments=tuple(
+                Segment(float(g["start"]), float(g["end"]), g["text"], (), g.get("speaker")) for g in data.get("segments", [])
+            ),
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise SearchIndexError(f"session.json lacks or mistypes a field ({e})", source) from None
+
+
+def _read_session_json(path: Path) -> SessionResult:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise RestitutionError(f"cannot read session.json: {e}", path) from None
+    if not isinstance(data, dict) or data.get("schema") != "restitution/session@1":
+        raise RestitutionError("not a restitution/session@1 file", path)
+    return result_from_session_json(data, path)
+
+
+def rebuild(index_path: Path, outputs_dir: Path) -> int:
+    """Recreate the index from outputs/*/session.json alone; return the number of sessions.
+
+    The new database is built beside the old one and swapped in, so searches keep working
+    (on the old data) until the new index is complete, and a damaged index can be replaced.
+    """
+    index_path = Path(index_path)
+    files = sorted(Path(outputs_dir).glob("*/session.json"))
+    results = [(_read_session_json(f), f.parent.name) for f in files]
+    # Oldest first: rowids then grow with the date, and "newest matches" means newest sessions.
+    results.sort(key=lambda r: (r[0].session.date or "", r[0].session.id))
+    tmp = index_path.with_name(index_path.name + ".rebuild")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    conn = open_index(tmp)
+    try:
+        _write(tmp, conn, results)
+        with _translate(tmp):
+            conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('optimize')")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode = DELETE")  # one self-contained file to move into place
+    finally:
+        conn.close()
+    for stale in (Path(f"{index_path}-wal"), Path(f"{index_path}-shm")):
+        stale.unlink(missing_ok=True)
+    tmp.replace(index_path)
+    return len(results)
+
+
+def optimize(index_path: Path) -> None:
+    """Merge the FTS5 b-trees after a large batch: smaller file, faster queries."""
+    conn = open_index(index_path)
+    try:
+        with _translate(Path(index_path)):
+            conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('optimize')")
+    finally:
+        conn.close()
+
+
+# A bare word FTS5 accepts as is; anything else (apostrophes, hyphens, dots) is quoted as a phrase.
+_BAREWORD = re.compile(r"^[\w\u0080-\U0010ffff]+$")
+_QUERY_TOKEN = re.compile(r'"[^"]*"\*?|"[^"]*$|[()]|[^\s()"]+')
+
+
+def fts_query(query: str) -> str:
+    """The user's query in FTS5 syntax, searching the text column only: phrases, prefix*,
+    AND/OR/NOT and parentheses kept; words FTS5 would misread (l'économie, Yves-Armel) quoted."""
+    parts, depth = [], 0
+    for token in _QUERY_TOKEN.findall(query):
+        depth += {"(": 1, ")": -1}.get(token, 0)
+        if depth < 0:
+            raise SearchIndexError(f"malformed search query {query!r}: a ')' closes nothing")
+        if token.startswith('"') or token in ("(", ")", "AND", "OR", "NOT"):
+            parts.append(token)
+            continue
+        star = "*" if token.endswith("*") else ""
+        word = token.rstrip("*")
+        if not any(c.isalnum() for c in word):
+            continue  # lone punctuation matches nothing and would only confuse FTS5
+        parts.append((word if _BAREWORD.match(word) else '"' + word + '"') + star)
+    if not parts:
+        raise SearchIndexError(f"empty search query {query!r}: give at least one word")
+    if depth:
+        raise SearchIndexError(f"malformed search query {query!r}: a '(' is never closed")
+    return "text : (" + " ".join(parts) + ")"
+
+
+def _speaker_phrase(name: str) -> str | None:
+    words = normalize(name).split()
+    return 'speaker : "' + " ".join(words) + '"' if words else None
+
+
+def _check_date(value: str | None, flag: str) -> str | None:
+    if value is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise SearchIndexError(f"{flag} {value!r} is not a date like 2024-05-14")
+    return value
+
+
+def _like(text: str) -> str:
+    return "%" + re.sub(r"([%_\\])", r"\\\1", normalize(text)) + "%"
+
+
+def _filters(conn, index_path, session, chapter, since, until) -> tuple[list[str], bool] | None:
+    """SQL conditions for the candidate scan, or None when nothing can match.
+
+    Each filter narrows the rowid range FTS5 scans; when the range is not exact (several
+    chapters, a date span), a join condition on `segments` removes the rest."""
+    lo, hi, exact, conds = 0, 2**62, [], []
+    if session is not None:
+        row = conn.execute("SELECT sid, seg_lo, seg_hi FROM sessions WHERE id = ?", (session,)).fetchone()
+        if row is None:
+            raise SearchIndexError(f"no session {session!r} in the index", index_path)
+        if row[1] is None:
+            return None
+        lo, hi = max(lo, row[1]), min(hi, row[2])
+    if chapter is not None:
+        sql = "SELECT c.cid, c.seg_lo, c.seg_hi FROM chapters c JOIN sessions s USING (sid) WHERE c.title_norm LIKE ? ESCAPE '\\'"
+        args: list[Any] = [_like(chapter)]
+        if session is not None:
+            sql += " AND s.id = ?"
+            args.append(session)
+        found = [r for r in conn.execute(sql, args) if r[1] is not None]
+        if not found:
+            return None
+        lo, hi = max(lo, min(r[1] for r in found)), min(hi, max(r[2] for r in found))
+        if len(found) > 1:
+            conds.append(f"g.cid IN ({','.join(str(int(r[0])) for r in found)})")
+    if since is not None or until is not None:
+        found = conn.execute(
+            "SELECT sid, seg_lo, seg_hi FROM sessions WHERE seg_lo IS NOT NULL AND date >= ? AND substr(date, 1, ?) <= ?",
+            (since or "", len(until or ""), until or "9999"),
+        ).fetchall()
+        if not found:
+            return None
+        lo, hi = max(lo, min(r[1] for r in found)), min(hi, max(r[2] for r in found))
+        if len(found) < conn.execute("SELECT count(*) FROM sessions WHERE seg_lo BETWEEN ? AND ?", (lo, hi)).fetchone()[0]:
+            conds.append(f"g.sid IN ({','.join(str(int(r[0])) for r in found)})")
+    if lo > hi:
+        return None
+    exact.append(f"f.rowid BETWEEN {int(lo)} AND {int(hi)}")
+    return exact + conds, bool(conds)
+
+
+def search(
+    index_path: Path,
+    query: str,
+    *,
+    speaker: str | None = None,
+    session: str | None = None,
+    chapter: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 20,
+    base_url: str = "",
+) -> list[Hit]:
+    """Ranked hits for `query` (FTS5 syntax, made forgiving by `fts_query`), newest sessions
+    breaking ties; filters match case- and accent-insensitively (chapter: part of the title)."""
+    index_path = Path(index_path)
+    match = fts_query(query)
+    if speaker is not None:
+        phrase = _speaker_phrase(speaker)
+        if phrase is None:
+            raise SearchIndexError(f"--speaker {speaker!r} holds no name")
+        match = f"{match} AND {phrase}"
+    since, until = _check_date(since, "--since"), _check_date(until, "--until")
+    conn = open_index(index_path, create=False)
+    try:
+        with _translate(index_path, query):
+            found = _filters(conn, index_path, session, chapter, since, until)
+            if found is None:
+                return []
+            conds, needs_join = found
+            join = "JOIN segments g ON g.id = f.rowid" if needs_join else ""
+            # Newest matches first, scored as they stream by; FTS5 stops after RANK_WINDOW of them.
+            candidates = conn.execute(
+                f"SELECT f.rowid, f.rank FROM segments_fts f {join} WHERE segments_fts MATCH ? AND {' AND '.join(conds)}"
+                " ORDER BY f.rowid DESC LIMIT ?",
+                (match, RANK_WINDOW),
+            ).fetchall()
+            best = sorted(candidates, key=lambda r: (r[1], -r[0]))[: max(1, int(limit))]
+            if not best:
+                return []
+            rows = conn.execute(
+                f"""SELECT f.rowid, s.id, s.folder, s.title, c.title, p.name, p.label, g.start, g.end,
+                       snippet(segments_fts, 0, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', '…', {SNIPPET_TOKENS})
+                FROM segments_fts f
+                JOIN segments g ON g.id = f.rowid
+                JOIN sessions s ON s.sid = g.sid
+                LEFT JOIN chapters c ON c.cid = g.cid
+                LEFT JOIN speakers p ON p.pid = g.pid
+                WHERE segments_fts MATCH ? AND f.rowid IN ({','.join(str(int(r[0])) for r in best)})""",
+                (match,),
+            ).fetchall()
+    finally:
+        conn.close()
+    details = {r[0]: r[1:] for r in rows}
+    base = base_url.rstrip("/") + "/" if base_url else ""
+    hits = []
+    for rowid, rank in best:
+        sid, folder, title, ch_title, sp_name, sp_label, start, end, snippet = details[rowid]
+        t = int(start)
+        hits.append(
+            Hit(
+                session_id=sid,
+                session_title=title,
+                chapter=ch_title,
+                speaker=sp_name or sp_label,
+                start=round(start, 3),
+                end=round(end, 3),
+                time=_hms(start),
+                snippet=snippet,
+                audio_link=f"{base}{folder}/{sid}.mp3#t={t}",
+                page_link=f"{base}{folder}/index.html#t={t}",
+                rank=rank,
+            )
+        )
+    return hits
+
+
+def hits_to_json(hits: list[Hit]) -> str:
+    return json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2)
+
+
+def format_hits(hits: list[Hit]) -> Any:
+    """A rich Table of hits, matched words in bold (imported lazily: the library needs no rich)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=False, expand=True)
+    for name, kw in (("Session", {"ratio": 2}), ("Time", {"no_wrap": True}), ("Speaker", {"ratio": 1}), ("Excerpt", {"ratio": 4})):
+        table.add_column(name, overflow="fold", **kw)
+    open_, close = HIGHLIGHT
+    for h in hits:
+        excerpt = Text()
+        for i, part in enumerate(re.split(f"{re.escape(open_)}|{re.escape(close)}", h.snippet)):
+            excerpt.append(part, style="bold yellow" if i % 2 else None)
+        where = Text(h.session_title)
+        if h.chapter:
+            where.append(f"\n{h.chapter}", style="dim")
+        excerpt.append(f"\n{h.audio_link}", style="dim cyan")
+        table.add_row(where, h.time, h.speaker or "", excerpt)
+    return table
