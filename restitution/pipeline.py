@@ -60,8 +60,9 @@ def prepare(session: Session, options: PipelineOptions) -> Prepared:
         late = agenda_mod.check_fits(agenda, info.duration, options.offset)
         if late and not options.chapters.lenient:
             item = late[0]
+            where = f"line {item.line}" if item.line else f"item {agenda.items.index(item) + 1}"
             raise AgendaError(
-                f"line {item.line}: item '{item.title}' starts after the end of the recording "
+                f"{where}: item '{item.title}' starts after the end of the recording "
                 f"({info.duration:.0f} s); use --lenient to drop it",
                 session.agenda_path,
             )
