@@ -110,13 +110,7 @@ def run_session(
     work = out_dir / ".work"
     if force and work.exists():
         shutil.rmtree(work)
-    created = not out_dir.exists()
-    try:
-        samples = _decode(prepared, work, hook)
-    except BaseException:
-        if created:  # nothing finished yet: leave outputs/ as it was
-            shutil.rmtree(out_dir, ignore_errors=True)
-        raise
+    samples = _decode(prepared, work, hook)  # a failed decode removes the folders it made
     stage_cache = cache.StageCache(work)
     language = options.language or None
 
