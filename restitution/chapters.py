@@ -50,29 +50,40 @@ def _snap(
     changes: tuple[np.ndarray, np.ndarray],
     window: float,
 ) -> float:
-    """The best cut near `target` inside [floor, ceiling]: always in a silence, never in a word."""
+    """The best cut near `target` inside [floor, ceiling]: always in a silence, never in a word.
+
+    Candidates are each silence's own cut (LEAD_IN before the speech that follows it, or its
+    point nearest the target when that cut lies outside the window) and, for each speaker change,
+    the point of the silence just before the new voice. Longer silences, a change at the cut and
+    closeness to the target all count.
+    """
     lo, hi = gaps
-    # Cut LEAD_IN before the next word (mid-gap when the gap is shorter); a gap whose preferred
-    # cut falls outside the window offers its point nearest the target instead.
-    preferred = np.maximum((lo + hi) / 2, hi - LEAD_IN)
-    nearest = np.clip(target, lo, hi)
-    point = np.where(np.abs(preferred - target) <= window, preferred, nearest)
-    point = np.clip(point, np.maximum(lo, floor), np.minimum(hi, ceiling))
-    usable = (point >= lo) & (point <= hi) & (point >= floor) & (point <= ceiling)
+    room_lo, room_hi = np.maximum(lo, floor), np.minimum(hi, ceiling)
+    usable = room_lo <= room_hi
     if not usable.any():
         return float(np.clip(target, floor, ceiling))  # words cover everything: nothing better
-    inside = usable & (np.abs(point - target) <= window)
+    preferred = np.maximum((lo + hi) / 2, hi - LEAD_IN)
+    own = np.where(np.abs(preferred - target) <= window, preferred, np.clip(target, lo, hi))
+    points, owners = [np.clip(own, room_lo, room_hi)[usable]], [np.flatnonzero(usable)]
+    change_times, strengths = changes
+    for t in change_times[np.abs(change_times - target) <= window + 1.0]:
+        # The silence holding the turn onset, or the last one ending before it (loose edges).
+        g = int(np.searchsorted(lo, t, side="right")) - 1
+        if g >= 0 and usable[g] and t - hi[g] <= 1.0:
+            points.append(np.clip([min(t, hi[g]) - 0.1], room_lo[g], room_hi[g]))
+            owners.append(np.array([g]))
+    point, owner = np.concatenate(points), np.concatenate(owners)
+    inside = np.abs(point - target) <= window
     if not inside.any():
         # No silence within the window: the nearest one beyond it still beats cutting a word.
-        candidates = np.flatnonzero(usable)
-        return float(point[candidates[np.argmin(np.abs(point[candidates] - target))]])
-    point, lo, hi = point[inside], lo[inside], hi[inside]
+        return float(point[np.argmin(np.abs(point - target))])
+    point, owner = point[inside], owner[inside]
     change = np.zeros(point.size)
-    for t, strength in zip(*changes):
-        # A turn onset at the gap (diarization edges are a little loose) marks a hand-over.
-        near = (t >= lo - 0.5) & (t <= hi + 0.5)
+    for t, strength in zip(change_times, strengths):
+        near = np.abs(point - t) <= 1.0  # diarization edges are a little loose
         change[near] = np.maximum(change[near], strength)
-    score = change + 0.5 * np.minimum(1.0, (hi - lo) / 1.0) - 0.5 * np.abs(point - target) / max(window, 1e-9)
+    length = hi[owner] - lo[owner]
+    score = change + 0.5 * np.minimum(1.0, length / 1.0) - 0.5 * np.abs(point - target) / max(window, 1e-9)
     return float(point[int(np.argmax(score))])
 
 
@@ -108,7 +119,7 @@ def cut(
     if not kept:
         return ()
 
-    gaps = _gaps(evidence.word_spans(transcript), duration)
+    gaps = _gaps(evidence.speech_spans(transcript, diarization), duration)
     changes = evidence.speaker_changes(diarization)
     starts = [0.0]
     for _, _, target in kept[1:]:

@@ -58,6 +58,18 @@ def word_spans(transcript: Transcript) -> list[tuple[float, float]]:
     return spans
 
 
+def speech_spans(transcript: Transcript, diarization: Diarization | None = None) -> list[tuple[float, float]]:
+    """Where someone is heard: the words, and the diarization's turns (voice activity).
+
+    Whisper sometimes skips a stretch of speech; the turns still cover it, so a silence between
+    two words is only trusted where no turn runs through it.
+    """
+    spans = word_spans(transcript)
+    if diarization is not None:
+        spans = sorted(spans + [(t.start, t.end) for t in diarization.turns])
+    return spans
+
+
 def speaker_changes(diarization: Diarization | None) -> tuple[np.ndarray, np.ndarray]:
     """Onsets of a turn whose speaker differs from the one heard just before it."""
     if diarization is None or not diarization.turns:
@@ -75,15 +87,17 @@ def speaker_changes(diarization: Diarization | None) -> tuple[np.ndarray, np.nda
     return np.asarray(times, float), np.asarray(weights, float)
 
 
-def word_pauses(transcript: Transcript, min_gap: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+def pauses(
+    transcript: Transcript, diarization: Diarization | None = None, min_gap: float = 0.3
+) -> tuple[np.ndarray, np.ndarray]:
     """Onsets of speech after a silence, weighted by the silence's length."""
-    spans = word_spans(transcript)
     times, weights = [], []
-    for (_, prev_end), (next_start, _) in zip(spans, spans[1:]):
-        gap = next_start - prev_end
-        if gap >= min_gap:
-            times.append(next_start)
-            weights.append(min(1.0, gap / 2.0))
+    reach = None
+    for start, end in speech_spans(transcript, diarization):
+        if reach is not None and start - reach >= min_gap:
+            times.append(start)
+            weights.append(min(1.0, (start - reach) / 2.0))
+        reach = end if reach is None else max(reach, end)
     return np.asarray(times, float), np.asarray(weights, float)
 
 

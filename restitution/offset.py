@@ -106,7 +106,7 @@ def estimate(
         log.warning("offset: no agenda item after the start of the session; assuming the recording started on time")
         return Offset(seconds=0.0, method="auto", confidence=0.0)
     grid = np.arange(options.search_min, options.search_max + STEP / 2, STEP)
-    events = _Events(changes=evidence.speaker_changes(diarization), pauses=evidence.word_pauses(transcript))
+    events = _Events(changes=evidence.speaker_changes(diarization), pauses=evidence.pauses(transcript, diarization))
     item_cues = evidence.item_cues(agenda, evidence.tokens(transcript))
     curves = _item_curves(agenda, events, item_cues, grid, duration)
     total = curves.sum(axis=0)
