@@ -293,7 +293,9 @@ def _speak(tape: Tape, voices: Voices, rng: random.Random, items: list[ItemSpec]
                 tape.silence(np.ceil(tape.now) - tape.now)
         starts.append(0.0 if k == 0 else tape.now)
         spoken: set[str] = set()
-        end = starts[-1] + targets[k]
+        # Greetings and hand-overs overrun the targets: later items absorb the overrun.
+        planned = sum(targets[: k + 1]) + sum(e["end"] - e["start"] for e in events)
+        end = max(starts[-1] + 0.5 * targets[k], planned)
         turn = 0
         while True:
             spk = item.speakers[turn % len(item.speakers)]
