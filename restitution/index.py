@@ -3,11 +3,12 @@
 Layout, chosen for search speed at archive scale (a thousand sessions, ten million words):
 - `segments` holds one row per transcript segment; `segments_fts` is an external-content FTS5
   table over its `text` and `speaker` columns (the text is stored once), kept in step by triggers.
-- The speaker's name is an FTS column, so `--speaker` is one more term that FTS5 intersects
-  with the query's own doclists instead of a filter applied to every match afterwards.
-- A session's segments get consecutive rowids (written in one transaction, in time order), and
-  so do a chapter's. `sessions` and `chapters` record those ranges, so session, chapter and date
-  filters become a rowid range that FTS5 applies inside its own scan.
+- The speaker's name and the chapter's title are FTS columns, so `--speaker` and `--chapter`
+  are more terms that FTS5 intersects with the query's own doclists, instead of filters applied
+  to every match afterwards.
+- A session's segments get consecutive rowids (written in one transaction, in time order);
+  `sessions` records that range, so session and date filters become a rowid range that FTS5
+  applies inside its own scan.
 - Ranking is bm25 on the text column. Scoring costs a few microseconds per match, too much for
   a word found half a million times, so the newest `RANK_WINDOW` matches (after filters) are
   scored and the best of them returned: exact for any specific query, newest-first for the
@@ -19,24 +20,24 @@ Layout, chosen for search speed at archive scale (a thousand sessions, ten milli
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import RestitutionError, SearchIndexError
+from .search_query import column_phrase, fts_query, highlight, normalize
 from .types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT = 10.0  # seconds a writer or reader waits for a lock before giving up
 HIGHLIGHT = ("**", "**")  # around matched words in Hit.snippet
-SNIPPET_TOKENS = 16
 # Beyond this many matches only the newest ones are ranked by bm25 (see the module docstring).
-RANK_WINDOW = 2_000
+RANK_WINDOW = 1_000
 _REBUILD_HINT = "run `restitution index rebuild` to recreate it from the session.json files"
 
 _SCHEMA = f"""
@@ -61,9 +62,7 @@ CREATE TABLE IF NOT EXISTS chapters (
     title TEXT NOT NULL,
     title_norm TEXT NOT NULL,
     start REAL NOT NULL,
-    end REAL NOT NULL,
-    seg_lo INTEGER,
-    seg_hi INTEGER
+    end REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chapters_sid ON chapters(sid);
 CREATE TABLE IF NOT EXISTS speakers (
@@ -85,19 +84,21 @@ CREATE TABLE IF NOT EXISTS segments (
     start REAL NOT NULL,
     end REAL NOT NULL,
     text TEXT NOT NULL,
-    speaker TEXT  -- the speaker's name (or label), for the FTS speaker column
+    speaker TEXT,  -- the speaker's name (or label), for the FTS speaker column
+    chapter TEXT  -- the chapter's title, for the FTS chapter column
 );
 CREATE INDEX IF NOT EXISTS segments_sid ON segments(sid);
 CREATE VIRTUAL TABLE IF NOT EXISTS segments_fts USING fts5(
-    text, speaker, content='segments', content_rowid='id', tokenize="unicode61 remove_diacritics 2"
+    text, speaker, chapter, content='segments', content_rowid='id', tokenize="unicode61 remove_diacritics 2"
 );
--- Only the text counts for relevance; the speaker column is there to filter on.
-INSERT INTO segments_fts(segments_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
+-- Only the text counts for relevance; the speaker and chapter columns are there to filter on.
+INSERT INTO segments_fts(segments_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0, 0.0)');
 CREATE TRIGGER IF NOT EXISTS segments_ai AFTER INSERT ON segments BEGIN
-    INSERT INTO segments_fts(rowid, text, speaker) VALUES (new.id, new.text, new.speaker);
+    INSERT INTO segments_fts(rowid, text, speaker, chapter) VALUES (new.id, new.text, new.speaker, new.chapter);
 END;
 CREATE TRIGGER IF NOT EXISTS segments_ad AFTER DELETE ON segments BEGIN
-    INSERT INTO segments_fts(segments_fts, rowid, text, speaker) VALUES ('delete', old.id, old.text, old.speaker);
+    INSERT INTO segments_fts(segments_fts, rowid, text, speaker, chapter)
+    VALUES ('delete', old.id, old.text, old.speaker, old.chapter);
 END;
 PRAGMA user_version = {SCHEMA_VERSION};
 """
@@ -119,14 +120,6 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def normalize(text: str | None) -> str:
-    """Case, accents and punctuation folded away: "Stéphanie  Mabileau-Roy" -> "stephanie mabileau roy"."""
-    if not text:
-        return ""
-    stripped = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[\W_]+", " ", stripped.casefold()).split())
 
 
 def _hms(seconds: float) -> str:
@@ -210,26 +203,28 @@ def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str
         ).lastrowid
         for ch in chapters
     ]
-    # Explicit consecutive rowids (we hold the write lock): the session's and each chapter's
-    # segments form rowid ranges, which is what makes session and chapter filters fast.
+    # Explicit consecutive rowids (we hold the write lock): a session's segments form one rowid
+    # range, which is what makes session and date filters cheap.
     next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM segments").fetchone()[0]
-    rows, ranges, k = [], {}, 0
+    rows, k = [], 0
     for seg in sorted(result.segments, key=lambda g: (g.start, g.end)):
         text = " ".join(seg.text.split())
         if not text:
             continue
         while k + 1 < len(chapters) and chapters[k + 1].start <= seg.start + 1e-6:
             k += 1
-        cid = cids[k] if chapters and chapters[k].start <= seg.start + 1e-6 else None
+        in_chapter = bool(chapters) and chapters[k].start <= seg.start + 1e-6
         if seg.speaker is not None and seg.speaker not in pids:
             pids[seg.speaker] = conn.execute("INSERT INTO speakers(sid, label) VALUES (?, ?)", (sid, seg.speaker)).lastrowid
-        seg_id = next_id + len(rows)
-        rows.append((seg_id, sid, cid, pids.get(seg.speaker), seg.start, seg.end, text, names.get(seg.speaker, seg.speaker)))
-        ranges.setdefault(cid, [seg_id, seg_id])[1] = seg_id
-    conn.executemany("INSERT INTO segments(id, sid, cid, pid, start, end, text, speaker) VALUES (?,?,?,?,?,?,?,?)", rows)
+        rows.append((
+            next_id + len(rows), sid, cids[k] if in_chapter else None, pids.get(seg.speaker), seg.start, seg.end, text,
+            names.get(seg.speaker, seg.speaker), chapters[k].title if in_chapter else None,
+        ))
+    conn.executemany(
+        "INSERT INTO segments(id, sid, cid, pid, start, end, text, speaker, chapter) VALUES (?,?,?,?,?,?,?,?,?)", rows
+    )
     if rows:
         conn.execute("UPDATE sessions SET seg_lo = ?, seg_hi = ? WHERE sid = ?", (next_id, rows[-1][0], sid))
-    conn.executemany("UPDATE chapters SET seg_lo = ?, seg_hi = ? WHERE cid = ?", [(lo, hi, cid) for cid, (lo, hi) in ranges.items() if cid is not None])
 
 
 def _write(path: Path, conn: sqlite3.Connection, results: list[tuple[SessionResult, str]]) -> None:
@@ -325,88 +320,34 @@ def optimize(index_path: Path) -> None:
         conn.close()
 
 
-# A bare word FTS5 accepts as is; anything else (apostrophes, hyphens, dots) is quoted as a phrase.
-_BAREWORD = re.compile(r"^[\w\u0080-\U0010ffff]+$")
-_QUERY_TOKEN = re.compile(r'"[^"]*"\*?|"[^"]*$|[()]|[^\s()"]+')
-
-
-def fts_query(query: str) -> str:
-    """The user's query in FTS5 syntax, searching the text column only: phrases, prefix*,
-    AND/OR/NOT and parentheses kept; words FTS5 would misread (l'économie, Yves-Armel) quoted."""
-    parts, depth = [], 0
-    for token in _QUERY_TOKEN.findall(query):
-        depth += {"(": 1, ")": -1}.get(token, 0)
-        if depth < 0:
-            raise SearchIndexError(f"malformed search query {query!r}: a ')' closes nothing")
-        if token.startswith('"') or token in ("(", ")", "AND", "OR", "NOT"):
-            parts.append(token)
-            continue
-        star = "*" if token.endswith("*") else ""
-        word = token.rstrip("*")
-        if not any(c.isalnum() for c in word):
-            continue  # lone punctuation matches nothing and would only confuse FTS5
-        parts.append((word if _BAREWORD.match(word) else '"' + word + '"') + star)
-    if not parts:
-        raise SearchIndexError(f"empty search query {query!r}: give at least one word")
-    if depth:
-        raise SearchIndexError(f"malformed search query {query!r}: a '(' is never closed")
-    return "text : (" + " ".join(parts) + ")"
-
-
-def _speaker_phrase(name: str) -> str | None:
-    words = normalize(name).split()
-    return 'speaker : "' + " ".join(words) + '"' if words else None
-
-
 def _check_date(value: str | None, flag: str) -> str | None:
     if value is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
         raise SearchIndexError(f"{flag} {value!r} is not a date like 2024-05-14")
     return value
 
 
-def _like(text: str) -> str:
-    return "%" + re.sub(r"([%_\\])", r"\\\1", normalize(text)) + "%"
-
-
-def _filters(conn, index_path, session, chapter, since, until) -> tuple[list[str], bool] | None:
-    """SQL conditions for the candidate scan, or None when nothing can match.
-
-    Each filter narrows the rowid range FTS5 scans; when the range is not exact (several
-    chapters, a date span), a join condition on `segments` removes the rest."""
-    lo, hi, exact, conds = 0, 2**62, [], []
+def _scope(conn: sqlite3.Connection, index_path: Path, session: str | None, since: str | None, until: str | None):
+    """The rowid range to scan and, when it is not exact, the session ids to keep; None: no match."""
+    lo, hi, keep = 0, 2**62, None
     if session is not None:
-        row = conn.execute("SELECT sid, seg_lo, seg_hi FROM sessions WHERE id = ?", (session,)).fetchone()
+        row = conn.execute("SELECT seg_lo, seg_hi FROM sessions WHERE id = ?", (session,)).fetchone()
         if row is None:
             raise SearchIndexError(f"no session {session!r} in the index", index_path)
-        if row[1] is None:
+        if row[0] is None:
             return None
-        lo, hi = max(lo, row[1]), min(hi, row[2])
-    if chapter is not None:
-        sql = "SELECT c.cid, c.seg_lo, c.seg_hi FROM chapters c JOIN sessions s USING (sid) WHERE c.title_norm LIKE ? ESCAPE '\\'"
-        args: list[Any] = [_like(chapter)]
-        if session is not None:
-            sql += " AND s.id = ?"
-            args.append(session)
-        found = [r for r in conn.execute(sql, args) if r[1] is not None]
-        if not found:
-            return None
-        lo, hi = max(lo, min(r[1] for r in found)), min(hi, max(r[2] for r in found))
-        if len(found) > 1:
-            conds.append(f"g.cid IN ({','.join(str(int(r[0])) for r in found)})")
+        lo, hi = row
     if since is not None or until is not None:
         found = conn.execute(
-            "SELECT sid, seg_lo, seg_hi FROM sessions WHERE seg_lo IS NOT NULL AND date >= ? AND substr(date, 1, ?) <= ?",
-            (since or "", len(until or ""), until or "9999"),
+            "SELECT sid, seg_lo, seg_hi FROM sessions WHERE seg_lo BETWEEN ? AND ? AND date >= ? AND substr(date, 1, ?) <= ?",
+            (lo, hi, since or "", len(until or ""), until or "9999"),
         ).fetchall()
         if not found:
             return None
-        lo, hi = max(lo, min(r[1] for r in found)), min(hi, max(r[2] for r in found))
+        lo, hi = min(r[1] for r in found), max(r[2] for r in found)
+        # Sessions are usually indexed in date order, so the range is often exact already.
         if len(found) < conn.execute("SELECT count(*) FROM sessions WHERE seg_lo BETWEEN ? AND ?", (lo, hi)).fetchone()[0]:
-            conds.append(f"g.sid IN ({','.join(str(int(r[0])) for r in found)})")
-    if lo > hi:
-        return None
-    exact.append(f"f.rowid BETWEEN {int(lo)} AND {int(hi)}")
-    return exact + conds, bool(conds)
+            keep = [r[0] for r in found]
+    return lo, hi, keep
 
 
 def search(
@@ -421,43 +362,43 @@ def search(
     limit: int = 20,
     base_url: str = "",
 ) -> list[Hit]:
-    """Ranked hits for `query` (FTS5 syntax, made forgiving by `fts_query`), newest sessions
-    breaking ties; filters match case- and accent-insensitively (chapter: part of the title)."""
+    """Ranked hits for `query`: words, "phrases", prefix*, AND / OR / NOT, parentheses.
+
+    `speaker` and `chapter` match words of the name or title, ignoring case and accents (the
+    chapter's last word may be partial); `since` / `until` are ISO dates, inclusive."""
     index_path = Path(index_path)
     match = fts_query(query)
-    if speaker is not None:
-        phrase = _speaker_phrase(speaker)
-        if phrase is None:
-            raise SearchIndexError(f"--speaker {speaker!r} holds no name")
-        match = f"{match} AND {phrase}"
+    for column, value, prefix in (("speaker", speaker, False), ("chapter", chapter, True)):
+        if value is not None:
+            phrase = column_phrase(column, value, prefix=prefix)
+            if phrase is None:
+                raise SearchIndexError(f"--{column} {value!r} holds no word to match")
+            match += f" AND {phrase}"
     since, until = _check_date(since, "--since"), _check_date(until, "--until")
     conn = open_index(index_path, create=False)
     try:
         with _translate(index_path, query):
-            found = _filters(conn, index_path, session, chapter, since, until)
-            if found is None:
+            scope = _scope(conn, index_path, session, since, until)
+            if scope is None:
                 return []
-            conds, needs_join = found
-            join = "JOIN segments g ON g.id = f.rowid" if needs_join else ""
+            lo, hi, keep = scope
+            join, cond = "", ""
+            if keep is not None:
+                join, cond = "JOIN segments g ON g.id = f.rowid", f" AND g.sid IN ({','.join(str(int(k)) for k in keep)})"
             # Newest matches first, scored as they stream by; FTS5 stops after RANK_WINDOW of them.
             candidates = conn.execute(
-                f"SELECT f.rowid, f.rank FROM segments_fts f {join} WHERE segments_fts MATCH ? AND {' AND '.join(conds)}"
-                " ORDER BY f.rowid DESC LIMIT ?",
-                (match, RANK_WINDOW),
+                f"SELECT f.rowid, f.rank FROM segments_fts f {join} WHERE segments_fts MATCH ? AND f.rowid BETWEEN ? AND ?"
+                f"{cond} ORDER BY f.rowid DESC LIMIT ?",
+                (match, lo, hi, RANK_WINDOW),
             ).fetchall()
-            best = sorted(candidates, key=lambda r: (r[1], -r[0]))[: max(1, int(limit))]
-            if not best:
-                return []
+            best = heapq.nsmallest(max(1, int(limit)), candidates, key=lambda r: (r[1], -r[0]))
             rows = conn.execute(
-                f"""SELECT f.rowid, s.id, s.folder, s.title, c.title, p.name, p.label, g.start, g.end,
-                       snippet(segments_fts, 0, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', '…', {SNIPPET_TOKENS})
-                FROM segments_fts f
-                JOIN segments g ON g.id = f.rowid
+                f"""SELECT g.id, s.id, s.folder, s.title, c.title, p.name, p.label, g.start, g.end, g.text
+                FROM segments g
                 JOIN sessions s ON s.sid = g.sid
                 LEFT JOIN chapters c ON c.cid = g.cid
                 LEFT JOIN speakers p ON p.pid = g.pid
-                WHERE segments_fts MATCH ? AND f.rowid IN ({','.join(str(int(r[0])) for r in best)})""",
-                (match,),
+                WHERE g.id IN ({','.join(str(int(r[0])) for r in best)})"""
             ).fetchall()
     finally:
         conn.close()
@@ -465,7 +406,7 @@ def search(
     base = base_url.rstrip("/") + "/" if base_url else ""
     hits = []
     for rowid, rank in best:
-        sid, folder, title, ch_title, sp_name, sp_label, start, end, snippet = details[rowid]
+        sid, folder, title, ch_title, sp_name, sp_label, start, end, text = details[rowid]
         t = int(start)
         hits.append(
             Hit(
@@ -476,7 +417,7 @@ def search(
                 start=round(start, 3),
                 end=round(end, 3),
                 time=_hms(start),
-                snippet=snippet,
+                snippet=highlight(text, query, HIGHLIGHT),
                 audio_link=f"{base}{folder}/{sid}.mp3#t={t}",
                 page_link=f"{base}{folder}/index.html#t={t}",
                 rank=rank,

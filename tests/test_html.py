@@ -284,3 +284,17 @@ def test_archive_page_in_chromium(served_page, browser, tmp_path):
     page.wait_for_url(f"{base}/demo/index.html")
     assert dialogs == []
     page.close()
+
+
+def test_page_opened_from_disk_still_has_captions(served_page, browser):
+    """Chromium will not load a .vtt next to a file:// page; the page then uses its own copy."""
+    _base, result, outputs = served_page
+    page = browser.new_page()
+    page.goto((outputs / "demo" / "index.html").as_uri())
+    page.wait_for_function(
+        "Array.from(document.getElementById('player').textTracks).some(t => t.cues && t.cues.length >= 3)", timeout=10000
+    )
+    page.evaluate(f"document.getElementById('player').currentTime = {result.segments[1].start + 0.5}")
+    page.wait_for_function("document.getElementById('caption').textContent.includes('Parlons')", timeout=5000)
+    assert page.inner_text("#caption").startswith("Anne <b>Le Gall</b>")
+    page.close()

@@ -20,8 +20,11 @@ from typing import Any
 
 from ..errors import RestitutionError
 from ..files import write_text
+from ..options import ExportOptions
 from ..types import SessionResult
 from .text import Paragraph, hms, human_duration, sections, title_of
+from .vtt import cues_for, speaker_names
+from .vtt import escape as escape_cue
 
 log = logging.getLogger("restitution")
 
@@ -38,6 +41,7 @@ STRINGS = {
         "search_placeholder": "Rechercher dans la transcription",
         "archive_search": "Filtrer par titre, date ou intervenant",
         "one": "1 paragraphe",
+        "colon": "\u00a0: ",
         "many": "{n} paragraphes",
         "sessions": "{n} séances",
         "before": "Avant le premier chapitre",
@@ -61,6 +65,7 @@ STRINGS = {
         "search_placeholder": "Search the transcript",
         "archive_search": "Filter by title, date or speaker",
         "one": "1 paragraph",
+        "colon": ": ",
         "many": "{n} paragraphs",
         "sessions": "{n} sessions",
         "before": "Before the first chapter",
@@ -123,6 +128,17 @@ def _paragraph(p: Paragraph, colours: dict[str | None, str]) -> str:
     )
 
 
+def _cue_data(result: SessionResult) -> list[list[Any]]:
+    """The captions again, for browsers that will not load the .vtt of a page opened from disk."""
+    names = speaker_names(result)
+    out = []
+    for cue in cues_for(result, ExportOptions()):
+        name = names.get(cue.speaker) if cue.speaker else None
+        voice = f"<v {escape_cue(name)}>" if name else ""
+        out.append([cue.start, cue.end, voice + escape_cue(" ".join(cue.lines))])
+    return out
+
+
 def session_page(result: SessionResult) -> str:
     s = _t(result.language)
     sid = result.session.id
@@ -155,7 +171,7 @@ def session_page(result: SessionResult) -> str:
         captions=_e(f"{sid}.vtt"),
         chapters="".join(chapter_items),
         sections="\n".join(blocks),
-        data=script_json({"session": sid, "strings": {"one": s["one"], "many": s["many"]}}),
+        data=script_json({"session": sid, "strings": {k: s[k] for k in ("one", "many", "colon")}, "cues": _cue_data(result)}),
     )
     return _render("session.html", "session.js", values)
 

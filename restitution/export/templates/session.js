@@ -8,7 +8,8 @@
   var follow = document.getElementById("follow");
   var input = document.getElementById("q");
   var count = document.getElementById("count");
-  var strings = JSON.parse(document.getElementById("page-data").textContent).strings;
+  var data = JSON.parse(document.getElementById("page-data").textContent);
+  var strings = data.strings;
 
   function startOf(el) { return parseFloat(el.getAttribute("data-start")) || 0; }
   var paraStarts = paras.map(startOf);
@@ -64,14 +65,38 @@
   audio.addEventListener("seeked", update);
 
   // Captions: the browser does not draw them for <audio>, so the active cue is shown below the player.
+  function showCues(textTrack) {
+    textTrack.mode = "hidden";
+    textTrack.addEventListener("cuechange", function () {
+      var cues = textTrack.activeCues;
+      caption.textContent = "";
+      for (var i = 0; cues && i < cues.length; i++) {
+        var voice = /^<v(?:\.[^\s>]*)?\s+([^>]*)>/.exec(cues[i].text);
+        if (voice) {
+          var who = document.createElement("span");
+          who.className = "who";
+          who.textContent = voice[1].replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&") + strings.colon;
+          caption.appendChild(who);
+        }
+        caption.appendChild(document.createTextNode(cues[i].getCueAsHTML().textContent.replace(/\n/g, " ") + " "));
+      }
+    });
+  }
+  // Opened from disk (file://), Chromium refuses to load the .vtt: the same cues come from the page.
+  var fallbackDone = false;
+  function fallbackCaptions() {
+    if (fallbackDone || !window.VTTCue) { return; }
+    fallbackDone = true;
+    track.track.mode = "disabled";
+    var own = audio.addTextTrack("captions", track.label, track.srclang);
+    data.cues.forEach(function (c) { own.addCue(new VTTCue(c[0], c[1], c[2])); });
+    showCues(own);
+  }
   var track = audio.querySelector("track[kind=captions]");
   if (track && track.track) {
-    track.track.mode = "hidden";
-    track.track.addEventListener("cuechange", function () {
-      var cues = track.track.activeCues, lines = [];
-      for (var i = 0; cues && i < cues.length; i++) { lines.push(cues[i].getCueAsHTML().textContent); }
-      caption.textContent = lines.join(" ");
-    });
+    showCues(track.track);
+    track.addEventListener("error", fallbackCaptions);
+    if (track.readyState === 3) { fallbackCaptions(); }
   }
 
   function seekFromHash() {

@@ -1,0 +1,100 @@
+"""The search query language: what a user types, turned into FTS5 syntax, and the highlighting
+of matched words in a hit's text (done here, not by FTS5's snippet(), which would re-run the
+whole query once per hit: costly for prefix queries)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import SearchIndexError
+
+# A bare word FTS5 accepts as is; anything else (apostrophes, hyphens, dots) is quoted as a phrase.
+_BAREWORD = re.compile(r"^[\w\u0080-\U0010ffff]+$")
+_QUERY_TOKEN = re.compile(r'"[^"]*"\*?|"[^"]*$|[()]|[^\s()"]+')
+_OPERATORS = ("(", ")", "AND", "OR", "NOT")
+# Word characters as FTS5's unicode61 tokenizer sees them, near enough for highlighting.
+_WORD = re.compile(r"[^\W_]+")
+
+
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def fold(text: str) -> str:
+    """Case and accents folded away, as `unicode61 remove_diacritics 2` does."""
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
+
+
+def normalize(text: str | None) -> str:
+    """Folded, punctuation gone, spaces collapsed: "Stéphanie  Mabileau-Roy" -> "stephanie mabileau roy"."""
+    return " ".join(_WORD.findall(fold(text))) if text else ""
+
+
+def fts_query(query: str) -> str:
+    """The user's query in FTS5 syntax, restricted to the text column: phrases, prefix*, AND,
+    OR, NOT and parentheses kept; words FTS5 would misread (l'économie, Yves-Armel) quoted."""
+    parts, depth = [], 0
+    for token in _QUERY_TOKEN.findall(query):
+        depth += {"(": 1, ")": -1}.get(token, 0)
+        if depth < 0:
+            raise SearchIndexError(f"malformed search query {query!r}: a ')' closes nothing")
+        if token.startswith('"') or token in _OPERATORS:
+            parts.append(token)
+            continue
+        star = "*" if token.endswith("*") else ""
+        word = token.rstrip("*")
+        if not any(c.isalnum() for c in word):
+            continue  # lone punctuation matches nothing and would only confuse FTS5
+        parts.append((word if _BAREWORD.match(word) else f'"{word}"') + star)
+    if not parts:
+        raise SearchIndexError(f"empty search query {query!r}: give at least one word")
+    if depth:
+        raise SearchIndexError(f"malformed search query {query!r}: a '(' is never closed")
+    return "text : (" + " ".join(parts) + ")"
+
+
+def column_phrase(column: str, text: str, *, prefix: bool = False) -> str | None:
+    """`column : "w1 w2"` matching those words in a row, or None when `text` holds no word."""
+    words = normalize(text).split()
+    return f'{column} : "{" ".join(words)}"' + ("*" if prefix else "") if words else None
+
+
+def _units(query: str) -> list[tuple[tuple[str, ...], bool]]:
+    """The query's words and phrases (folded), each with its prefix flag."""
+    units = []
+    for token in _QUERY_TOKEN.findall(query):
+        if token in _OPERATORS:
+            continue
+        words = tuple(_WORD.findall(fold(token)))
+        if words:
+            units.append((words, token.endswith("*")))
+    return units
+
+
+def highlight(text: str, query: str, marks: tuple[str, str] = ("**", "**"), max_words: int = 40) -> str:
+    """`text` with each occurrence of the query's words and phrases between `marks`; a long text
+    is cut to `max_words` around the first match, with "…" where it was cut."""
+    # NFKD can change a word's length (ligatures), so words are found first, then folded.
+    tokens = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+    spans = []
+    for words, prefix in _units(query):
+        n = len(words)
+        for i in range(len(tokens) - n + 1):
+            head = all(tokens[i + k][2] == words[k] for k in range(n - 1))
+            last = tokens[i + n - 1][2]
+            if head and (last.startswith(words[-1]) if prefix else last == words[-1]):
+                spans.append((tokens[i][0], tokens[i + n - 1][1]))
+    start, end = 0, len(text)
+    if len(tokens) > max_words:
+        first = min((i for i, t in enumerate(tokens) if any(a <= t[0] < b for a, b in spans)), default=0)
+        lo = max(0, min(first - 4, len(tokens) - max_words))
+        start = tokens[lo][0]
+        end = tokens[min(lo + max_words, len(tokens)) - 1][1]
+    out, pos = [], start
+    for a, b in sorted(spans):
+        if a < pos or b > end:
+            continue
+        out += [text[pos:a], marks[0], text[a:b], marks[1]]
+        pos = b
+    out.append(text[pos:end])
+    return ("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) and len(tokens) > max_words else "")
