@@ -49,6 +49,7 @@ class TruthItem:
     start: float  # true start, media time, clamped at 0
     speakers: list[str]  # names the agenda gives
     voices: list[str]  # keys of the voices that speak in the item
+    end: float = 0.0  # media time: the next item's start, or the end of the recording
 
 
 @dataclass
@@ -360,7 +361,7 @@ def _to_media(sess: dict[str, Any], offset: float, duration: float, seed: int, r
         truth.sentences.append(TruthSentence(round(max(a, 0.0), 3), round(b, 3), s["text"], spk.name, spk.key,
                                              s["item"], cut=a < 0))
         prev = truth.turns[-1] if truth.turns else None
-        if prev and prev.voice == spk.key:
+        if prev and prev.voice == spk.key and a - prev.end < 3.0:  # a long gap (applause...) ends a turn
             prev.end = round(b, 3)
         else:
             truth.turns.append(TruthTurn(round(max(a, 0.0), 3), round(b, 3), spk.name, spk.key))
@@ -370,6 +371,8 @@ def _to_media(sess: dict[str, Any], offset: float, duration: float, seed: int, r
                                      [s.name for s in _named(item)], keys))
         if k > 0 and t - offset <= 0:
             raise ValueError(f"offset {offset} s cuts off item {k + 1} entirely; lengthen the first item")
+    for k, item in enumerate(truth.items):
+        item.end = truth.items[k + 1].start if k + 1 < len(truth.items) else truth.duration
     truth.events = [TruthEvent(e["kind"], round(e["start"] - offset, 3), round(e["end"] - offset, 3))
                     for e in sess["events"] if e["end"] - offset > 0]
     seen: dict[str, SynthSpeaker] = {}

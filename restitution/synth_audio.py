@@ -87,10 +87,10 @@ class Voices:
 
     def say(self, spk: SynthSpeaker, text: str) -> np.ndarray:
         k = (spk.key, text)
-        if k not in self.cache:
-            self.cache[k] = self._espeak(spk, text)
+        if k not in self.cache:  # int16: a three-hour session keeps hundreds of these
+            self.cache[k] = (self._espeak(spk, text) * 32767).clip(-32768, 32767).astype(np.int16)
             self.pool.setdefault(spk.key, []).append(text)
-        return self.cache[k]
+        return self.cache[k].astype(np.float32) / 32767
 
     def _espeak(self, spk: SynthSpeaker, text: str) -> np.ndarray:
         cmd = ["espeak-ng", "-v", spk.voice, "-p", str(spk.pitch), "-s", str(spk.speed), "--stdout", text]

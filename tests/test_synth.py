@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,7 @@ def check_invariants(t: SynthTruth) -> None:
             assert 0 <= x.start < x.end <= t.duration + 1e-6, x
     starts = [i.start for i in t.items]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert [i.end for i in t.items] == starts[1:] + [t.duration]
     assert [i.session_time for i in t.items] == sorted(i.session_time for i in t.items)
     for k, item in enumerate(t.items[1:], 1):
         first = next(s for s in t.sentences if s.item == k)
@@ -176,3 +178,17 @@ def test_project_agenda_parser_reads_what_the_generator_wrote(tmp_path: Path, se
     roles = {s.name: s.role for s in t.speakers}
     assert [[(s.name, s.role) for s in i.speakers] for i in parsed.items] == [
         [(n, roles[n]) for n in i.speakers] for i in t.items]
+
+
+def test_shipped_example_is_what_the_script_makes(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root / "scripts" / "make_example.py"), str(tmp_path)], check=True,
+                   capture_output=True)
+    shipped = root / "recordings" / "example"
+    for name in ("agenda.txt", "session.toml"):
+        assert (tmp_path / name).read_text("utf-8") == (shipped / name).read_text("utf-8")
+    assert (shipped / "example.mp3").stat().st_size < 2_000_000
+    assert probe_duration(shipped / "example.mp3") == pytest.approx(probe_duration(tmp_path / "example.mp3"), abs=0.1)
+    assert 90 <= probe_duration(shipped / "example.mp3") <= 150
+    times = [t for t, _ in agenda_items(shipped / "agenda.txt")]
+    assert len(times) == 5 and times[0] == 0 and times == sorted(times)
