@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import RestitutionError
+from .errors import OutputError, RestitutionError
 from .files import write_json
 from .lock import SessionLocked, session_lock
 from .options import PipelineOptions
@@ -191,7 +191,10 @@ def session_log(out_dir: Path) -> Iterator[Path]:
     """
     path = Path(out_dir) / LOG_NAME
     logger = logging.getLogger("restitution")
-    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+    try:
+        handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+    except OSError as e:
+        raise OutputError(f"cannot write the log: {e.strerror or e}", path) from None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO)
     handler.addFilter(_ThisThread())
@@ -237,9 +240,23 @@ class _StageHook:
             self.emit(self.session_id, self.stage, completed, total)
 
 
+def clean_partials(out_dir: Path) -> int:
+    """Remove the temporary files (`.<name>.*.part`) of writers that died mid-write.
+
+    Only safe under the session lock: then no live writer owns any of them.
+    """
+    removed = 0
+    for path in Path(out_dir).rglob(".*.part"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
+
+
 def process(job: Job, emit: Emit | None = None) -> Outcome:
     """Run one session under its lock and log; never raises for a session's own failure."""
     from .pipeline import run_session
+    from .transcribe import get_transcriber
 
     session, options, out_dir = job.session, job.options, job.out_dir
     hook = _StageHook(session.id, emit)
@@ -253,10 +270,19 @@ def process(job: Job, emit: Emit | None = None) -> Outcome:
         with session_lock(out_dir), session_log(out_dir) as log_path:
             if is_complete(out_dir, None, options, session.recording):
                 return outcome("skipped", "completed by another run meanwhile")
+            removed = clean_partials(out_dir)
+            if removed:
+                log.info("removed %d temporary files left by an interrupted run", removed)
             try:
                 if emit is not None:
                     emit(session.id, hook.stage, None, None)
+                before = get_transcriber.cache_info()
                 result = run_session(session, options, hook)
+                after = get_transcriber.cache_info()
+                if after.hits > before.hits:
+                    log.info("reused the Whisper model already loaded in this worker (pid %d)", os.getpid())
+                elif after.misses > before.misses:
+                    log.info("loaded the Whisper model in this worker (pid %d)", os.getpid())
                 mark_complete(out_dir, result, options)
             except Exception as e:  # per-session isolation: record, and let the batch go on
                 message = str(e) if isinstance(e, RestitutionError) else f"{type(e).__name__}: {e}"
