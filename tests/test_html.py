@@ -280,6 +280,7 @@ def test_archive_page_in_chromium(served_page, browser, tmp_path):
     page.goto(f"{base}/index.html")
     link = page.locator("a.title")
     assert link.count() == 1 and link.inner_text() == EVIL_TITLE
+    page.screenshot(path=str(Path(os.environ.get("RESTITUTION_SCREENSHOT_DIR", tmp_path)) / "archive-page.png"))
     link.click()
     page.wait_for_url(f"{base}/demo/index.html")
     assert dialogs == []

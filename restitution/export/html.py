@@ -44,6 +44,7 @@ STRINGS = {
         "colon": "\u00a0: ",
         "many": "{n} paragraphes",
         "sessions": "{n} séances",
+        "session_one": "1 séance",
         "before": "Avant le premier chapitre",
         "no_chapters": "Aucun chapitre",
         "empty": "Rien n’a été transcrit dans ce chapitre.",
@@ -68,6 +69,7 @@ STRINGS = {
         "colon": ": ",
         "many": "{n} paragraphs",
         "sessions": "{n} sessions",
+        "session_one": "1 session",
         "before": "Before the first chapter",
         "no_chapters": "No chapters",
         "empty": "Nothing was transcribed in this chapter.",
@@ -211,10 +213,10 @@ def archive_page(outputs_dir: Path) -> str:
     values.update(
         lang=_e(lang or "und"),
         title=_e(s["archive_title"]),
-        meta=_e(s["sessions"].replace("{n}", str(len(rows)))),
+        meta=_e(s["session_one"] if len(rows) == 1 else s["sessions"].replace("{n}", str(len(rows)))),
         search_placeholder=_e(s["archive_search"]),
         rows="".join(r[1] for r in rows),
-        data=script_json({"strings": {"many": s["sessions"]}}),
+        data=script_json({"strings": {"one": s["session_one"], "many": s["sessions"]}}),
     )
     return _render("archive.html", "archive.js", values)
 

@@ -12,6 +12,6 @@
       r.hidden = !words.every(function (w) { return text.indexOf(w) >= 0; });
       if (!r.hidden) { shown++; }
     });
-    count.textContent = words.length ? strings.many.replace("{n}", shown) : "";
+    count.textContent = words.length ? (shown === 1 ? strings.one : strings.many.replace("{n}", shown)) : "";
   });
 })();
