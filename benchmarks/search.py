@@ -165,6 +165,14 @@ def main() -> None:
     for kind, rows in by_kind.items():
         worst = max(rows)
         print(f"  {kind:28s} n={len(rows):2d} median {statistics.median(r[0] for r in rows):6.1f} ms  worst {worst[0]:6.1f} ms ({worst[1]!r}, {worst[2]} hits)")
+    # Not in the 100: the most frequent word alone, where bm25's document count scan dominates.
+    for query in ("de", "les"):
+        runs = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            index.search(db, query, limit=20)
+            runs.append((time.perf_counter() - t0) * 1000)
+        print(f"  extreme: {query!r} alone (in half of all segments): {statistics.median(runs):.1f} ms")
     tmp.cleanup()
 
 

@@ -110,6 +110,12 @@ def test_subword_tokens_are_glued_back():
     assert cues[0].text == "Est-ce vrai ?"
 
 
+def test_words_without_leading_spaces_stay_separate():
+    words = tuple(Word(i * 0.5, i * 0.5 + 0.4, w, 1) for i, w in enumerate("un deux trois quatre cinq six sept huit neuf dix onze douze".split()))
+    cues = build_cues([Segment(0, 6, "", words, None)])
+    assert cues[0].lines == ("un deux trois quatre cinq six", "sept huit neuf dix onze douze")
+
+
 def test_segment_without_word_timestamps_is_spread_over_its_time():
     cues = build_cues([Segment(10.0, 30.0, " ".join(["réemploi"] * 30), (), "S1")])
     assert cues[0].start == pytest.approx(10.0)

@@ -54,10 +54,11 @@ def _units(segment: Segment, max_chars: int) -> list[_Unit]:
     words = [w for w in segment.words if w.text.strip()]
     if not words:
         return _spread(segment, max_chars)
+    # Whisper marks a new word with a leading space; an engine that never does gets no gluing.
+    spaced = any(w.text[:1].isspace() for w in words[1:])
     units: list[_Unit] = []
     for w in words:
-        glued = units and not w.text[:1].isspace() and not units[-1].text.endswith(" ")
-        if glued:
+        if units and spaced and not w.text[:1].isspace():  # "-ce" after " Est": one word on screen
             last = units.pop()
             units.append(_Unit(last.start, max(last.end, w.end), last.text + w.text.strip(), segment.speaker))
         else:
