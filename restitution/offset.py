@@ -31,6 +31,7 @@ CUE_BEFORE, CUE_AFTER, CUE_FADE = 15.0, 25.0, 15.0
 # less than AGREE times that at the chosen offset.
 EVIDENT, AGREE = 0.3, 0.75
 SAMPLE_RATE = 16000
+PRIOR = 0.05  # score taken off across the whole search range: decides near-ties only
 
 
 def manual(seconds: float) -> Offset:
@@ -110,7 +111,8 @@ def estimate(
     item_cues = evidence.item_cues(agenda, evidence.tokens(transcript))
     curves = _item_curves(agenda, events, item_cues, grid, duration)
     total = curves.sum(axis=0)
-    best = int(np.argmax(total))
+    # Near-ties go to the smaller delay: recordings start seconds late far more often than minutes.
+    best = int(np.argmax(total - PRIOR * np.abs(grid) / max(1.0, options.search_max - options.search_min)))
     agrees = curves[:, best] >= AGREE * curves.max(axis=1)
     seconds = _refine(float(grid[best]), agrees, agenda, events)
     seconds = float(np.clip(seconds, options.search_min, options.search_max))

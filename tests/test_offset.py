@@ -184,3 +184,39 @@ def test_unrelated_reference_has_low_confidence(session_audio, tmp_path):
     other = _speech(tmp_path, "Ceci est un tout autre enregistrement, sans rapport avec la séance. " * 14, "en", "other")
     result = offset_mod.from_reference(audio, other, options=OffsetOptions(search_min=-5, search_max=20))
     assert result.confidence is not None and result.confidence < 0.5
+
+
+# --- End to end: a synthesized session, real faster-whisper and diarization ------------------------
+
+
+@pytest.fixture(scope="module")
+def heard(synth_session):
+    """The conftest session (3 items, 3 voices, 3 s late) transcribed and diarized for real."""
+    from restitution import audio
+    from restitution.diarize import diarize
+    from restitution.options import ASROptions, DiarizationOptions
+    from restitution.transcribe import transcribe
+
+    samples = audio.read(synth_session.recording)
+    transcript = transcribe(samples, ASROptions(), language="fr")
+    diarization = diarize(samples, DiarizationOptions(), min_speakers_hint=3)
+    return synth_session, transcript, diarization
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_diarization", [True, False])
+def test_synthesized_session_offset_and_chapters(heard, with_diarization):
+    from restitution import agenda as agenda_mod
+    from restitution.chapters import cut
+
+    session, transcript, diarization = heard
+    truth = session.truth
+    agenda = agenda_mod.parse(session.agenda)
+    diarization = diarization if with_diarization else None
+    found = offset_mod.estimate(agenda, transcript, diarization, truth.duration, OffsetOptions())
+    assert abs(found.seconds - truth.offset) <= 1.0, found
+    chapters = cut(agenda, found, transcript, diarization, truth.duration)
+    assert [c.title for c in chapters] == [item.title for item in truth.items]
+    for chapter, item in zip(chapters, truth.items):
+        assert abs(chapter.start - item.start) <= 2.0, (chapter, item)
+        assert not any(s.start < chapter.start < s.end for s in truth.sentences), chapter
