@@ -3,7 +3,9 @@ cut nearby (a pause between words, preferably where the speaker changes), never 
 
 from __future__ import annotations
 
+import bisect
 import logging
+import math
 
 import numpy as np
 
@@ -16,6 +18,7 @@ log = logging.getLogger("restitution")
 
 LEAD_IN = 0.3  # seconds of silence kept before the first word of a chapter, when there is room
 MIN_CHAPTER = 1.0  # seconds: a snapped start never comes closer than this to the previous one
+MAX_NUDGE = 1.5  # seconds a cut may move to leave a word; beyond, the voice detector is trusted
 
 
 def _clock(seconds: float) -> str:
@@ -87,6 +90,27 @@ def _snap(
     return float(point[int(np.argmax(score))])
 
 
+def _word_blocks(words: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping words merged: a cut may fall where one word ends and the next begins."""
+    blocks: list[list[float]] = []
+    for start, end in words:
+        if blocks and start < blocks[-1][1]:
+            blocks[-1][1] = max(blocks[-1][1], end)
+        else:
+            blocks.append([start, end])
+    return [(a, b) for a, b in blocks]
+
+
+def _between_words(point: float, floor: float, ceiling: float, blocks: list[tuple[float, float]]) -> float:
+    """`point`, or the nearer edge of the word it falls in: Whisper's words may run a little
+    into a silence the voice detector found, and a chapter must not start inside one."""
+    k = bisect.bisect_right(blocks, (point, math.inf)) - 1
+    if k < 0 or not blocks[k][0] < point < blocks[k][1]:
+        return point
+    edges = [e for e in blocks[k] if floor <= e <= ceiling and abs(e - point) <= MAX_NUDGE]
+    return min(edges, key=lambda e: abs(e - point)) if edges else point
+
+
 def cut(
     agenda: Agenda,
     offset: Offset,
@@ -119,13 +143,15 @@ def cut(
     if not kept:
         return ()
 
+    blocks = _word_blocks(evidence.word_spans(transcript))
     gaps = _gaps(evidence.speech_spans(transcript, diarization), duration)
     changes = evidence.speaker_changes(diarization)
     starts = [0.0]
     for _, _, target in kept[1:]:
         floor = starts[-1] + MIN_CHAPTER
         ceiling = max(floor, duration - MIN_CHAPTER)
-        starts.append(_snap(target, floor, ceiling, gaps, changes, options.snap_window))
+        point = _snap(target, floor, ceiling, gaps, changes, options.snap_window)
+        starts.append(_between_words(point, floor, ceiling, blocks))
     ends = starts[1:] + [duration]
     return tuple(
         Chapter(

@@ -59,31 +59,33 @@ def word_spans(transcript: Transcript) -> list[tuple[float, float]]:
 
 
 def speech_spans(transcript: Transcript, diarization: Diarization | None = None) -> list[tuple[float, float]]:
-    """Where someone is heard: the words, and the diarization's turns (voice activity).
+    """Where someone is heard: the diarization's turns (voice activity) when there are any,
+    else the words.
 
-    Whisper sometimes skips a stretch of speech; the turns still cover it, so a silence between
-    two words is only trusted where no turn runs through it.
+    Turns come from a voice activity detector and mark silences well; Whisper's words do not:
+    it stretches words over the pauses around them, and sometimes skips a stretch of speech.
     """
-    spans = word_spans(transcript)
-    if diarization is not None:
-        spans = sorted(spans + [(t.start, t.end) for t in diarization.turns])
-    return spans
+    if diarization is not None and diarization.turns:
+        return sorted((t.start, t.end) for t in diarization.turns)
+    return word_spans(transcript)
 
 
 def speaker_changes(diarization: Diarization | None) -> tuple[np.ndarray, np.ndarray]:
-    """Onsets of a turn whose speaker differs from the one heard just before it."""
+    """Onsets of a run of turns whose speaker differs from the one heard just before it.
+
+    Strength grows with how long the new speaker then holds the floor: a hand-over to someone
+    who talks for a while is what an agenda item looks like; a short run is often a blip.
+    """
     if diarization is None or not diarization.turns:
         return np.zeros(0), np.zeros(0)
-    turns = sorted(diarization.turns, key=lambda t: (t.start, t.end))
-    times, weights = [], []
-    last_speaker, last_end = turns[0].speaker, turns[0].end
-    for turn in turns[1:]:
-        if turn.speaker != last_speaker and turn.start >= last_end - 0.5:
-            # A long new turn is a real hand-over; a short one is often a diarization blip.
-            times.append(turn.start)
-            weights.append(min(1.0, 0.4 + (turn.end - turn.start) / 5.0))
-        if turn.end >= last_end:
-            last_speaker, last_end = turn.speaker, turn.end
+    runs: list[list[float | str]] = []  # [start, end, speaker]
+    for turn in sorted(diarization.turns, key=lambda t: (t.start, t.end)):
+        if runs and turn.speaker == runs[-1][2]:
+            runs[-1][1] = max(float(runs[-1][1]), turn.end)
+        elif not runs or turn.end > float(runs[-1][1]):  # a turn inside the run is a backchannel
+            runs.append([turn.start, turn.end, turn.speaker])
+    times = [float(r[0]) for r in runs[1:]]
+    weights = [min(1.0, 0.4 + (float(r[1]) - float(r[0])) / 10.0) for r in runs[1:]]
     return np.asarray(times, float), np.asarray(weights, float)
 
 

@@ -106,6 +106,17 @@ def test_never_inside_a_word(seed):
     check_invariants(chapters, 300.0, words)
 
 
+def test_cuts_in_the_voice_detectors_silence_but_outside_whispers_stretched_words():
+    # Whisper stretched "matinée" over most of the real 125.25-126.15 s silence the diarization
+    # (voice activity) shows, and skipped 60-120 s of speech the turns still cover.
+    words = words_between(100, 123.8) + [Word(123.9, 125.9, " matinée.", 0.8)] + words_between(125.92, 160)
+    words = [w for w in words if not 60 < w.start < 120]
+    turns = (Turn(0, 125.25, "S1"), Turn(126.15, 160, "S2"))
+    chapters = cut(agenda_of(0, 130), Offset(4.0, "auto"), transcript_of(words, 160), Diarization(turns), 160.0)
+    assert 125.9 <= chapters[1].start <= 125.92
+    check_invariants(chapters, 160.0, words)
+
+
 def test_first_chapter_starts_at_zero_even_when_the_session_began_after_the_recording():
     words = words_between(0, 90)
     chapters = cut(agenda_of(0, 40), Offset(-12.0, "auto"), transcript_of(words, 90), None, 90.0)

@@ -114,6 +114,15 @@ def test_agenda_without_later_items_assumes_no_offset(caplog):
     assert "no agenda item after the start" in caplog.text
 
 
+def test_speaker_changes_ignore_backchannels_and_weigh_long_runs():
+    from restitution.evidence import speaker_changes
+
+    turns = (Turn(0, 10, "A"), Turn(3, 4, "B"), Turn(9.8, 12, "B"), Turn(12.3, 30, "B"), Turn(30.5, 31, "A"))
+    times, strengths = speaker_changes(Diarization(turns))
+    assert times.tolist() == [9.8, 30.5]
+    assert strengths[0] == 1.0 and strengths[1] < 0.5
+
+
 def test_manual_and_none():
     assert offset_mod.manual(12).to_dict() == {"seconds": 12.0, "method": "manual", "confidence": None, "disagreeing": []}
     assert offset_mod.none().seconds == 0.0
