@@ -24,6 +24,8 @@ from .types import Agenda, Chapter, Diarization, Segment, Speaker, Transcript, T
 log = logging.getLogger("restitution")
 
 MIN_CHAPTER_SECONDS = 1.0  # a label must speak this long in a chapter to take one of its names
+TIE_SECONDS = 0.5  # claims on two names closer than this are a tie (names listed together)
+FRAGMENT_SIMILARITY = 0.8  # a second label this close to a named voice is that voice, split
 UNNAMED = {"fr": "Intervenant", "en": "Speaker", "de": "Sprecher", "es": "Interviniente", "it": "Intervenuto"}
 
 
@@ -122,26 +124,91 @@ def speaking_time(turns: Iterable[Turn], start: float = float("-inf"), end: floa
     return out
 
 
-def _agenda_assignment(turns: tuple[Turn, ...], chapters: tuple[Chapter, ...]) -> dict[str, str]:
-    """label -> name, chapter by chapter, each an optimal assignment over speaking time."""
-    from scipy.optimize import linear_sum_assignment
+def _first_heard(turns: tuple[Turn, ...], chapters: list[Chapter]) -> dict[str, float]:
+    first: dict[str, float] = {}
+    for t in turns:
+        for c in chapters:
+            if t.end > c.start and t.start < c.end:
+                first[t.speaker] = min(first.get(t.speaker, float("inf")), max(t.start, c.start))
+    return first
 
+
+def _groups(labels: list[str], k: int, centroids: dict[str, list[float]], seconds: dict[str, float]) -> list[list[str]]:
+    """`labels` gathered into at most k voices: the most similar labels merge first (average
+    linkage), so a voice split in two by clustering still counts once. Without embeddings, the
+    k labels that speak most."""
+    if len(labels) <= k or not all(lab in centroids for lab in labels):
+        return [[lab] for lab in sorted(labels, key=lambda lab: -seconds[lab])[:k]]
+    vectors = {lab: np.asarray(centroids[lab]) for lab in labels}
+    groups = [[lab] for lab in labels]
+    while len(groups) > k:
+        best, pair = -2.0, (0, 1)
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                sim = float(np.mean([vectors[a] @ vectors[b] for a in groups[i] for b in groups[j]]))
+                if sim > best:
+                    best, pair = sim, (i, j)
+        i, j = pair
+        groups[i] += groups.pop(j)
+    return groups
+
+
+def _agenda_assignment(diarization: Diarization, chapters: tuple[Chapter, ...]) -> dict[str, str]:
+    """label -> agenda name.
+
+    A label's claim on a name is the time it speaks in the chapters that list the name, minus
+    the time it speaks in named chapters that do not: so a voice is named after the items it
+    dominates, and a speaker who returns in unnamed items keeps the name. Names listed together
+    (an item "par A et B") tie on time; they are told apart by voice (a split voice counts
+    once) and by order: the first listed is taken to speak first.
+    """
+    listed = [c for c in sorted(chapters, key=lambda c: c.start) if any(c.speakers)]
+    if not listed:
+        return {}
+    times = [speaking_time(diarization.turns, c.start, c.end) for c in listed]
+    names = list(dict.fromkeys(n for c in listed for n in c.speakers if n))
+    labels = sorted({lab for t in times for lab in t}, key=_label_order)
+
+    def claim(lab: str, name: str) -> float:
+        return sum(t.get(lab, 0.0) * (1 if name in c.speakers else -1) for c, t in zip(listed, times))
+
+    score = {lab: {n: claim(lab, n) for n in names} for lab in labels}
+    tied: dict[str, list[str]] = {}
+    for lab in labels:
+        best = max(score[lab].values())
+        if best >= MIN_CHAPTER_SECONDS:
+            tied[lab] = [n for n in names if score[lab][n] >= best - TIE_SECONDS]
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for lab, options in tied.items():
+        if len(options) == 1:
+            by_name[options[0]].append(lab)
+    pending: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for lab, options in tied.items():
+        if len(options) > 1:
+            free = [n for n in options if n not in by_name] or options
+            pending[tuple(free)].append(lab)
+    for group_names, group_labels in pending.items():
+        shared = [c for c in listed if set(group_names) & set(c.speakers)]
+        first = _first_heard(diarization.turns, shared)
+        seconds = {lab: max(score[lab].values()) for lab in group_labels}
+        voices = _groups(group_labels, len(group_names), diarization.centroids, seconds)
+        voices.sort(key=lambda g: min(first.get(lab, float("inf")) for lab in g))
+        for name, voice in zip(group_names, voices):
+            by_name[name] += voice
     named: dict[str, str] = {}
-    for chapter in sorted(chapters, key=lambda c: c.start):
-        taken = set(named.values())
-        names = list(dict.fromkeys(n for n in chapter.speakers if n and n not in taken))
-        if not names:
-            continue
-        times = speaking_time(turns, chapter.start, chapter.end)
-        labels = [lab for lab, sec in times.items() if lab not in named and sec >= MIN_CHAPTER_SECONDS]
-        if not labels:
-            continue
-        gain = np.array([[times[lab] for lab in labels] for _ in names])
-        rows, cols = linear_sum_assignment(gain, maximize=True)
-        for r, c in zip(rows, cols):
-            named[labels[c]] = names[r]
-            log.debug("chapter %d: %s is %s (%.1f s)", chapter.index, labels[c], names[r], gain[r, c])
+    for name, claimants in by_name.items():
+        main = max(claimants, key=lambda lab: score[lab][name])
+        named[main] = name
+        for lab in claimants:
+            if lab != main and _similar(diarization.centroids, lab, main):
+                named[lab] = name  # the same voice, split by clustering
     return named
+
+
+def _similar(centroids: dict[str, list[float]], a: str, b: str) -> bool:
+    if a not in centroids or b not in centroids:
+        return False
+    return float(np.dot(centroids[a], centroids[b])) >= FRAGMENT_SIMILARITY
 
 
 def _roles(agenda: Agenda) -> dict[str, str]:
@@ -183,7 +250,7 @@ def name_speakers(
     overrides = overrides or {}
     labels = set(speaking_time(diarization.turns)) | {s.speaker for s in segments if s.speaker}
     labels |= set(diarization.centroids)
-    names: dict[str, tuple[str, str]] = {lab: (n, "agenda") for lab, n in _agenda_assignment(diarization.turns, chapters).items()}
+    names: dict[str, tuple[str, str]] = {lab: (n, "agenda") for lab, n in _agenda_assignment(diarization, chapters).items()}
     if voices is not None:
         _recognise(names, labels, diarization, voices, options.threshold)
     prefix = unnamed_label(options, language)

@@ -12,7 +12,7 @@ import numpy as np
 
 MAX_POINTS = 2000  # affinity matrix of 2000^2 float32: 16 MB; eigh takes a few seconds
 MIN_CLUSTER_WINDOWS = 4  # smaller clusters are strays: fold them into the nearest big one
-MERGE_SIMILARITY = 0.875  # clusters whose centroids are closer than this are one voice
+MERGE_SIMILARITY = 0.9  # clusters whose centroids are closer than this are one voice (espeak voices reach 0.89)
 
 
 def _normalize(x: np.ndarray) -> np.ndarray:

@@ -1,0 +1,183 @@
+"""Diarization benchmark: DER and real-time factor on real AMI meetings, name accuracy on
+synthesized French sessions.
+
+    python benchmarks/diarization.py [--engine embedded] [--embedding campplus] [--sessions 2]
+
+DER is pyannote.metrics' DiarizationErrorRate with a 0.25 s collar (overlapping speech scored),
+over the UEM where one is given. Published reference for comparison: pyannote
+speaker-diarization-3.1 reports 18.8 % DER on AMI (headset mix, "only_words", no collar) and
+community-1 17.0 %; those are full test sets, these are one-minute excerpts.
+Needs ../shared/eval (AMI excerpts, CC BY 4.0, AMI Meeting Corpus) and `pip install pyannote.metrics`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT.parent / "shared" / "eval"
+sys.path.insert(0, str(ROOT))
+
+from restitution import audio as audio_io  # noqa: E402
+from restitution.diarize import diarize  # noqa: E402
+from restitution.options import DiarizationOptions  # noqa: E402
+
+
+def read_rttm(path: Path) -> dict[str, list[tuple[float, float, str]]]:
+    out: dict[str, list[tuple[float, float, str]]] = {}
+    for line in path.read_text("utf-8").splitlines():
+        f = line.split()
+        if f and f[0] == "SPEAKER":
+            out.setdefault(f[1], []).append((float(f[3]), float(f[3]) + float(f[4]), f[7]))
+    return out
+
+
+def read_uem(path: Path) -> dict[str, tuple[float, float]]:
+    out = {}
+    for line in path.read_text("utf-8").splitlines():
+        f = line.split()
+        if f:
+            out[f[0]] = (float(f[2]), float(f[3]))
+    return out
+
+
+def der(reference, hypothesis, uem: tuple[float, float] | None) -> tuple[float, dict]:
+    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    ref, hyp = Annotation(), Annotation()
+    for i, (s, e, who) in enumerate(reference):
+        ref[Segment(s, e), i] = who
+    for i, t in enumerate(hypothesis):
+        hyp[Segment(t.start, t.end), i] = t.speaker
+    metric = DiarizationErrorRate(collar=0.25, skip_overlap=False)
+    extent = Timeline([Segment(*uem)]) if uem else None
+    detail = metric(ref, hyp, uem=extent, detailed=True)
+    return detail["diarization error rate"], detail
+
+
+def run_ami(options: DiarizationOptions) -> None:
+    cases = []
+    mix = EVAL / "ami_es2004_mix_4spk_en"
+    cases.append(("ES2004 mix", mix / "mixture.flac", read_rttm(mix / "mixture.rttm")["mixture"], None))
+    debug = EVAL / "ami_pyannote_debug_en"
+    refs, uems = {}, {}
+    for split in ("development", "test", "train"):
+        refs.update(read_rttm(debug / f"debug.{split}.rttm"))
+        uems.update(read_uem(debug / f"debug.{split}.uem"))
+    for uri in sorted(refs):
+        cases.append((uri, debug / f"{uri}.flac", refs[uri], uems.get(uri)))
+    totals = {"confusion": 0.0, "missed detection": 0.0, "false alarm": 0.0, "total": 0.0}
+    seconds = compute = 0.0
+    print(f"{'file':<12} {'DER':>6} {'miss':>6} {'FA':>6} {'conf':>6} {'spk':>4} {'ref':>4} {'RTF':>6}")
+    for name, path, ref, uem in cases:
+        samples = audio_io.read(path)
+        t0 = time.perf_counter()
+        result = diarize(samples, options)
+        took = time.perf_counter() - t0
+        rate, d = der(ref, result.turns, uem)
+        dur = len(samples) / 16000
+        seconds += dur
+        compute += took
+        for k in totals:
+            totals[k] += d[k]
+        tot = d["total"] or 1.0
+        print(
+            f"{name:<12} {rate:6.1%} {d['missed detection'] / tot:6.1%} {d['false alarm'] / tot:6.1%} "
+            f"{d['confusion'] / tot:6.1%} {len({t.speaker for t in result.turns}):>4} {len({r[2] for r in ref}):>4} "
+            f"{took / dur:6.3f}"
+        )
+    overall = (totals["confusion"] + totals["missed detection"] + totals["false alarm"]) / totals["total"]
+    print(f"{'overall':<12} {overall:6.1%}  (AMI, collar 0.25 s, overlap scored); RTF {compute / seconds:.3f}")
+
+
+def name_session(dest: Path, options: DiarizationOptions, seed: int, minutes: float) -> dict[str, float]:
+    """Synthesize one session, diarize and name it; return the time shares that matter."""
+    from restitution import agenda as agenda_io
+    from restitution import chapters as chapters_io
+    from restitution import offset as offset_io
+    from restitution import synth
+    from restitution.speakers import name_speakers
+    from restitution.types import Transcript
+
+    truth = synth.make_session(dest, seed=seed, minutes=minutes)
+    samples = audio_io.read(dest / truth.recording)
+    agenda = agenda_io.parse(dest / truth.agenda)
+    named = {sp.name for item in agenda.items for sp in item.speakers}
+    t0 = time.perf_counter()
+    dia = diarize(samples, options, min_speakers_hint=len(named))
+    took = time.perf_counter() - t0
+    duration = len(samples) / 16000
+    empty = Transcript(segments=(), language="fr", language_probability=None, duration=duration)
+    chapters = chapters_io.cut(agenda, offset_io.manual(truth.offset), empty, dia, duration)
+    speakers, _ = name_speakers((), dia, chapters, agenda, overrides={}, voices=None, language="fr")
+    label_name = {sp.id: (sp.name, sp.source) for sp in speakers}
+    conclusions = next(i for i in truth.items if i.title.startswith("Conclusions"))
+    after = [i.start for i in truth.items if i.start > conclusions.start]
+    concl_end = min(after) if after else duration
+    out = {"named": 0.0, "named_right": 0.0, "unnamed": 0.0, "unnamed_agenda": 0.0, "concl": 0.0, "concl_right": 0.0}
+    for ref in truth.turns:
+        for hyp in dia.turns:
+            overlap = min(ref.end, hyp.end) - max(ref.start, hyp.start)
+            if overlap <= 0:
+                continue
+            name, source = label_name[hyp.speaker]
+            if ref.speaker:
+                out["named_right"] += overlap * (name == ref.speaker)
+                if conclusions.start <= ref.start < concl_end:
+                    out["concl_right"] += overlap * (name == ref.speaker)
+            else:
+                out["unnamed_agenda"] += overlap * (source == "agenda")
+        length = ref.end - ref.start
+        if ref.speaker:
+            out["named"] += length
+            if conclusions.start <= ref.start < concl_end:
+                out["concl"] += length
+        else:
+            out["unnamed"] += length
+    out["labels"] = len(speakers)
+    out["rtf"] = took / duration
+    return out
+
+
+def run_names(options: DiarizationOptions, sessions: int, minutes: float) -> None:
+    """Share of named speakers' speech time carrying the right name, on synthesized sessions
+    (7-item agenda, 8 named speakers, 2 unnamed participants, the first speaker back in the
+    unnamed "Conclusions")."""
+    print(f"\n{'session':<8} {'named ok':>9} {'unnamed w/ agenda name':>23} {'Conclusions ok':>15} {'labels':>7} {'RTF':>6}")
+    for seed in range(sessions):
+        with tempfile.TemporaryDirectory(prefix="names-") as tmp:
+            r = name_session(Path(tmp), options, seed, minutes)
+        print(
+            f"{seed:<8} {r['named_right'] / r['named']:9.1%} {r['unnamed_agenda'] / max(r['unnamed'], 1e-9):23.1%} "
+            f"{r['concl_right'] / max(r['concl'], 1e-9):15.1%} {r['labels']:>7} {r['rtf']:6.3f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", default="embedded")
+    parser.add_argument("--embedding", default=None, help="embedded engine: campplus | resemblyzer")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--sessions", type=int, default=0, help="synthesized sessions for name accuracy")
+    parser.add_argument("--minutes", type=float, default=6.0, help="length of each synthesized session")
+    parser.add_argument("--skip-ami", action="store_true")
+    args = parser.parse_args()
+    options = dataclasses.replace(DiarizationOptions(), engine=args.engine, threads=args.threads)
+    if args.embedding:
+        options = dataclasses.replace(options, embedding=args.embedding)
+    if not args.skip_ami:
+        if not EVAL.is_dir():
+            raise SystemExit(f"{EVAL} is absent: the AMI excerpts are needed (or pass --skip-ami)")
+        run_ami(options)
+    if args.sessions:
+        run_names(options, args.sessions, args.minutes)
+
+
+if __name__ == "__main__":
+    main()
