@@ -86,11 +86,12 @@ class FasterWhisper:
                 return Transcript((), language or "", None, speech.duration, self.description)
             raw, info = self.model.transcribe(speech.audio, vad_filter=False, condition_on_previous_text=o.condition_on_previous_text, **kwargs)
         report(hook, 0.0, speech.duration)
-        converted = []
+        converted, done = [], 0.0
         for seg in raw:  # a generator: decoding happens as we iterate
             words = [(w.start, w.end, w.word, w.probability) for w in seg.words or ()]
             converted.append(speech.segment(seg.start, seg.end, seg.text, words))
-            report(hook, converted[-1][1], speech.duration)
+            done = max(done, converted[-1][1])
+            report(hook, done, speech.duration)
         report(hook, speech.duration, speech.duration)
         return Transcript(
             segments=make_segments(converted, speech.duration),
