@@ -158,3 +158,31 @@ def test_a_voice_split_in_two_labels_keeps_one_name_and_the_other_speaker_is_fou
     # S5 asks a question in Léa's workshop, then speaks in the unnamed "Échanges": it would
     # take Léa's name only if it sounded like her (similarity 0.6): it stays anonymous.
     assert names["S5"] == "Intervenant 1"
+
+
+def test_synthesized_session_end_to_end_names_the_voices(synth_session):
+    """Real diarization of an espeak-ng session, its agenda, chapters: names on the right voices."""
+    from restitution import agenda as agenda_io
+    from restitution import audio, chapters, offset
+    from restitution.diarize import diarize
+    from restitution.options import DiarizationOptions
+
+    truth = synth_session.truth
+    samples = audio.read(synth_session.recording)
+    agenda = agenda_io.parse(synth_session.agenda)
+    listed = {sp.name for item in agenda.items for sp in item.speakers}
+    dia = diarize(samples, DiarizationOptions(), min_speakers_hint=len(listed))
+    duration = len(samples) / 16000
+    empty = Transcript(segments=(), language="fr", language_probability=None, duration=duration)
+    chaps = chapters.cut(agenda, offset.manual(truth.offset), empty, dia, duration)
+    speakers, _ = name_speakers((), dia, chaps, agenda, overrides={}, voices=None, options=VoiceOptions(), language="fr")
+    name_of = {s.id: s.name for s in speakers}
+    right = total = 0.0
+    for ref in truth.turns:
+        total += ref.end - ref.start
+        for hyp in dia.turns:
+            overlap = min(ref.end, hyp.end) - max(ref.start, hyp.start)
+            if overlap > 0 and name_of[hyp.speaker] == ref.speaker:
+                right += overlap
+    assert right / total >= 0.9, f"{right / total:.1%} of speech time carries the right name"
+    assert {s.name for s in speakers if s.source == "agenda"} == listed
