@@ -63,6 +63,9 @@ def _snap(
     lo, hi = gaps
     room_lo, room_hi = np.maximum(lo, floor), np.minimum(hi, ceiling)
     usable = room_lo <= room_hi
+    # A seam shorter than a real pause (two turns abutting mid-sentence) only as a last resort.
+    pauses = usable & (hi - lo >= evidence.MIN_SILENCE)
+    usable = pauses if pauses.any() else usable
     if not usable.any():
         return float(np.clip(target, floor, ceiling))  # words cover everything: nothing better
     preferred = np.maximum((lo + hi) / 2, hi - LEAD_IN)
@@ -86,7 +89,11 @@ def _snap(
         near = np.abs(point - t) <= 1.0  # diarization edges are a little loose
         change[near] = np.maximum(change[near], strength)
     length = hi[owner] - lo[owner]
-    score = change + 0.5 * np.minimum(1.0, length / 1.0) - 0.5 * np.abs(point - target) / max(window, 1e-9)
+    # Any change of voice beats none (a new speaker's first words are often a short "Merci",
+    # which diarization labels apart from what follows); closeness to the agenda decides between
+    # changes, then the longer silence.
+    change = np.where(change > 0, 0.7 + 0.3 * change, 0.0)
+    score = change + 0.5 * np.minimum(1.0, length / 2.0) - np.abs(point - target) / max(window, 1e-9)
     return float(point[int(np.argmax(score))])
 
 
@@ -101,14 +108,22 @@ def _word_blocks(words: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(a, b) for a, b in blocks]
 
 
-def _between_words(point: float, floor: float, ceiling: float, blocks: list[tuple[float, float]]) -> float:
-    """`point`, or the nearer edge of the word it falls in: Whisper's words may run a little
-    into a silence the voice detector found, and a chapter must not start inside one."""
+def _between_words(
+    point: float, floor: float, ceiling: float, blocks: list[tuple[float, float]], gaps: tuple[np.ndarray, np.ndarray]
+) -> float:
+    """`point`, or an edge of the word it falls in: Whisper's words may run into a silence the
+    voice detector found, and a chapter must not start inside one. The edge inside that silence
+    wins, else the nearer one."""
     k = bisect.bisect_right(blocks, (point, math.inf)) - 1
     if k < 0 or not blocks[k][0] < point < blocks[k][1]:
         return point
+    lo, hi = gaps
+    g = int(np.searchsorted(lo, point, side="right")) - 1
+    silence = (lo[g], hi[g]) if g >= 0 and lo[g] <= point <= hi[g] else (point, point)
     edges = [e for e in blocks[k] if floor <= e <= ceiling and abs(e - point) <= MAX_NUDGE]
-    return min(edges, key=lambda e: abs(e - point)) if edges else point
+    if not edges:
+        return point
+    return min(edges, key=lambda e: (not silence[0] <= e <= silence[1], abs(e - point)))
 
 
 def cut(
@@ -151,7 +166,7 @@ def cut(
         floor = starts[-1] + MIN_CHAPTER
         ceiling = max(floor, duration - MIN_CHAPTER)
         point = _snap(target, floor, ceiling, gaps, changes, options.snap_window)
-        starts.append(_between_words(point, floor, ceiling, blocks))
+        starts.append(_between_words(point, floor, ceiling, blocks, gaps))
     ends = starts[1:] + [duration]
     return tuple(
         Chapter(

@@ -31,6 +31,7 @@ _INTRODUCERS = {
     "parole", "accueillir", "accueille", "accueillons", "bienvenue", "appelle", "invite", "presente", "presenter",
     "welcome", "floor", "introduce", "invite", "call",
 }  # fmt: skip
+MIN_SILENCE = 0.2  # seconds: a shorter gap between turns is a detector's seam, not a pause
 TITLE_WINDOW = 20.0  # seconds: title words said within this span count together
 
 
@@ -84,8 +85,14 @@ def speaker_changes(diarization: Diarization | None) -> tuple[np.ndarray, np.nda
             runs[-1][1] = max(float(runs[-1][1]), turn.end)
         elif not runs or turn.end > float(runs[-1][1]):  # a turn inside the run is a backchannel
             runs.append([turn.start, turn.end, turn.speaker])
-    times = [float(r[0]) for r in runs[1:]]
-    weights = [min(1.0, 0.4 + (float(r[1]) - float(r[0])) / 10.0) for r in runs[1:]]
+    times, weights = [], []
+    for before, run in zip(runs, runs[1:]):
+        weight = min(1.0, 0.4 + (float(run[1]) - float(run[0])) / 10.0)
+        # A change with no pause before it is more often a label flip inside one voice's sentence.
+        if abs(float(run[0]) - float(before[1])) < MIN_SILENCE:
+            weight *= 0.5
+        times.append(float(run[0]))
+        weights.append(weight)
     return np.asarray(times, float), np.asarray(weights, float)
 
 

@@ -27,9 +27,9 @@ SHARP = 1.0  # spread (s) of boundary evidence: a speaker change or pause is thi
 # A spoken cue (a name, the item's title words) only says "around here": it may come before the
 # item starts ("je laisse la parole à ...") or after ("je suis ...", "je vais vous présenter ...").
 CUE_BEFORE, CUE_AFTER, CUE_FADE = 15.0, 25.0, 15.0
-# An item disagrees when it has evidence somewhere (its best score reaches EVIDENT) but scores
-# less than AGREE times that at the chosen offset.
-EVIDENT, AGREE = 0.3, 0.75
+# An item supports an offset where it scores at least SUPPORT (a speaker change, or a pause
+# with a cue); an item that scores less there but reaches SUPPORT elsewhere disagrees.
+SUPPORT = 0.35
 SAMPLE_RATE = 16000
 PRIOR = 0.05  # score taken off across the whole search range: decides near-ties only
 
@@ -113,19 +113,19 @@ def estimate(
     total = curves.sum(axis=0)
     # Near-ties go to the smaller delay: recordings start seconds late far more often than minutes.
     best = int(np.argmax(total - PRIOR * np.abs(grid) / max(1.0, options.search_max - options.search_min)))
-    agrees = curves[:, best] >= AGREE * curves.max(axis=1)
+    agrees = curves[:, best] >= SUPPORT
     seconds = _refine(float(grid[best]), agrees, agenda, events)
     seconds = float(np.clip(seconds, options.search_min, options.search_max))
 
     n = len(evidential)
-    support = curves[evidential, best]
     # The best competing offset more than a few seconds away: a lone peak is a sure one.
     far = np.abs(grid - grid[best]) > 3.0
     runner_up = float(total[far].max()) if far.any() else 0.0
     # A runner-up at three quarters of the best is already a clear second.
     margin = (total[best] - runner_up) / max(total[best], 1e-9) / 0.25
-    confidence = float(np.clip(support.mean() * min(1.0, margin) * min(1.0, 0.5 + 0.25 * n), 0.0, 1.0))
-    disagreeing = tuple(i + 1 for i in evidential if curves[i].max() >= EVIDENT and not agrees[i])
+    agreeing = float(agrees[evidential].mean())
+    confidence = float(np.clip(agreeing * min(1.0, margin) * min(1.0, 0.5 + 0.25 * n), 0.0, 1.0))
+    disagreeing = tuple(i + 1 for i in evidential if not agrees[i] and curves[i].max() >= SUPPORT)
     result = Offset(seconds=round(seconds, 2) + 0.0, method="auto", confidence=round(confidence, 3), disagreeing=disagreeing)
     log.info("offset: %.1f s (confidence %.2f)", result.seconds, confidence)
     if confidence < options.min_confidence:

@@ -46,7 +46,7 @@ def build(offset: float, times=(0, 95, 214, 347, 482), duration=600.0, seed=0, c
             now += 0.35
             if rng.random() < 0.12:
                 now += float(rng.uniform(0.3, 0.9))  # ordinary breaths and hesitations
-            if diarize and rng.random() < 0.01 and now < end - 20:
+            if diarize and rng.random() < 0.005 and now < end - 20:
                 # A question from the floor: another voice inside the item.
                 turns.append(Turn(turn_start, now, f"S{i + 1}"))
                 turns.append(Turn(now + 0.4, now + 4.0, "S9"))
@@ -77,15 +77,15 @@ def test_without_diarization_cues_and_pauses_suffice():
     assert abs(result.seconds - 31.0) <= 1.0
 
 
-def test_one_wrong_agenda_time_does_not_drag_the_estimate(caplog):
-    agenda, transcript, diarization, _ = build(17.0, seed=1)
+@pytest.mark.parametrize(("seed", "shift"), [(2, 45.0), (3, -40.0), (4, 60.0)])
+def test_one_wrong_agenda_time_does_not_drag_the_estimate(caplog, seed, shift):
+    agenda, transcript, diarization, _ = build(17.0, seed=seed)
     wrong = list(agenda.items)
-    wrong[2] = AgendaItem(wrong[2].time + 45.0, wrong[2].title, wrong[2].speakers, wrong[2].line)
+    wrong[2] = AgendaItem(wrong[2].time + shift, wrong[2].title, wrong[2].speakers, wrong[2].line)
     agenda = Agenda(tuple(wrong), agenda.source)
     result = offset_mod.estimate(agenda, transcript, diarization, 600.0, OffsetOptions(min_confidence=0.99))
     assert abs(result.seconds - 17.0) <= 0.5
-    assert 3 in result.disagreeing
-    assert all(i in (3,) for i in result.disagreeing)
+    assert result.disagreeing == (3,)
     assert "item 3 (line 5" in caplog.text
 
 
@@ -117,9 +117,9 @@ def test_agenda_without_later_items_assumes_no_offset(caplog):
 def test_speaker_changes_ignore_backchannels_and_weigh_long_runs():
     from restitution.evidence import speaker_changes
 
-    turns = (Turn(0, 10, "A"), Turn(3, 4, "B"), Turn(9.8, 12, "B"), Turn(12.3, 30, "B"), Turn(30.5, 31, "A"))
+    turns = (Turn(0, 10, "A"), Turn(3, 4, "B"), Turn(9.5, 12, "B"), Turn(12.3, 30, "B"), Turn(30.5, 31, "A"))
     times, strengths = speaker_changes(Diarization(turns))
-    assert times.tolist() == [9.8, 30.5]
+    assert times.tolist() == [9.5, 30.5]
     assert strengths[0] == 1.0 and strengths[1] < 0.5
 
 
