@@ -9,6 +9,7 @@ agenda's. Both report a confidence in [0, 1].
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import evidence
+from .audio import probe
 from .errors import AudioError
 from .options import OffsetOptions
 from .types import Agenda, Diarization, Offset, Transcript
@@ -180,7 +182,7 @@ def _decode_window(path: Path, start: float, length: float) -> np.ndarray:
     """Mono 16 kHz float32 samples of [start, start + length) of `path`, decoded by ffmpeg."""
     command = [
         "ffmpeg", "-nostdin", "-v", "error", "-ss", f"{max(0.0, start):.3f}", "-t", f"{length:.3f}",
-        "-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-",
+        "-i", "file:" + os.path.abspath(path), "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-",
     ]  # fmt: skip
     try:
         run = subprocess.run(command, capture_output=True, check=False)
@@ -213,6 +215,19 @@ def _ncc(template: np.ndarray, signal: np.ndarray) -> np.ndarray:
     return corr / (np.sqrt(local_var * n) + 1e-9)
 
 
+def _pick_excerpt(audio: np.ndarray, excerpt: float) -> tuple[float, float]:
+    """(start, length) of the liveliest stretch among the first minutes: silence or a steady hum
+    before the session would match anywhere."""
+    duration = audio.size / SAMPLE_RATE
+    length = min(excerpt, duration - min(30.0, 0.1 * duration))
+    candidates = np.arange(min(30.0, 0.1 * duration), min(600.0, duration - length) + 1e-9, max(length / 2, 1.0))
+    spread = [
+        _envelope(np.asarray(audio[int(c * SAMPLE_RATE) : int((c + length) * SAMPLE_RATE)], dtype=np.float32)).std()
+        for c in candidates
+    ]
+    return float(candidates[int(np.argmax(spread))]), length
+
+
 def from_reference(
     audio: np.ndarray,
     reference: Path,
@@ -231,10 +246,9 @@ def from_reference(
     duration = audio.size / SAMPLE_RATE
     if duration < 5.0:
         raise AudioError("the recording is too short to compare with a reference copy", reference)
-    # Skip the first seconds (often a fade-in or noise), keep the excerpt inside the recording.
-    begin = min(30.0, 0.1 * duration)
-    length = min(excerpt, duration - begin)
-    clip = audio[int(begin * SAMPLE_RATE) : int((begin + length) * SAMPLE_RATE)]
+    probe(reference)  # a missing, empty or non-audio reference fails here, in one line
+    begin, length = _pick_excerpt(audio, excerpt)
+    clip = np.asarray(audio[int(begin * SAMPLE_RATE) : int((begin + length) * SAMPLE_RATE)], dtype=np.float32)
     ref_start = max(0.0, begin + options.search_min)
     ref_end = begin + length + options.search_max
     ref = _decode_window(Path(reference), ref_start, ref_end - ref_start)

@@ -229,3 +229,12 @@ def test_synthesized_session_offset_and_chapters(heard, with_diarization):
     for chapter, item in zip(chapters, truth.items):
         assert abs(chapter.start - item.start) <= 2.0, (chapter, item)
         assert not any(s.start < chapter.start < s.end for s in truth.sentences), chapter
+
+
+def test_missing_reference_is_a_one_line_error(session_audio, tmp_path):
+    from restitution.errors import AudioError
+
+    audio, _ = session_audio
+    with pytest.raises(AudioError) as caught:
+        offset_mod.from_reference(audio, tmp_path / "-absent replay.mp3")
+    assert "-absent replay.mp3" in str(caught.value) and "\n" not in str(caught.value)
