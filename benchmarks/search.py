@@ -104,7 +104,7 @@ def queries(rng: random.Random, words: list[str], n_sessions: int) -> list[tuple
     q += [("speaker filter", w, {"speaker": rng.choice(people)}) for w in rng.sample(DOMAIN, 8)]
     q += [("speaker filter, accents off", w, {"speaker": "stephanie MABILEAU"}) for w in rng.sample(COMMON[:40], 4)]
     q += [("session filter", w, {"session": f"seance-{rng.randrange(n_sessions):04d}"}) for w in rng.sample(DOMAIN, 6)]
-    q += [("chapter filter", w, {"chapter": "ressourceries"}) for w in rng.sample(DOMAIN, 3)]
+    q += [("chapter filter", w, {"chapter": c}) for w, c in zip(rng.sample(DOMAIN, 3), ("ressourceries", "économie circulaire", "tiers-lieux cult*"))]
     q += [("date filter", w, {"since": "2019-01-01", "until": "2020-12-31"}) for w in rng.sample(DOMAIN + COMMON[:20], 7)]
     return q[:100]
 

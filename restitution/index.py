@@ -9,10 +9,10 @@ Layout, chosen for search speed at archive scale (a thousand sessions, ten milli
 - A session's segments get consecutive rowids (written in one transaction, in time order);
   `sessions` records that range, so session and date filters become a rowid range that FTS5
   applies inside its own scan.
-- Ranking is bm25 on the text column. Scoring costs a few microseconds per match, too much for
-  a word found half a million times, so the newest `RANK_WINDOW` matches (after filters) are
-  scored and the best of them returned: exact for any specific query, newest-first for the
-  most common words.
+- Ranking is Okapi BM25, computed in Python (`search_query.bm25`) over the newest
+  `RANK_WINDOW` matches (after filters), with document frequencies from the `terms` table that
+  indexing keeps up to date: exact for any specific query, newest-first for the most common
+  words, and never the full-doclist walk FTS5's own bm25() does to count documents.
 - WAL journal: readers keep their snapshot while a batch writes; indexing a session is one
   transaction, so a reader sees a session's old rows or its new rows, never half of them.
 """
@@ -24,13 +24,15 @@ import heapq
 import json
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import RestitutionError, SearchIndexError
-from .search_query import column_phrase, fts_query, highlight, normalize
+from .errors import SearchIndexError
+from .export.session_json import read_session_json
+from .search_query import bm25, column_phrase, fts_query, highlight, idf, normalize, scoring_units, tokens
 from .types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker
 
 SCHEMA_VERSION = 1
@@ -52,7 +54,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     recording TEXT,
     sha256 TEXT,
     seg_lo INTEGER,
-    seg_hi INTEGER
+    seg_hi INTEGER,
+    n_segments INTEGER NOT NULL DEFAULT 0,
+    n_words INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_date ON sessions(date);
 CREATE TABLE IF NOT EXISTS chapters (
@@ -91,8 +95,8 @@ CREATE INDEX IF NOT EXISTS segments_sid ON segments(sid);
 CREATE VIRTUAL TABLE IF NOT EXISTS segments_fts USING fts5(
     text, speaker, chapter, content='segments', content_rowid='id', tokenize="unicode61 remove_diacritics 2"
 );
--- Only the text counts for relevance; the speaker and chapter columns are there to filter on.
-INSERT INTO segments_fts(segments_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0, 0.0)');
+-- In how many segments each (folded) word of the text appears: BM25's document frequencies.
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TRIGGER IF NOT EXISTS segments_ai AFTER INSERT ON segments BEGIN
     INSERT INTO segments_fts(rowid, text, speaker, chapter) VALUES (new.id, new.text, new.speaker, new.chapter);
 END;
@@ -116,7 +120,7 @@ class Hit:
     snippet: str  # matched words between HIGHLIGHT markers
     audio_link: str  # "<id>/<id>.mp3#t=SECONDS", after base_url
     page_link: str  # "<id>/index.html#t=SECONDS", after base_url
-    rank: float  # bm25: lower is better
+    rank: float  # minus the BM25 score: lower is better
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -178,8 +182,21 @@ def open_index(path: Path, *, create: bool = True) -> sqlite3.Connection:
     return conn
 
 
+def _doc_counts(texts) -> Counter:
+    counts: Counter = Counter()
+    for text in texts:
+        counts.update(set(tokens(text)))
+    return counts
+
+
 def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str) -> None:
     s = result.session
+    old = _doc_counts(
+        t for (t,) in conn.execute("SELECT text FROM segments WHERE sid IN (SELECT sid FROM sessions WHERE id = ?)", (s.id,))
+    )
+    if old:
+        conn.executemany("UPDATE terms SET docs = docs - ? WHERE term = ?", [(n, t) for t, n in old.items()])
+        conn.executemany("DELETE FROM terms WHERE term = ? AND docs <= 0", [(t,) for t in old])
     conn.execute("DELETE FROM segments WHERE sid IN (SELECT sid FROM sessions WHERE id = ?)", (s.id,))
     for table in ("chapters", "speakers"):
         conn.execute(f"DELETE FROM {table} WHERE sid IN (SELECT sid FROM sessions WHERE id = ?)", (s.id,))
@@ -223,8 +240,17 @@ def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str
     conn.executemany(
         "INSERT INTO segments(id, sid, cid, pid, start, end, text, speaker, chapter) VALUES (?,?,?,?,?,?,?,?,?)", rows
     )
+    new = _doc_counts(r[6] for r in rows)
+    conn.executemany(
+        "INSERT INTO terms(term, docs) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs",
+        list(new.items()),
+    )
     if rows:
-        conn.execute("UPDATE sessions SET seg_lo = ?, seg_hi = ? WHERE sid = ?", (next_id, rows[-1][0], sid))
+        n_words = sum(len(tokens(r[6])) for r in rows)
+        conn.execute(
+            "UPDATE sessions SET seg_lo = ?, seg_hi = ?, n_segments = ?, n_words = ? WHERE sid = ?",
+            (next_id, rows[-1][0], len(rows), n_words, sid),
+        )
 
 
 def _write(path: Path, conn: sqlite3.Connection, results: list[tuple[SessionResult, str]]) -> None:
@@ -271,16 +297,6 @@ def result_from_session_json(data: dict[str, Any], source: str | Path = "session
         raise SearchIndexError(f"session.json lacks or mistypes a field ({e})", source) from None
 
 
-def _read_session_json(path: Path) -> SessionResult:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise RestitutionError(f"cannot read session.json: {e}", path) from None
-    if not isinstance(data, dict) or data.get("schema") != "restitution/session@1":
-        raise RestitutionError("not a restitution/session@1 file", path)
-    return result_from_session_json(data, path)
-
-
 def rebuild(index_path: Path, outputs_dir: Path) -> int:
     """Recreate the index from outputs/*/session.json alone; return the number of sessions.
 
@@ -289,7 +305,7 @@ def rebuild(index_path: Path, outputs_dir: Path) -> int:
     """
     index_path = Path(index_path)
     files = sorted(Path(outputs_dir).glob("*/session.json"))
-    results = [(_read_session_json(f), f.parent.name) for f in files]
+    results = [(result_from_session_json(read_session_json(f), f), f.parent.name) for f in files]
     # Oldest first: rowids then grow with the date, and "newest matches" means newest sessions.
     results.sort(key=lambda r: (r[0].session.date or "", r[0].session.id))
     tmp = index_path.with_name(index_path.name + ".rebuild")
@@ -350,6 +366,19 @@ def _scope(conn: sqlite3.Connection, index_path: Path, session: str | None, sinc
     return lo, hi, keep
 
 
+def _docs(conn: sqlite3.Connection, unit) -> int:
+    """Segments holding a word or phrase; for a phrase, those holding its rarest word (a bound)."""
+    words, prefix = unit
+    counts = []
+    for i, word in enumerate(words):
+        if prefix and i == len(words) - 1:
+            sql, args = "SELECT coalesce(sum(docs), 0) FROM terms WHERE term >= ? AND term < ?", (word, word + "\U0010ffff")
+        else:
+            sql, args = "SELECT coalesce(max(docs), 0) FROM terms WHERE term = ?", (word,)
+        counts.append(conn.execute(sql, args).fetchone()[0])
+    return min(counts)
+
+
 def search(
     index_path: Path,
     query: str,
@@ -364,13 +393,14 @@ def search(
 ) -> list[Hit]:
     """Ranked hits for `query`: words, "phrases", prefix*, AND / OR / NOT, parentheses.
 
-    `speaker` and `chapter` match words of the name or title, ignoring case and accents (the
-    chapter's last word may be partial); `since` / `until` are ISO dates, inclusive."""
+    `speaker` and `chapter` match words of the name or title, in order, ignoring case and
+    accents ("mabileau", "economie circulaire"; end with * for a partial last word: "circul*");
+    `since` / `until` are ISO dates, inclusive."""
     index_path = Path(index_path)
     match = fts_query(query)
-    for column, value, prefix in (("speaker", speaker, False), ("chapter", chapter, True)):
+    for column, value in (("speaker", speaker), ("chapter", chapter)):
         if value is not None:
-            phrase = column_phrase(column, value, prefix=prefix)
+            phrase = column_phrase(column, value, prefix=value.rstrip().endswith("*"))
             if phrase is None:
                 raise SearchIndexError(f"--{column} {value!r} holds no word to match")
             match += f" AND {phrase}"
@@ -382,30 +412,35 @@ def search(
             if scope is None:
                 return []
             lo, hi, keep = scope
-            join, cond = "", ""
-            if keep is not None:
-                join, cond = "JOIN segments g ON g.id = f.rowid", f" AND g.sid IN ({','.join(str(int(k)) for k in keep)})"
-            # Newest matches first, scored as they stream by; FTS5 stops after RANK_WINDOW of them.
+            cond = f" AND g.sid IN ({','.join(str(int(k)) for k in keep)})" if keep is not None else ""
+            # Newest matches first; FTS5 stops after RANK_WINDOW of them.
             candidates = conn.execute(
-                f"SELECT f.rowid, f.rank FROM segments_fts f {join} WHERE segments_fts MATCH ? AND f.rowid BETWEEN ? AND ?"
-                f"{cond} ORDER BY f.rowid DESC LIMIT ?",
+                "SELECT f.rowid, g.text FROM segments_fts f JOIN segments g ON g.id = f.rowid"
+                f" WHERE segments_fts MATCH ? AND f.rowid BETWEEN ? AND ?{cond} ORDER BY f.rowid DESC LIMIT ?",
                 (match, lo, hi, RANK_WINDOW),
             ).fetchall()
-            best = heapq.nsmallest(max(1, int(limit)), candidates, key=lambda r: (r[1], -r[0]))
+            units = scoring_units(query)
+            total, words = conn.execute("SELECT sum(n_segments), sum(n_words) FROM sessions").fetchone()
+            weights = [idf(_docs(conn, unit), total or 1) for unit in units]
+            avgdl = (words or 0) / (total or 1)
+            scored = [(-bm25(tokens(text), units, weights, avgdl), rowid) for rowid, text in candidates]
+            best = heapq.nsmallest(max(1, int(limit)), scored, key=lambda r: (r[0], -r[1]))
+            if not best:
+                return []
             rows = conn.execute(
                 f"""SELECT g.id, s.id, s.folder, s.title, c.title, p.name, p.label, g.start, g.end, g.text
                 FROM segments g
                 JOIN sessions s ON s.sid = g.sid
                 LEFT JOIN chapters c ON c.cid = g.cid
                 LEFT JOIN speakers p ON p.pid = g.pid
-                WHERE g.id IN ({','.join(str(int(r[0])) for r in best)})"""
+                WHERE g.id IN ({','.join(str(int(r[1])) for r in best)})"""
             ).fetchall()
     finally:
         conn.close()
     details = {r[0]: r[1:] for r in rows}
     base = base_url.rstrip("/") + "/" if base_url else ""
     hits = []
-    for rowid, rank in best:
+    for rank, rowid in best:
         sid, folder, title, ch_title, sp_name, sp_label, start, end, text = details[rowid]
         t = int(start)
         hits.append(

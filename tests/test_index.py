@@ -94,6 +94,8 @@ def test_session_chapter_and_date_filters(db):
         "Restitution de l'atelier « économie circulaire »"
     ] * 2
     assert index.search(db, "bienvenue", chapter="circulaire") == []
+    assert index.search(db, "réemploi", chapter="circul") == []
+    assert len(index.search(db, "réemploi", chapter="circul*")) == 2
     assert [h.session_id for h in index.search(db, "réemploi", since="2024-01-01")] == ["atelier-2024"]
     assert [h.session_id for h in index.search(db, "réemploi", until="2023")] == ["seance-2023"]
     assert [h.session_id for h in index.search(db, "réemploi", since="2023-03-01", until="2023-03-01")] == ["seance-2023"]
@@ -126,6 +128,33 @@ def test_ranked_best_first_and_limited(db, tmp_path):
     assert len(hits) == 5
     assert [h.rank for h in hits] == sorted(h.rank for h in hits)
     assert hits[0].start == 10.0  # the shortest segment holding the word scores best (bm25)
+
+
+def test_document_frequencies_follow_reindexing(db, tmp_path):
+    def docs(term):
+        conn = sqlite3.connect(db)
+        try:
+            row = conn.execute("SELECT docs FROM terms WHERE term = ?", (term,)).fetchone()
+            return row[0] if row else 0
+        finally:
+            conn.close()
+
+    assert (docs("reemploi"), docs("bienvenue"), docs("les")) == (2, 1, 3)
+    index.index_session(db, sample_result(), tmp_path / "outputs" / "atelier-2024")
+    assert (docs("reemploi"), docs("bienvenue"), docs("les")) == (2, 1, 3)
+    index.index_session(db, sample_result(lines=[(1.0, "S1", "Bienvenue, bienvenue !")]), tmp_path / "outputs" / "atelier-2024")
+    assert (docs("reemploi"), docs("bienvenue"), docs("les")) == (1, 1, 1)
+
+
+def test_a_rare_word_outweighs_a_common_one(db, tmp_path):
+    lines = [(float(i * 10), "S1", f"La culture numérique, épisode {i}.") for i in range(30)]
+    lines.append((400.0, "S2", "Une ressourcerie et la culture."))
+    lines.append((410.0, "S2", "La ressourcerie du quartier."))
+    index.index_session(db, sample_result(session_id="rare", lines=lines), tmp_path / "outputs" / "rare")
+    hits = index.search(db, "culture OR ressourcerie", session="rare", limit=3)
+    # Both words beat one common word; the rare word alone beats the common word alone.
+    assert [h.start for h in hits] == [400.0, 410.0, 290.0]  # equal scores: the latest segment first
+    assert "**ressourcerie**" in hits[1].snippet and "**culture**" in hits[0].snippet
 
 
 @pytest.mark.parametrize("query", ['"économie', "a AND", "(réemploi", "réemploi)", "NOT", "?!"])
