@@ -33,7 +33,7 @@ def _describe(index: int, item: AgendaItem) -> str:
 
 
 def _gaps(spans: list[tuple[float, float]], duration: float) -> tuple[np.ndarray, np.ndarray]:
-    """(start, end) of every silence: between consecutive words, before the first, after the last."""
+    """(start, end) of every silence between speech spans, before the first and after the last."""
     edges = []
     reach = 0.0
     for start, end in spans:
@@ -67,7 +67,7 @@ def _snap(
     pauses = usable & (hi - lo >= evidence.MIN_SILENCE)
     usable = pauses if pauses.any() else usable
     if not usable.any():
-        return float(np.clip(target, floor, ceiling))  # words cover everything: nothing better
+        return float(np.clip(target, floor, ceiling))  # speech everywhere: `_between_words` decides
     preferred = np.maximum((lo + hi) / 2, hi - LEAD_IN)
     own = np.where(np.abs(preferred - target) <= window, preferred, np.clip(target, lo, hi))
     points, owners = [np.clip(own, room_lo, room_hi)[usable]], [np.flatnonzero(usable)]
@@ -165,7 +165,7 @@ def cut(
     for _, _, target in kept[1:]:
         floor = starts[-1] + MIN_CHAPTER
         ceiling = max(floor, duration - MIN_CHAPTER)
-        point = _snap(target, floor, ceiling, gaps, changes, options.snap_window)
+        point = round(_snap(target, floor, ceiling, gaps, changes, options.snap_window), 3)
         starts.append(_between_words(point, floor, ceiling, blocks, gaps))
     ends = starts[1:] + [duration]
     return tuple(

@@ -49,7 +49,7 @@ class _Events:
     """Evidence on the recording's timeline: times where an item could plausibly start."""
 
     changes: tuple[np.ndarray, np.ndarray]  # speaker-change times, strengths
-    pauses: tuple[np.ndarray, np.ndarray]  # word onsets after a pause, strengths
+    pauses: tuple[np.ndarray, np.ndarray]  # speech onsets after a silence, strengths
 
 
 def _add_kernel(curve: np.ndarray, grid0: float, centers: np.ndarray, weights: np.ndarray, kind: str) -> None:
