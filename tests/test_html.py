@@ -79,6 +79,15 @@ def test_page_escapes_every_agenda_and_transcript_string():
     assert "http://" not in page and "https://" not in page  # self-contained: nothing fetched from elsewhere
 
 
+def test_page_without_chapters_or_words():
+    segs = (Segment(0.0, 2.0, "Bonjour.", (), None),)
+    bare = SessionResult.from_dict({**hand_result(segs * 3, 10.0).to_dict(), "chapters": [], "speakers": []})
+    page = session_page(bare)
+    assert "Avant le premier chapitre" not in page and "Aucun chapitre" in page and page.count('class="para"') == 1
+    empty = SessionResult.from_dict({**bare.to_dict(), "segments": []})
+    assert 'class="para"' not in session_page(empty)
+
+
 def test_script_json_cannot_close_the_script():
     text = script_json({"t": "</script><!-- ]]> & é"})
     assert "</" not in text and "<!--" not in text and "]]>" in text.replace("\\u003e", ">")
@@ -211,13 +220,15 @@ def browser():
         b.close()
 
 
+# Predicates are arrow functions: Playwright compiles those through DevTools, while a bare
+# expression would be eval()ed in the page, which the page's Content Security Policy forbids.
 def open_page(browser, url):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     dialogs, requests = [], []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("request", lambda r: requests.append(r.url))
     page.goto(url)
-    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=15000)
+    page.wait_for_function("() => document.getElementById('player').readyState >= 1", timeout=15000)
     return page, dialogs, requests
 
 
@@ -236,7 +247,7 @@ def test_session_page_in_chromium(served_page, browser, tmp_path):
     target = float(paras.nth(2).get_attribute("data-start"))
     assert target == pytest.approx(result.segments[2].start, abs=0.01)
     paras.nth(2).click()
-    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {target}) < 0.5", timeout=5000)
+    page.wait_for_function(f"() => Math.abs(document.getElementById('player').currentTime - {target}) < 0.5", timeout=5000)
     page.wait_for_selector(".para.current >> nth=0")
     assert page.locator(".para.current").get_attribute("data-start") == paras.nth(2).get_attribute("data-start")
     assert page.locator(".chapter-link.current time").inner_text() == "00:00:" + f"{int(target):02d}"
@@ -245,12 +256,12 @@ def test_session_page_in_chromium(served_page, browser, tmp_path):
     page.evaluate("document.getElementById('player').pause()")
     paras.nth(0).focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('player').currentTime < 0.5", timeout=5000)
+    page.wait_for_function("() => document.getElementById('player').currentTime < 0.5", timeout=5000)
 
     # The captions track loads, with voice spans from the named speakers.
     page.wait_for_function(
-        "(() => { const t = document.querySelector('track[kind=captions]');"
-        " return t.readyState === 2 || (t.track.cues && t.track.cues.length > 0); })()",
+        "() => { const t = document.querySelector('track[kind=captions]');"
+        " return t.readyState === 2 || (t.track.cues && t.track.cues.length > 0); }",
         timeout=10000,
     )
     assert page.evaluate("document.querySelector('track[kind=captions]').track.cues.length") >= 3
@@ -258,12 +269,20 @@ def test_session_page_in_chromium(served_page, browser, tmp_path):
 
     # In-page search: accent-insensitive, filters paragraphs and marks the word.
     page.fill("#q", "reemploi")
-    page.wait_for_function("document.querySelectorAll('.para:not([hidden])').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('.para:not([hidden])').length === 1")
     assert page.locator(".para:not([hidden]) mark").inner_text() == "réemploi"
     assert page.inner_text("#count") == "1 paragraphe"
     page.fill("#q", "")
-    page.wait_for_function("document.querySelectorAll('.para:not([hidden])').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('.para:not([hidden])').length === 3")
     assert page.locator("mark").count() == 0
+
+    # A search hit's page link (#t=SECONDS) lands on the moment.
+    page.goto(f"{base}/demo/index.html#t={target}")
+    page.wait_for_function(f"() => Math.abs(document.getElementById('player').currentTime - {target}) < 0.1", timeout=5000)
+    page.wait_for_selector(".para.current")
+    assert page.locator(".para.current").get_attribute("data-start") == paras.nth(2).get_attribute("data-start")
+    page.goto(f"{base}/demo/index.html#t={int(target)}")  # the index's links are whole seconds
+    page.wait_for_function(f"() => Math.abs(document.getElementById('player').currentTime - {int(target)}) < 0.1", timeout=5000)
 
     # Nothing left the machine: every request went to our own server.
     assert requests and all(u.startswith(base) for u in requests)
@@ -281,6 +300,11 @@ def test_archive_page_in_chromium(served_page, browser, tmp_path):
     link = page.locator("a.title")
     assert link.count() == 1 and link.inner_text() == EVIL_TITLE
     page.screenshot(path=str(Path(os.environ.get("RESTITUTION_SCREENSHOT_DIR", tmp_path)) / "archive-page.png"))
+    page.fill("#q", "mabileau")
+    assert page.locator("tbody tr:not([hidden])").count() == 1 and page.inner_text("#count") == "1 séance"
+    page.fill("#q", "personne")
+    assert page.locator("tbody tr:not([hidden])").count() == 0
+    page.fill("#q", "")
     link.click()
     page.wait_for_url(f"{base}/demo/index.html")
     assert dialogs == []
@@ -293,9 +317,9 @@ def test_page_opened_from_disk_still_has_captions(served_page, browser):
     page = browser.new_page()
     page.goto((outputs / "demo" / "index.html").as_uri())
     page.wait_for_function(
-        "Array.from(document.getElementById('player').textTracks).some(t => t.cues && t.cues.length >= 3)", timeout=10000
+        "() => Array.from(document.getElementById('player').textTracks).some(t => t.cues && t.cues.length >= 3)", timeout=10000
     )
     page.evaluate(f"document.getElementById('player').currentTime = {result.segments[1].start + 0.5}")
-    page.wait_for_function("document.getElementById('caption').textContent.includes('Parlons')", timeout=5000)
+    page.wait_for_function("() => document.getElementById('caption').textContent.includes('Parlons')", timeout=5000)
     assert page.inner_text("#caption").startswith("Anne <b>Le Gall</b>")
     page.close()

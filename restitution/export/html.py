@@ -149,7 +149,8 @@ def session_page(result: SessionResult) -> str:
     for ch, paras in sections(result):
         body = "".join(_paragraph(p, colours) for p in paras) or f'<p class="empty">{_e(s["empty"])}</p>'
         if ch is None:
-            blocks.append(f'<section class="chapter"><h3>{_e(s["before"])}</h3>{body}</section>')
+            heading = f'<h3>{_e(s["before"])}</h3>' if result.chapters else ""
+            blocks.append(f'<section class="chapter">{heading}{body}</section>')
             continue
         who = f'<span class="who">{_e(", ".join(ch.speakers))}</span>' if ch.speakers else ""
         chapter_items.append(
