@@ -8,7 +8,8 @@ between 2 and 60 s. It is transcribed (faster-whisper, the default base model) a
 `chapters.cut` run with the default options. Reported per session: offset error, chapter start
 error against the true item starts (chapters after the first; the first starts at 0 by
 definition), whether a chapter starts inside a spoken sentence, and the offset found again
-when one agenda time is wrong by 40-120 s ("wrong item" column).
+when one agenda time is wrong by 40-120 s ("wrong item" column) and without diarization
+(transcript evidence only).
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def evaluate(session: SynthSession, transcript: Transcript, diarization: Diariza
         with_wrong_item(agenda, wrong_k, 40.0 + 10 * (truth.seed % 9)), transcript, diarization, truth.duration,
         OffsetOptions(),
     )
+    alone = offset.estimate(agenda, transcript, None, truth.duration, OffsetOptions())
     return {
         "seed": truth.seed,
         "true offset": truth.offset,
@@ -102,6 +104,7 @@ def evaluate(session: SynthSession, transcript: Transcript, diarization: Diariza
         "boundary err max": max(errors, default=0.0),
         "in a sentence": inside,
         "wrong item err": abs(wrong.seconds - truth.offset),
+        "no-diarization err": abs(alone.seconds - truth.offset),
         "estimate s": elapsed,
     }
 
@@ -134,6 +137,7 @@ def main() -> None:
         "all within 2 s (chapters)": sum(r["boundary err max"] <= 2.0 for r in rows),
         "chapter in a sentence": sum(r["in a sentence"] for r in rows),
         "wrong item err max": max(r["wrong item err"] for r in rows),
+        "no-diarization err max": max(r["no-diarization err"] for r in rows),
     }
     print()
     print_table([summary], list(summary))

@@ -89,11 +89,12 @@ def _snap(
         near = np.abs(point - t) <= 1.0  # diarization edges are a little loose
         change[near] = np.maximum(change[near], strength)
     length = hi[owner] - lo[owner]
-    # Any change of voice beats none (a new speaker's first words are often a short "Merci",
-    # which diarization labels apart from what follows); closeness to the agenda decides between
-    # changes, then the longer silence.
+    # Any change of voice counts about the same (a new speaker's first words are often a short
+    # "Merci" that diarization labels apart from what follows). Distance costs up to twice a
+    # change at the window's edge: diarization often merges two voices, and a change far from
+    # the agenda time is then someone else's turn, while a long pause at it is the hand-over.
     change = np.where(change > 0, 0.7 + 0.3 * change, 0.0)
-    score = change + 0.5 * np.minimum(1.0, length / 2.0) - np.abs(point - target) / max(window, 1e-9)
+    score = change + 0.5 * np.minimum(1.0, length / 2.0) - 2.0 * np.abs(point - target) / max(window, 1e-9)
     return float(point[int(np.argmax(score))])
 
 

@@ -28,7 +28,7 @@ STEP = 0.1  # seconds between candidate offsets
 SHARP = 1.0  # spread (s) of boundary evidence: a speaker change or pause is this precise
 # A spoken cue (a name, the item's title words) only says "around here": it may come before the
 # item starts ("je laisse la parole à ...") or after ("je suis ...", "je vais vous présenter ...").
-CUE_BEFORE, CUE_AFTER, CUE_FADE = 15.0, 25.0, 15.0
+CUE_BEFORE, CUE_AFTER, CUE_FADE = 10.0, 15.0, 10.0
 # An item supports an offset where it scores at least SUPPORT (a speaker change, or a pause
 # with a cue); an item that scores less there but reaches SUPPORT elsewhere disagrees.
 SUPPORT = 0.35
