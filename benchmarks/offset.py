@@ -1,8 +1,8 @@
 """Offset and chapter benchmark on synthesized French sessions with a known late start.
 
-    python benchmarks/offset.py [--sessions 10] [--minutes 2] [--work outputs/bench-offset]
+    python benchmarks/offset.py [--sessions 10] [--minutes 2] [--seed 100] [--work outputs/bench-offset]
 
-Each session (seed 100 + k, its own voices, names and workshops) starts late by a known offset
+Each session (seed 100 + k by default, its own voices, names and workshops) starts late by a known offset
 between 2 and 60 s. It is transcribed (faster-whisper, the default base model) and diarized
 (the default embedded engine) once, cached under --work; then `offset.estimate` and
 `chapters.cut` run with the default options. Reported per session: offset error, chapter start
@@ -94,8 +94,8 @@ def evaluate(session: SynthSession, transcript: Transcript, diarization: Diariza
     alone = offset.estimate(agenda, transcript, None, truth.duration, OffsetOptions())
     return {
         "seed": truth.seed,
-        "true offset": truth.offset,
-        "found": found.seconds,
+        "true offset": f"{truth.offset:.2f}",
+        "found": f"{found.seconds:.2f}",
         "offset err": abs(found.seconds - truth.offset),
         "confidence": found.confidence,
         "disagreeing": ",".join(map(str, found.disagreeing)) or "-",
@@ -114,13 +114,15 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--minutes", type=float, default=2.0, help="length of each synthesized session")
     parser.add_argument("--work", type=Path, default=ROOT / "outputs" / "bench-offset")
+    parser.add_argument("--seed", type=int, default=100, help="seed of the first session; the others follow")
     parser.add_argument("--beam-size", type=int, default=ASROptions.beam_size)
     args = parser.parse_args()
     asr = ASROptions(beam_size=args.beam_size)
     rows = []
     for k, late in enumerate(offsets(args.sessions)):
-        seed = 100 + k
-        session, transcript, diarization, timing = prepare(args.work / f"s{seed}", seed, late, args.minutes, asr)
+        seed = args.seed + k
+        folder = args.work / f"s{seed}-{args.minutes:g}min"
+        session, transcript, diarization, timing = prepare(folder, seed, late, args.minutes, asr)
         row = evaluate(session, transcript, diarization)
         rows.append(row)
         print(f"session {seed}: offset {late} s, found {row['found']} s {timing}", file=sys.stderr, flush=True)
@@ -141,7 +143,8 @@ def main() -> None:
     }
     print()
     print_table([summary], list(summary))
-    (args.work / "results.json").write_text(json.dumps({"rows": rows, "summary": summary}, indent=1), "utf-8")
+    results = args.work / f"results-{args.minutes:g}min.json"
+    results.write_text(json.dumps({"rows": rows, "summary": summary}, indent=1), "utf-8")
 
 
 if __name__ == "__main__":
