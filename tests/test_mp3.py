@@ -103,6 +103,19 @@ def test_ffprobe_reads_the_chapters(recording, encoded):
         assert float(got["end_time"]) == pytest.approx(want.end, abs=0.06)
 
 
+def test_chapters_are_stored_in_time_order_whatever_their_titles(recording, tmp_path):
+    # mutagen would sort these frames by size: long title first, then the short ones.
+    source, chapters = recording
+    titled = tuple(
+        Chapter(c.index, title, c.agenda_time, c.start, c.end)
+        for c, title in zip(chapters, ["Une introduction au titre bien plus long que les autres", "Milieu", "Fin"])
+    )
+    dest = write_mp3(source, tmp_path / "ordered.mp3", titled, title="t")
+    found = ffprobe(dest, "-show_chapters")["chapters"]
+    assert [c["tags"]["title"] for c in found] == [c.title for c in titled]
+    assert [c.element_id for c in ID3(dest).getall("CHAP")] == ["chp1", "chp2", "chp3"]
+
+
 def test_per_chapter_files_have_the_chapter_durations_and_titles(recording, encoded, tmp_path):
     _, chapters = recording
     paths = write_chapter_files(encoded, tmp_path / "chapters", chapters)

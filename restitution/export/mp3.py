@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mutagen import MutagenError
 from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, TRCK, TXXX, CTOCFlags, ID3NoHeaderError
+from mutagen.id3._tags import save_frame  # the public save() offers no frame order
 
 from ..errors import AudioError, OutputError
 from ..files import atomic_path
@@ -29,6 +30,17 @@ SAMPLE_RATE = 44100
 # Marks an MP3 we encoded, with its settings: given again as a source, it is copied, not re-encoded.
 _ENCODING_TAG = "restitution-encoding"
 _NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets: unused, times rule
+
+
+class _InOrderID3(ID3):
+    """ID3 tags written in the order frames were added.
+
+    mutagen sorts frames by size when saving; CHAP frames would land in the file in no useful
+    order, and ffmpeg (ffprobe, players built on it) lists chapters in file order, not CTOC order.
+    """
+
+    def _write(self, config):  # type: ignore[no-untyped-def]
+        return bytearray().join(save_frame(frame, config=config) for frame in self.values())
 
 
 def _url(path: Path) -> str:
@@ -159,7 +171,7 @@ def write_mp3(
             args += ["-c:a", "libmp3lame", "-b:a", bitrate, "-ar", str(SAMPLE_RATE)]
         args += ["-map_metadata", "-1", "-map_chapters", "-1", "-id3v2_version", "0", "-write_xing", "1"]
         _ffmpeg([*args, "-f", "mp3", _url(tmp)], source, "MP3 encoding")
-        tags = ID3()
+        tags = _InOrderID3()
         tags.add(TIT2(encoding=3, text=[title]))
         for frame, value in ((TPE1, artist), (TALB, album), (TDRC, date)):
             if value:
