@@ -10,8 +10,8 @@ Layout, chosen for search speed at archive scale (a thousand sessions, ten milli
   `sessions` records that range, so session and date filters become a rowid range that FTS5
   applies inside its own scan.
 - Ranking is Okapi BM25, computed in Python (`search_query.bm25`) over the newest
-  `RANK_WINDOW` matches (after filters), with document frequencies from the `terms` table that
-  indexing keeps up to date: exact for any specific query, newest-first for the most common
+  `RANK_WINDOW` matches (after filters), from each segment's folded words (stored beside its
+  text) and document frequencies from the `terms` table that indexing keeps up to date: exact for any specific query, newest-first for the most common
   words, and never the full-doclist walk FTS5's own bm25() does to count documents.
 - WAL journal: readers keep their snapshot while a batch writes; indexing a session is one
   transaction, so a reader sees a session's old rows or its new rows, never half of them.
@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS segments (
     start REAL NOT NULL,
     end REAL NOT NULL,
     text TEXT NOT NULL,
+    words TEXT NOT NULL DEFAULT '',  -- the text's folded words, space-separated, for scoring
     speaker TEXT,  -- the speaker's name (or label), for the FTS speaker column
     chapter TEXT  -- the chapter's title, for the FTS chapter column
 );
@@ -182,17 +183,17 @@ def open_index(path: Path, *, create: bool = True) -> sqlite3.Connection:
     return conn
 
 
-def _doc_counts(texts) -> Counter:
+def _doc_counts(word_lists) -> Counter:
     counts: Counter = Counter()
-    for text in texts:
-        counts.update(set(tokens(text)))
+    for words in word_lists:
+        counts.update(set(words.split()))
     return counts
 
 
 def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str) -> None:
     s = result.session
     old = _doc_counts(
-        t for (t,) in conn.execute("SELECT text FROM segments WHERE sid IN (SELECT sid FROM sessions WHERE id = ?)", (s.id,))
+        w for (w,) in conn.execute("SELECT words FROM segments WHERE sid IN (SELECT sid FROM sessions WHERE id = ?)", (s.id,))
     )
     if old:
         conn.executemany("UPDATE terms SET docs = docs - ? WHERE term = ?", [(n, t) for t, n in old.items()])
@@ -235,18 +236,19 @@ def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str
             pids[seg.speaker] = conn.execute("INSERT INTO speakers(sid, label) VALUES (?, ?)", (sid, seg.speaker)).lastrowid
         rows.append((
             next_id + len(rows), sid, cids[k] if in_chapter else None, pids.get(seg.speaker), seg.start, seg.end, text,
-            names.get(seg.speaker, seg.speaker), chapters[k].title if in_chapter else None,
+            " ".join(tokens(text)), names.get(seg.speaker, seg.speaker), chapters[k].title if in_chapter else None,
         ))
     conn.executemany(
-        "INSERT INTO segments(id, sid, cid, pid, start, end, text, speaker, chapter) VALUES (?,?,?,?,?,?,?,?,?)", rows
+        "INSERT INTO segments(id, sid, cid, pid, start, end, text, words, speaker, chapter) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        rows,
     )
-    new = _doc_counts(r[6] for r in rows)
+    new = _doc_counts(r[7] for r in rows)
     conn.executemany(
         "INSERT INTO terms(term, docs) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs",
         list(new.items()),
     )
     if rows:
-        n_words = sum(len(tokens(r[6])) for r in rows)
+        n_words = sum(r[7].count(" ") + 1 for r in rows if r[7])
         conn.execute(
             "UPDATE sessions SET seg_lo = ?, seg_hi = ?, n_segments = ?, n_words = ? WHERE sid = ?",
             (next_id, rows[-1][0], len(rows), n_words, sid),
@@ -415,15 +417,15 @@ def search(
             cond = f" AND g.sid IN ({','.join(str(int(k)) for k in keep)})" if keep is not None else ""
             # Newest matches first; FTS5 stops after RANK_WINDOW of them.
             candidates = conn.execute(
-                "SELECT f.rowid, g.text FROM segments_fts f JOIN segments g ON g.id = f.rowid"
+                "SELECT f.rowid, g.words FROM segments_fts f JOIN segments g ON g.id = f.rowid"
                 f" WHERE segments_fts MATCH ? AND f.rowid BETWEEN ? AND ?{cond} ORDER BY f.rowid DESC LIMIT ?",
                 (match, lo, hi, RANK_WINDOW),
             ).fetchall()
             units = scoring_units(query)
-            total, words = conn.execute("SELECT sum(n_segments), sum(n_words) FROM sessions").fetchone()
+            total, n_words = conn.execute("SELECT sum(n_segments), sum(n_words) FROM sessions").fetchone()
             weights = [idf(_docs(conn, unit), total or 1) for unit in units]
-            avgdl = (words or 0) / (total or 1)
-            scored = [(-bm25(tokens(text), units, weights, avgdl), rowid) for rowid, text in candidates]
+            avgdl = (n_words or 0) / (total or 1)
+            scored = [(-bm25(words.split(), units, weights, avgdl), rowid) for rowid, words in candidates]
             best = heapq.nsmallest(max(1, int(limit)), scored, key=lambda r: (r[0], -r[1]))
             if not best:
                 return []
