@@ -38,7 +38,9 @@ def offsets(n: int) -> list[float]:
     return [round(2.0 + (58.0 * k / max(1, n - 1)) + 0.37 * (k % 3), 2) if k < n - 1 else 60.0 for k in range(n)]
 
 
-def prepare(folder: Path, seed: int, late: float, minutes: float, asr: ASROptions) -> tuple[SynthSession, Transcript, Diarization, dict]:
+def prepare(
+    folder: Path, seed: int, late: float, minutes: float, asr: ASROptions
+) -> tuple[SynthSession, Transcript, Diarization, dict]:
     """Synthesize, transcribe and diarize once; later runs read the cached results."""
     timing = {}
     if not (folder / "truth.json").exists():

@@ -183,15 +183,19 @@ def _title_cues(weights: dict[str, float], toks: list[Token]) -> list[tuple[floa
     total = sum(weights.values())
     if not total:
         return []
-    hits = [(tok, w) for tok in toks for w in [next((v for k, v in weights.items() if _similar(tok.text, k)), 0.0)] if w]
+    hits = []  # (token, title word it matches)
+    for tok in toks:
+        key = next((k for k in weights if _similar(tok.text, k)), None)
+        if key is not None:
+            hits.append((tok, key))
     found = []
     for k, (tok, _) in enumerate(hits):
-        heard: dict[str, float] = {}
-        for other, w in hits[k:]:
+        heard = set()
+        for other, key in hits[k:]:
             if other.start - tok.start > TITLE_WINDOW:
                 break
-            heard[next(key for key in weights if _similar(other.text, key))] = w
-        score = sum(heard.values()) / total
+            heard.add(key)
+        score = sum(weights[key] for key in heard) / total
         # One specific word of a one- or two-word title is a cue; of a long title it is chance.
         if score >= 0.4 and (len(heard) >= 2 or len(weights) <= 2):
             found.append((tok.start, 0.8 * score))

@@ -128,7 +128,9 @@ def estimate(
     agreeing = float(agrees[evidential].mean())
     confidence = float(np.clip(agreeing * min(1.0, margin) * min(1.0, 0.5 + 0.25 * n), 0.0, 1.0))
     disagreeing = tuple(i + 1 for i in evidential if not agrees[i] and curves[i].max() >= SUPPORT)
-    result = Offset(seconds=round(seconds, 2) + 0.0, method="auto", confidence=round(confidence, 3), disagreeing=disagreeing)
+    result = Offset(
+        seconds=round(seconds, 2) + 0.0, method="auto", confidence=round(confidence, 3), disagreeing=disagreeing
+    )
     log.info("offset: %.1f s (confidence %.2f)", result.seconds, confidence)
     if confidence < options.min_confidence:
         _warn(result, agenda, curves, grid)
@@ -269,7 +271,9 @@ def from_reference(
     result = Offset(seconds=round(seconds, 3) + 0.0, method="reference", confidence=round(confidence, 3))
     log.info("offset from reference: %.2f s (confidence %.2f)", result.seconds, confidence)
     if confidence < options.min_confidence:
-        log.warning("offset from reference: low confidence %.2f; is %s really a copy of this session?", confidence, reference)
+        log.warning(
+            "offset from reference: low confidence %.2f; is %s really a copy of this session?", confidence, reference
+        )
     return result
 
 

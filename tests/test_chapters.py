@@ -14,7 +14,9 @@ from restitution.chapters import cut
 from restitution.errors import AgendaError
 from restitution.export import chapters as chapter_export
 from restitution.options import ChapterOptions
-from restitution.types import Agenda, AgendaItem, AgendaSpeaker, Chapter, Diarization, Offset, Segment, Transcript, Turn, Word
+from restitution.types import (
+    Agenda, AgendaItem, AgendaSpeaker, Chapter, Diarization, Offset, Segment, Transcript, Turn, Word,
+)
 
 
 def words_between(start: float, end: float, step: float = 0.4, length: float = 0.32, text: str = "mot") -> list[Word]:

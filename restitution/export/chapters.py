@@ -15,7 +15,8 @@ from ..options import ExportOptions
 from ..types import Chapter, Segment, Word
 from .vtt import build_cues, escape, render_vtt
 
-JSON_CHAPTERS_VERSION = "1.2.0"  # https://github.com/Podcastindex-org/podcast-namespace/blob/main/chapters/jsonChapters.md
+# https://github.com/Podcastindex-org/podcast-namespace/blob/main/chapters/jsonChapters.md
+JSON_CHAPTERS_VERSION = "1.2.0"
 _NUMBERED = re.compile(r"^\d{2,}-.+")
 
 
@@ -51,7 +52,8 @@ def write_chapters_json(chapters: Sequence[Chapter], dest: Path, title: str | No
     if title:
         data["title"] = title
     data["chapters"] = [
-        {"startTime": round(c.start, 3), "endTime": round(c.end, 3), "title": " ".join(c.title.split())} for c in chapters
+        {"startTime": round(c.start, 3), "endTime": round(c.end, 3), "title": " ".join(c.title.split())}
+        for c in chapters
     ]
     write_json(dest, data)
     return dest

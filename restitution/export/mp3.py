@@ -198,7 +198,8 @@ def write_chapter_files(mp3: Path, dest_dir: Path, chapters: Sequence[Chapter]) 
         with atomic_path(path) as tmp:
             # -ss/-t after -i: packets are dropped up to the cut instead of a TOC-based seek.
             _ffmpeg(
-                ["-v", "error", "-i", _url(mp3), "-ss", f"{chapter.start:.3f}", "-t", f"{chapter.end - chapter.start:.3f}",
+                ["-v", "error", "-i", _url(mp3),
+                 "-ss", f"{chapter.start:.3f}", "-t", f"{chapter.end - chapter.start:.3f}",
                  "-map", "0:a:0", "-c:a", "copy", "-map_metadata", "-1", "-map_chapters", "-1",
                  "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", _url(tmp)],
                 mp3,
