@@ -21,25 +21,35 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import json
 import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import SearchIndexError
 from .export.session_json import read_session_json
-from .search_query import bm25, column_phrase, fts_query, highlight, idf, normalize, scoring_units, tokens
+from .search_query import (
+    Hit,
+    bm25,
+    column_phrase,
+    format_hits,
+    fts_query,
+    highlight,
+    hits_to_json,
+    idf,
+    normalize,
+    scoring_units,
+    tokens,
+)
 from .types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT = 10.0  # seconds a writer or reader waits for a lock before giving up
-HIGHLIGHT = ("**", "**")  # around matched words in Hit.snippet
 # Beyond this many matches only the newest ones are ranked by bm25 (see the module docstring).
 RANK_WINDOW = 1_000
+__all__ = ["Hit", "SearchIndexError", "format_hits", "hits_to_json", "index_session", "open_index", "optimize", "rebuild", "search"]
 _REBUILD_HINT = "run `restitution index rebuild` to recreate it from the session.json files"
 
 _SCHEMA = f"""
@@ -107,24 +117,6 @@ CREATE TRIGGER IF NOT EXISTS segments_ad AFTER DELETE ON segments BEGIN
 END;
 PRAGMA user_version = {SCHEMA_VERSION};
 """
-
-
-@dataclass(frozen=True)
-class Hit:
-    session_id: str
-    session_title: str
-    chapter: str | None
-    speaker: str | None
-    start: float
-    end: float
-    time: str  # HH:MM:SS of start
-    snippet: str  # matched words between HIGHLIGHT markers
-    audio_link: str  # "<id>/<id>.mp3#t=SECONDS", after base_url
-    page_link: str  # "<id>/index.html#t=SECONDS", after base_url
-    rank: float  # minus the BM25 score: lower is better
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _hms(seconds: float) -> str:
@@ -454,35 +446,10 @@ def search(
                 start=round(start, 3),
                 end=round(end, 3),
                 time=_hms(start),
-                snippet=highlight(text, query, HIGHLIGHT),
+                snippet=highlight(text, query),
                 audio_link=f"{base}{folder}/{sid}.mp3#t={t}",
                 page_link=f"{base}{folder}/index.html#t={t}",
                 rank=rank,
             )
         )
     return hits
-
-
-def hits_to_json(hits: list[Hit]) -> str:
-    return json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2)
-
-
-def format_hits(hits: list[Hit]) -> Any:
-    """A rich Table of hits, matched words in bold (imported lazily: the library needs no rich)."""
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(show_lines=False, expand=True)
-    for name, kw in (("Session", {"ratio": 2}), ("Time", {"no_wrap": True}), ("Speaker", {"ratio": 1}), ("Excerpt", {"ratio": 4})):
-        table.add_column(name, overflow="fold", **kw)
-    open_, close = HIGHLIGHT
-    for h in hits:
-        excerpt = Text()
-        for i, part in enumerate(re.split(f"{re.escape(open_)}|{re.escape(close)}", h.snippet)):
-            excerpt.append(part, style="bold yellow" if i % 2 else None)
-        where = Text(h.session_title)
-        if h.chapter:
-            where.append(f"\n{h.chapter}", style="dim")
-        excerpt.append(f"\n{h.audio_link}", style="dim cyan")
-        table.add_row(where, h.time, h.speaker or "", excerpt)
-    return table

@@ -1,5 +1,5 @@
 """The search query language: what a user types, turned into FTS5 syntax; the BM25 score of a
-matching text; and the highlighting of matched words.
+matching text; the highlighting of matched words; and the hits as JSON or a table.
 
 Scoring and highlighting happen here rather than through FTS5's bm25() and snippet(): bm25()
 counts, on every query, the documents holding each phrase by walking its whole doclist (50 ms
@@ -9,11 +9,16 @@ document frequencies kept by the index, scoring a thousand short texts is cheape
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from .errors import SearchIndexError
+
+HIGHLIGHT = ("**", "**")  # around matched words in Hit.snippet
 
 # A bare word FTS5 accepts as is; anything else (apostrophes, hyphens, dots) is quoted as a phrase.
 _BAREWORD = re.compile(r"^[\w\u0080-\U0010ffff]+$")
@@ -136,7 +141,7 @@ def bm25(toks: list[str], units: list[Unit], idfs: list[float], avgdl: float) ->
     return score
 
 
-def highlight(text: str, query: str, marks: tuple[str, str] = ("**", "**"), max_words: int = 40) -> str:
+def highlight(text: str, query: str, marks: tuple[str, str] = HIGHLIGHT, max_words: int = 40) -> str:
     """`text` with each occurrence of the query's words and phrases between `marks`; a long text
     is cut to `max_words` around the first match, with "…" where it was cut."""
     # NFKD can change a word's length (ligatures), so words are found first, then folded.
@@ -163,3 +168,48 @@ def highlight(text: str, query: str, marks: tuple[str, str] = ("**", "**"), max_
         pos = b
     out.append(text[pos:end])
     return ("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) and len(tokens) > max_words else "")
+
+
+@dataclass(frozen=True)
+class Hit:
+    session_id: str
+    session_title: str
+    chapter: str | None
+    speaker: str | None
+    start: float
+    end: float
+    time: str  # HH:MM:SS of start
+    snippet: str  # matched words between HIGHLIGHT markers
+    audio_link: str  # "<id>/<id>.mp3#t=SECONDS", after base_url
+    page_link: str  # "<id>/index.html#t=SECONDS", after base_url
+    rank: float  # minus the BM25 score: lower is better
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def hits_to_json(hits: list[Hit]) -> str:
+    return json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2)
+
+
+def format_hits(hits: list[Hit]) -> Any:
+    """A rich Table of hits, matched words in bold (imported lazily: the library needs no rich)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=False, expand=True)
+    table.add_column("Session", ratio=2, min_width=16)
+    table.add_column("Time", no_wrap=True)
+    table.add_column("Speaker", ratio=1, min_width=14)
+    table.add_column("Excerpt", ratio=4, min_width=30, overflow="fold")
+    open_, close = HIGHLIGHT
+    for h in hits:
+        excerpt = Text()
+        for i, part in enumerate(re.split(f"{re.escape(open_)}|{re.escape(close)}", h.snippet)):
+            excerpt.append(part, style="bold yellow" if i % 2 else None)
+        where = Text(h.session_title)
+        if h.chapter:
+            where.append(f"\n{h.chapter}", style="dim")
+        excerpt.append(f"\n{h.audio_link}", style="dim cyan")
+        table.add_row(where, h.time, h.speaker or "", excerpt)
+    return table
