@@ -1,6 +1,6 @@
 """Offset and chapter benchmark on synthesized French sessions with a known late start.
 
-    python benchmarks/offset.py [--sessions 10] [--minutes 2] [--seed 100] [--work outputs/bench-offset]
+    python benchmarks/offset.py [--sessions 10] [--minutes 2] [--seed 100] [--noise] [--work outputs/bench-offset]
 
 Each session (seed 100 + k by default, its own voices, names and workshops) starts late by a known offset
 between 2 and 60 s. It is transcribed (faster-whisper, the default base model) and diarized
@@ -39,13 +39,13 @@ def offsets(n: int) -> list[float]:
 
 
 def prepare(
-    folder: Path, seed: int, late: float, minutes: float, asr: ASROptions
+    folder: Path, seed: int, late: float, minutes: float, asr: ASROptions, noise: bool = False
 ) -> tuple[SynthSession, Transcript, Diarization, dict]:
     """Synthesize, transcribe and diarize once; later runs read the cached results."""
     timing = {}
     if not (folder / "truth.json").exists():
         t = time.time()
-        make_session(folder, seed=seed, offset=late, minutes=minutes)
+        make_session(folder, seed=seed, offset=late, minutes=minutes, noise_sections=noise)
         timing["synth"] = time.time() - t
     session = SynthSession.load(folder)
     samples = None
@@ -118,13 +118,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "outputs" / "bench-offset")
     parser.add_argument("--seed", type=int, default=100, help="seed of the first session; the others follow")
     parser.add_argument("--beam-size", type=int, default=ASROptions.beam_size)
+    parser.add_argument("--noise", action="store_true", help="applause, music or silence between items")
     args = parser.parse_args()
     asr = ASROptions(beam_size=args.beam_size)
     rows = []
     for k, late in enumerate(offsets(args.sessions)):
         seed = args.seed + k
-        folder = args.work / f"s{seed}-{args.minutes:g}min"
-        session, transcript, diarization, timing = prepare(folder, seed, late, args.minutes, asr)
+        label = f"{args.minutes:g}min" + ("-noise" if args.noise else "")
+        folder = args.work / f"s{seed}-{label}"
+        session, transcript, diarization, timing = prepare(folder, seed, late, args.minutes, asr, args.noise)
         row = evaluate(session, transcript, diarization)
         rows.append(row)
         print(f"session {seed}: offset {late} s, found {row['found']} s {timing}", file=sys.stderr, flush=True)
@@ -145,7 +147,7 @@ def main() -> None:
     }
     print()
     print_table([summary], list(summary))
-    results = args.work / f"results-{args.minutes:g}min.json"
+    results = args.work / f"results-{label}.json"
     results.write_text(json.dumps({"rows": rows, "summary": summary}, indent=1), "utf-8")
 
 
