@@ -33,7 +33,7 @@ from .export.session_json import read_session_json
 from .search_query import (
     Hit,
     bm25,
-    column_phrase,
+    column_words,
     format_hits,
     fts_query,
     highlight,
@@ -387,14 +387,15 @@ def search(
 ) -> list[Hit]:
     """Ranked hits for `query`: words, "phrases", prefix*, AND / OR / NOT, parentheses.
 
-    `speaker` and `chapter` match words of the name or title, in order, ignoring case and
-    accents ("mabileau", "economie circulaire"; end with * for a partial last word: "circul*");
+    `speaker` and `chapter` match when every word given is in the name or title, in any order,
+    ignoring case and accents ("mabileau", "economie circulaire"; end with * for a partial
+    last word: "circul*");
     `since` / `until` are ISO dates, inclusive."""
     index_path = Path(index_path)
     match = fts_query(query)
     for column, value in (("speaker", speaker), ("chapter", chapter)):
         if value is not None:
-            phrase = column_phrase(column, value, prefix=value.rstrip().endswith("*"))
+            phrase = column_words(column, value, prefix=value.rstrip().endswith("*"))
             if phrase is None:
                 raise SearchIndexError(f"--{column} {value!r} holds no word to match")
             match += f" AND {phrase}"

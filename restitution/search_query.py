@@ -64,10 +64,16 @@ def fts_query(query: str) -> str:
     return "text : (" + " ".join(parts) + ")"
 
 
-def column_phrase(column: str, text: str, *, prefix: bool = False) -> str | None:
-    """`column : "w1 w2"` matching those words in a row, or None when `text` holds no word."""
+def column_words(column: str, text: str, *, prefix: bool = False) -> str | None:
+    """`column : ("w1" AND "w2")`: every word of `text` in that column, in any order (the last
+    one as a prefix with `prefix`); None when `text` holds no word."""
     words = normalize(text).split()
-    return f'{column} : "{" ".join(words)}"' + ("*" if prefix else "") if words else None
+    if not words:
+        return None
+    terms = [f'"{w}"' for w in words]
+    if prefix:
+        terms[-1] += "*"
+    return f"{column} : (" + " AND ".join(terms) + ")"
 
 
 Unit = tuple[tuple[str, ...], bool]  # folded words of a word or phrase, and its prefix flag
