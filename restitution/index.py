@@ -40,6 +40,7 @@ from .search_query import (
     hits_to_json,
     idf,
     normalize,
+    patterns,
     scoring_units,
     tokens,
 )
@@ -418,7 +419,8 @@ def search(
             total, n_words = conn.execute("SELECT sum(n_segments), sum(n_words) FROM sessions").fetchone()
             weights = [idf(_docs(conn, unit), total or 1) for unit in units]
             avgdl = (n_words or 0) / (total or 1)
-            scored = [(-bm25(words.split(), units, weights, avgdl), rowid) for rowid, words in candidates]
+            wanted = patterns(units)
+            scored = [(-bm25(words, wanted, weights, avgdl), rowid) for rowid, words in candidates]
             best = heapq.nsmallest(max(1, int(limit)), scored, key=lambda r: (r[0], -r[1]))
             if not best:
                 return []

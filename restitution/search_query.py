@@ -116,17 +116,14 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def _count(toks: list[str], unit: Unit) -> int:
-    words, prefix = unit
-    n = len(words)
-    if n == 1:
-        return sum(1 for t in toks if t.startswith(words[0])) if prefix else toks.count(words[0])
-    head, last = list(words[:-1]), words[-1]
-    found = 0
-    for i in range(len(toks) - n + 1):
-        if toks[i] == head[0] and toks[i : i + n - 1] == head:
-            found += toks[i + n - 1].startswith(last) if prefix else toks[i + n - 1] == last
-    return found
+def patterns(units: list[Unit]) -> list[str]:
+    """Each unit as a substring of `spaced()` words: exact words end with a space, a prefix does not."""
+    return [" " + "  ".join(words) + ("" if prefix else " ") for words, prefix in units]
+
+
+def spaced(words: str) -> str:
+    """Space-separated words with every space doubled, so str.count finds back-to-back matches."""
+    return "  " + words.replace(" ", "  ") + "  "
 
 
 K1, B = 1.2, 0.75  # the usual BM25 constants, as in FTS5's bm25()
@@ -136,12 +133,13 @@ def idf(docs: int, total: int) -> float:
     return math.log(1 + (total - docs + 0.5) / (docs + 0.5))
 
 
-def bm25(toks: list[str], units: list[Unit], idfs: list[float], avgdl: float) -> float:
-    """Okapi BM25 of one text (as folded words) for the query units; higher is better."""
-    norm = K1 * (1 - B + B * len(toks) / max(avgdl, 1.0))
+def bm25(words: str, patterns: list[str], idfs: list[float], avgdl: float) -> float:
+    """Okapi BM25 of one text, given as its folded words joined by spaces; higher is better."""
+    norm = K1 * (1 - B + B * (words.count(" ") + 1) / max(avgdl, 1.0))
+    text = spaced(words)
     score = 0.0
-    for unit, weight in zip(units, idfs):
-        tf = _count(toks, unit)
+    for pattern, weight in zip(patterns, idfs):
+        tf = text.count(pattern)
         if tf:
             score += weight * tf * (K1 + 1) / (tf + norm)
     return score
