@@ -108,6 +108,13 @@ def test_archive_page_lists_sessions_newest_first(tmp_path):
     assert "Ancienne &lt;séance&gt;" in page and "1 h 30" in page and "Romain Delassus, Anne &lt;b&gt;Le Gall&lt;/b&gt;" in page
     assert "3 séances" in page
     assert archive_page(tmp_path) == page
+    # A changed session.json is read again; unchanged ones come from the cache.
+    cache = json.loads((tmp_path / ".archive-cache.json").read_text(encoding="utf-8"))
+    assert sorted(cache) == ["a", "b", "c"]
+    data = json.loads((tmp_path / "a" / "session.json").read_text(encoding="utf-8"))
+    data["session"]["title"] = "Renommée"
+    (tmp_path / "a" / "session.json").write_text(json.dumps(data), encoding="utf-8")
+    assert "Renommée" in archive_page(tmp_path) and "Ancienne" not in archive_page(tmp_path)
 
 
 # --- the browser test ------------------------------------------------------------------------

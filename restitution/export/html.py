@@ -19,7 +19,7 @@ from string import Template
 from typing import Any
 
 from ..errors import RestitutionError
-from ..files import write_text
+from ..files import write_json, write_text
 from ..options import ExportOptions
 from ..types import SessionResult
 from .text import Paragraph, hms, human_duration, sections, title_of
@@ -185,38 +185,71 @@ def write_session_page(result: SessionResult, out_dir: Path) -> Path:
     return dest
 
 
-def _archive_row(folder: str, data: dict[str, Any]) -> tuple[str, str]:
+# What the archive page needs from each session.json, cached by file size and mtime: a batch
+# rewrites the page after every session, and parsing every transcript each time would not scale.
+_CACHE = ".archive-cache.json"
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
     sess = data.get("session") or {}
-    names = [sp.get("name") for sp in data.get("speakers") or [] if sp.get("name")]
-    date = sess.get("date") or ""
-    row = (
-        f'<tr><td><a class="title" href="{_e(folder)}/index.html">{_e(sess.get("title") or sess.get("id") or folder)}</a></td>'
-        f'<td class="num">{_e(date)}</td><td class="num">{_e(human_duration(float(sess.get("duration") or 0)))}</td>'
-        f"<td>{_e(', '.join(names))}</td></tr>"
+    return {
+        "title": str(sess.get("title") or sess.get("id") or path.parent.name),
+        "date": str(sess.get("date") or ""),
+        "duration": float(sess.get("duration") or 0),
+        "language": str(sess.get("language") or ""),
+        "speakers": [str(sp["name"]) for sp in data.get("speakers") or [] if sp.get("name")],
+    }
+
+
+def _summaries(outputs_dir: Path) -> dict[str, dict[str, Any]]:
+    cache_path = outputs_dir / _CACHE
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    fresh = {}
+    for path in sorted(outputs_dir.glob("*/session.json")):
+        folder = path.parent.name
+        try:
+            st = path.stat()
+            stamp = [st.st_size, st.st_mtime_ns]
+            entry = cache.get(folder) if isinstance(cache, dict) else None
+            if not (isinstance(entry, dict) and entry.get("stamp") == stamp):
+                entry = {"stamp": stamp, "summary": _summary(path)}
+            fresh[folder] = entry
+        except (OSError, ValueError, TypeError, AttributeError, KeyError) as e:
+            log.warning("archive page: skipping %s (%s)", path, e)
+    if fresh != cache:
+        try:
+            write_json(cache_path, fresh)
+        except RestitutionError as e:  # the cache is an optimisation; the page still gets written
+            log.warning("archive page: %s", e)
+    return {folder: entry["summary"] for folder, entry in fresh.items()}
+
+
+def _archive_row(folder: str, summary: dict[str, Any]) -> str:
+    return (
+        f'<tr><td><a class="title" href="{_e(folder)}/index.html">{_e(summary["title"])}</a></td>'
+        f'<td class="num">{_e(summary["date"])}</td><td class="num">{_e(human_duration(summary["duration"]))}</td>'
+        f"<td>{_e(', '.join(summary['speakers']))}</td></tr>"
     )
-    return date, row
 
 
 def archive_page(outputs_dir: Path) -> str:
-    rows, langs = [], []
-    for path in sorted(Path(outputs_dir).glob("*/session.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            rows.append(_archive_row(path.parent.name, data))
-        except (OSError, ValueError, TypeError, AttributeError) as e:
-            log.warning("archive page: skipping %s (%s)", path, e)
-            continue
-        langs.append((data.get("session") or {}).get("language") or "")
+    summaries = _summaries(Path(outputs_dir))
+    langs = [x["language"] for x in summaries.values()]
     lang = max(set(langs), key=langs.count) if langs else "en"
     s = _t(lang)
-    rows.sort(key=lambda r: r[0], reverse=True)  # newest first; undated sessions last
+    # Newest first; undated sessions last.
+    ordered = sorted(summaries.items(), key=lambda item: item[1]["date"], reverse=True)
     values = {k: _e(v) for k, v in s.items()}
     values.update(
         lang=_e(lang or "und"),
         title=_e(s["archive_title"]),
-        meta=_e(s["session_one"] if len(rows) == 1 else s["sessions"].replace("{n}", str(len(rows)))),
+        meta=_e(s["session_one"] if len(ordered) == 1 else s["sessions"].replace("{n}", str(len(ordered)))),
         search_placeholder=_e(s["archive_search"]),
-        rows="".join(r[1] for r in rows),
+        rows="".join(_archive_row(folder, summary) for folder, summary in ordered),
         data=script_json({"strings": {"one": s["session_one"], "many": s["sessions"]}}),
     )
     return _render("archive.html", "archive.js", values)
