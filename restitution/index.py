@@ -42,9 +42,10 @@ from .search_query import (
     normalize,
     patterns,
     scoring_units,
+    spaced,
     tokens,
 )
-from .types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker
+from .types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker, Word
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT = 10.0  # seconds a writer or reader waits for a lock before giving up
@@ -100,6 +101,7 @@ CREATE TABLE IF NOT EXISTS segments (
     end REAL NOT NULL,
     text TEXT NOT NULL,
     words TEXT NOT NULL DEFAULT '',  -- the text's folded words, space-separated, for scoring
+    times TEXT NOT NULL DEFAULT '',  -- each of those words' start, in 1/10 s after `start` ('' if unknown)
     speaker TEXT,  -- the speaker's name (or label), for the FTS speaker column
     chapter TEXT  -- the chapter's title, for the FTS chapter column
 );
@@ -183,6 +185,25 @@ def _doc_counts(word_lists) -> Counter:
     return counts
 
 
+def _word_times(seg: Segment, n_tokens: int) -> str:
+    """When each folded word of the segment starts, so a hit can point at the matched word."""
+    times = [round((w.start - seg.start) * 10) for w in seg.words for _ in tokens(w.text)]
+    return " ".join(map(str, times)) if times and len(times) == n_tokens else ""
+
+
+def _moment(start: float, words: str, times: str, wanted: list[str]) -> float:
+    """Media time of the first matched word (the segment's start when word times are unknown)."""
+    if not times:
+        return start
+    text = spaced(words)
+    found = [i for i in (text.find(p) for p in wanted) if i >= 0]
+    if not found:
+        return start
+    position = text[: min(found) + 1].count("  ") - 1
+    offsets = times.split()
+    return start + int(offsets[position]) / 10 if 0 <= position < len(offsets) else start
+
+
 def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str) -> None:
     s = result.session
     old = _doc_counts(
@@ -227,12 +248,15 @@ def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str
         in_chapter = bool(chapters) and chapters[k].start <= seg.start + 1e-6
         if seg.speaker is not None and seg.speaker not in pids:
             pids[seg.speaker] = conn.execute("INSERT INTO speakers(sid, label) VALUES (?, ?)", (sid, seg.speaker)).lastrowid
+        toks = tokens(text)
         rows.append((
             next_id + len(rows), sid, cids[k] if in_chapter else None, pids.get(seg.speaker), seg.start, seg.end, text,
-            " ".join(tokens(text)), names.get(seg.speaker, seg.speaker), chapters[k].title if in_chapter else None,
+            " ".join(toks), names.get(seg.speaker, seg.speaker), chapters[k].title if in_chapter else None,
+            _word_times(seg, len(toks)),
         ))
     conn.executemany(
-        "INSERT INTO segments(id, sid, cid, pid, start, end, text, words, speaker, chapter) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO segments(id, sid, cid, pid, start, end, text, words, speaker, chapter, times)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         rows,
     )
     new = _doc_counts(r[7] for r in rows)
@@ -271,7 +295,7 @@ def index_session(path: Path, result: SessionResult, out_dir: Path) -> None:
 
 
 def result_from_session_json(data: dict[str, Any], source: str | Path = "session.json") -> SessionResult:
-    """A SessionResult from a parsed `restitution/session@1` file (words left out: not indexed)."""
+    """A SessionResult from a parsed `restitution/session@1` file."""
     try:
         s = data["session"]
         session = Session(id=s["id"], recording=Path(s.get("recording") or ""), title=s.get("title"), date=s.get("date"))
@@ -285,7 +309,14 @@ def result_from_session_json(data: dict[str, Any], source: str | Path = "session
             speakers=tuple(Speaker.from_dict(sp) for sp in data.get("speakers", [])),
             chapters=tuple(Chapter.from_dict(ch) for ch in data.get("chapters", [])),
             segments=tuple(
-                Segment(float(g["start"]), float(g["end"]), g["text"], (), g.get("speaker")) for g in data.get("segments", [])
+                Segment(
+                    float(g["start"]),
+                    float(g["end"]),
+                    g["text"],
+                    tuple(Word.from_dict(w) for w in g.get("words") or ()),
+                    g.get("speaker"),
+                )
+                for g in data.get("segments", [])
             ),
         )
     except (KeyError, TypeError, ValueError) as e:
@@ -425,7 +456,7 @@ def search(
             if not best:
                 return []
             rows = conn.execute(
-                f"""SELECT g.id, s.id, s.folder, s.title, c.title, p.name, p.label, g.start, g.end, g.text
+                f"""SELECT g.id, s.id, s.folder, s.title, c.title, p.name, p.label, g.start, g.end, g.text, g.words, g.times
                 FROM segments g
                 JOIN sessions s ON s.sid = g.sid
                 LEFT JOIN chapters c ON c.cid = g.cid
@@ -438,7 +469,8 @@ def search(
     base = base_url.rstrip("/") + "/" if base_url else ""
     hits = []
     for rank, rowid in best:
-        sid, folder, title, ch_title, sp_name, sp_label, start, end, text = details[rowid]
+        sid, folder, title, ch_title, sp_name, sp_label, seg_start, end, text, words, times = details[rowid]
+        start = _moment(seg_start, words, times, wanted)
         t = int(start)
         hits.append(
             Hit(

@@ -180,8 +180,8 @@ class Hit:
     session_title: str
     chapter: str | None
     speaker: str | None
-    start: float
-    end: float
+    start: float  # media time of the first matched word (of the segment when word times are unknown)
+    end: float  # end of the segment holding the match
     time: str  # HH:MM:SS of start
     snippet: str  # matched words between HIGHLIGHT markers
     audio_link: str  # "<id>/<id>.mp3#t=SECONDS", after base_url

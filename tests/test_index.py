@@ -14,6 +14,7 @@ from rich.console import Console
 from restitution import index
 from restitution.errors import SearchIndexError
 from restitution.export.session_json import write_session_json
+from restitution.types import SessionResult
 
 TABLES = ("sessions", "chapters", "speakers", "segments", "segments_fts")
 
@@ -109,16 +110,17 @@ def test_hit_fields_and_links(db):
     (hit,) = index.search(db, "ressourceries", base_url="https://archive.example.org/")
     assert hit.session_title == "Restitution des ateliers"
     assert hit.chapter == "Restitution de l'atelier « économie circulaire »"
-    assert (hit.start, hit.time) == (40.0, "00:00:40")
-    assert hit.audio_link == "https://archive.example.org/atelier-2024/atelier-2024.mp3#t=40"
-    assert hit.page_link == "https://archive.example.org/atelier-2024/index.html#t=40"
-    assert index.search(db, "ressourceries")[0].audio_link == "atelier-2024/atelier-2024.mp3#t=40"
+    # The segment starts at 40.0 s; "ressourceries" is its eighth word, said 0.4 s per word later.
+    assert (hit.start, hit.time) == (42.8, "00:00:42")
+    assert hit.audio_link == "https://archive.example.org/atelier-2024/atelier-2024.mp3#t=42"
+    assert hit.page_link == "https://archive.example.org/atelier-2024/index.html#t=42"
+    assert index.search(db, "ressourceries")[0].audio_link == "atelier-2024/atelier-2024.mp3#t=42"
     data = json.loads(index.hits_to_json([hit]))
     assert data[0]["snippet"] == "Le réemploi des décors passe par les **ressourceries**."
     console = Console(record=True, width=160)
     console.print(index.format_hits([hit]))
     shown = console.export_text()
-    assert "ressourceries" in shown and "00:00:40" in shown and "Stéphanie Mabileau" in shown and "**" not in shown
+    assert "ressourceries" in shown and "00:00:42" in shown and "Stéphanie Mabileau" in shown and "**" not in shown
 
 
 def test_ranked_best_first_and_limited(db, tmp_path):
@@ -128,6 +130,18 @@ def test_ranked_best_first_and_limited(db, tmp_path):
     assert len(hits) == 5
     assert [h.rank for h in hits] == sorted(h.rank for h in hits)
     assert hits[0].start == 10.0  # the shortest segment holding the word scores best (bm25)
+
+
+def test_hit_points_at_the_matched_word_when_word_times_are_known(db, tmp_path):
+    lines = [(100.0, "S3", "un deux trois quatre cinq six sept huit neuf dix onze douze treize ressourcerie")]
+    index.index_session(db, sample_result(session_id="long-seg", lines=lines), tmp_path / "outputs" / "long-seg")
+    (hit,) = index.search(db, '"douze treize ressourcerie"')
+    assert hit.start == pytest.approx(100.0 + 11 * 0.4) and hit.page_link.endswith("#t=104")
+    # Without word times (an engine that gave none), the segment's start it is.
+    bare = sample_result(session_id="no-words", lines=lines)
+    bare = SessionResult.from_dict({**bare.to_dict(), "segments": [{**s.to_dict(), "words": []} for s in bare.segments]})
+    index.index_session(db, bare, tmp_path / "outputs" / "no-words")
+    assert index.search(db, "ressourcerie", session="no-words")[0].start == 100.0
 
 
 def test_document_frequencies_follow_reindexing(db, tmp_path):
@@ -153,7 +167,7 @@ def test_a_rare_word_outweighs_a_common_one(db, tmp_path):
     index.index_session(db, sample_result(session_id="rare", lines=lines), tmp_path / "outputs" / "rare")
     hits = index.search(db, "culture OR ressourcerie", session="rare", limit=3)
     # Both words beat one common word; the rare word alone beats the common word alone.
-    assert [h.start for h in hits] == [400.0, 410.0, 290.0]  # equal scores: the latest segment first
+    assert [h.start for h in hits] == [400.4, 410.4, 290.4]  # equal scores: the latest segment first
     assert "**ressourcerie**" in hits[1].snippet and "**culture**" in hits[0].snippet
 
 
