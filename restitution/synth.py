@@ -194,8 +194,6 @@ def _named(item: ItemSpec) -> list[SynthSpeaker]:
     return list(seen.values())
 
 
-
-
 def make_session(
     dest_dir: Path,
     *,
@@ -230,8 +228,7 @@ def make_session(
         targets = [t * max(speech, 10.0 * len(items)) / sum(targets) for t in targets]
     targets[0] = max(targets[0], offset + 10)  # the late start must not swallow a whole item
     voices = Voices()
-    voices.say(items[0].speakers[0], "Bonjour.")  # learns espeak's sample rate
-    rate = voices.rate
+    rate = voices.probe_rate(items[0].speakers[0])
     with tempfile.TemporaryDirectory(prefix="synth-") as tmp:
         wav = Path(tmp) / "session.wav"
         tape = Tape(wav, rate, offset, background, seed)
@@ -278,6 +275,7 @@ def _speak(tape: Tape, voices: Voices, rng: random.Random, items: list[ItemSpec]
     starts: list[float] = []
     events: list[dict[str, Any]] = []
     greeted: set[str] = set()
+    pools: dict[str, list[str]] = {}
     last: SynthSpeaker | None = None
     tape.silence(0.4)
     for k, item in enumerate(items):
@@ -317,7 +315,7 @@ def _speak(tape: Tape, voices: Voices, rng: random.Random, items: list[ItemSpec]
             everyone = spoken >= {s.key for s in item.speakers}
             fixed = max(1, len(lines))  # greetings and questions are always said in full
             count = rng.randint(3, 6) if len(item.speakers) == 1 else rng.randint(2, 5)
-            lines += [_pick(voices, rng, spk, topic) for _ in range(count)]
+            lines += [_pick(pools, rng, spk, topic) for _ in range(count)]
             for i, line in enumerate(lines):
                 if i >= fixed and tape.now >= end:
                     break
@@ -342,11 +340,14 @@ def _speak(tape: Tape, voices: Voices, rng: random.Random, items: list[ItemSpec]
     return {"sentences": sentences, "starts": starts, "events": events}
 
 
-def _pick(voices: Voices, rng: random.Random, spk: SynthSpeaker, topic: str) -> str:
-    pool = voices.pool.get(spk.key, [])
+def _pick(pools: dict[str, list[str]], rng: random.Random, spk: SynthSpeaker, topic: str) -> str:
+    """A content sentence; past _POOL per voice, mostly one already said (greetings never recur)."""
+    pool = pools.setdefault(spk.key, [])
     if len(pool) >= _POOL and rng.random() < 0.9:
         return rng.choice(pool)
-    return txt.sentence(rng, topic)
+    text = txt.sentence(rng, topic)
+    pool.append(text)
+    return text
 
 
 def _to_media(sess: dict[str, Any], offset: float, duration: float, seed: int, recording: str,

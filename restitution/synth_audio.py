@@ -82,14 +82,17 @@ class Voices:
 
     def __init__(self) -> None:
         self.cache: dict[tuple[str, str], np.ndarray] = {}
-        self.pool: dict[str, list[str]] = {}
         self.rate = 22050
+
+    def probe_rate(self, spk: SynthSpeaker) -> int:
+        """espeak-ng's output rate (22050 Hz for its own voices), known only once it has spoken."""
+        self._espeak(spk, "a")
+        return self.rate
 
     def say(self, spk: SynthSpeaker, text: str) -> np.ndarray:
         k = (spk.key, text)
         if k not in self.cache:  # int16: a three-hour session keeps hundreds of these
             self.cache[k] = (self._espeak(spk, text) * 32767).clip(-32768, 32767).astype(np.int16)
-            self.pool.setdefault(spk.key, []).append(text)
         return self.cache[k].astype(np.float32) / 32767
 
     def _espeak(self, spk: SynthSpeaker, text: str) -> np.ndarray:

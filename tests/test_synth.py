@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from conftest import small_session_items
 
+from restitution import synth
 from restitution.synth import SynthSession, SynthTruth, make_session, speak
 
 AGENDA_LINE = re.compile(r"^- (?:(\d\d):(\d\d):(\d\d) : )?(.+)$")
@@ -192,3 +193,19 @@ def test_shipped_example_is_what_the_script_makes(tmp_path: Path) -> None:
     assert 90 <= probe_duration(shipped / "example.mp3") <= 150
     times = [t for t, _ in agenda_items(shipped / "agenda.txt")]
     assert len(times) == 5 and times[0] == 0 and times == sorted(times)
+
+
+def test_long_sessions_reuse_sentences_but_never_the_spoken_cues(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(synth, "_POOL", 6)  # what a three-hour session does after 40 sentences a voice
+    items = small_session_items()[:2]
+    for item in items:
+        item.seconds = 90
+    t = make_session(tmp_path, seed=4, offset=20.0, items=items, audio_format="wav", background=0.0)
+    texts = [s.text for s in t.sentences]
+    assert len(set(texts)) < 0.7 * len(texts)  # reuse keeps espeak-ng calls bounded
+    cues = [k for k, s in enumerate(t.sentences) if "laisse" in s.text or "je suis" in s.text]
+    # one hand-over at the end of item 1, one self-introduction per speaker (the first is cut off)
+    assert [t.sentences[k].text.split(",")[0] for k in cues] == [
+        "Je laisse maintenant la parole à Hugo Delorme pour la présentation de la méthode des ateliers.",
+        "Bonjour à toutes et à tous"]
+    assert t.sentences[cues[0]].item == 0 and t.sentences[cues[0] + 2].item == 1
