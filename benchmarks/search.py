@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from restitution import index  # noqa: E402
-from restitution.types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker  # noqa: E402
+from restitution.types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker, Word  # noqa: E402
 
 COMMON = """de la le et les des à un une en du que qui pour dans est pas ce il on nous vous sur au avec
 par plus ne se sont mais comme fait être tout aussi bien cette ont très peut donc alors faire
@@ -72,8 +72,10 @@ def make_session(n: int, rng: random.Random, words: list[str], cum: list[float],
         text = rng.choices(words, cum_weights=cum, k=n_words)
         if rng.random() < 0.05:
             text.insert(rng.randrange(len(text)), rng.choice(PHRASES))
-        length = n_words * 0.48
-        segments.append(Segment(t, t + length, " ".join(text), (), who))
+        tokens = " ".join(text).split()
+        length = len(tokens) * 0.48
+        timed = tuple(Word(t + i * 0.48, t + i * 0.48 + 0.4, " " + w, 0.9) for i, w in enumerate(tokens))
+        segments.append(Segment(t, t + length, " ".join(tokens), timed, who))
         t += length + rng.uniform(0.1, 1.2)
     year = 2015 + n * 10 // 1000
     return SessionResult(
