@@ -209,3 +209,11 @@ def test_long_sessions_reuse_sentences_but_never_the_spoken_cues(tmp_path: Path,
         "Je laisse maintenant la parole à Hugo Delorme pour la présentation de la méthode des ateliers.",
         "Bonjour à toutes et à tous"]
     assert t.sentences[cues[0]].item == 0 and t.sentences[cues[0] + 2].item == 1
+
+
+def test_without_pauses_speech_runs_on(tmp_path: Path) -> None:
+    t = make_session(tmp_path, seed=2, offset=1.0, items=small_session_items(), pauses=False, audio_format="wav")
+    gaps = [b.start - a.end for a, b in zip(t.sentences, t.sentences[1:])]
+    assert max(gaps) < 0.35
+    assert all(abs(i.agenda_time - i.session_time) <= 0.5 for i in t.items)  # published to the second
+    assert any(i.session_time != round(i.session_time) for i in t.items)
