@@ -231,9 +231,9 @@ def batch(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Words, "a phrase", prefix*, AND / OR / NOT.')],
-    speaker: Annotated[Optional[str], typer.Option(help="Only what this speaker said (case and accents ignored).")] = None,
+    speaker: Annotated[Optional[str], typer.Option(help="Only what this speaker said (every word given, any order; case and accents ignored).")] = None,
     session: Annotated[Optional[str], typer.Option(help="Only this session id.")] = None,
-    chapter: Annotated[Optional[str], typer.Option(help="Only chapters whose title contains this text.")] = None,
+    chapter: Annotated[Optional[str], typer.Option(help="Only chapters whose title has these words (circul* for part of a word).")] = None,
     since: Annotated[Optional[str], typer.Option(help="Only sessions on or after this date (YYYY-MM-DD).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Only sessions on or before this date (YYYY-MM-DD).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many hits.")] = 20,
