@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .errors import RestitutionError
 from .files import slugify
 from .options import PipelineOptions, load_options
@@ -32,6 +33,7 @@ from .worker import (
     Job,
     Outcome,
     dask_task,
+    die_with_parent,
     init_worker,
     pool_task,
     is_complete,
@@ -117,12 +119,16 @@ def _plan(folder: Path, config: Path | None, overrides: dict[str, Any], retry_fa
         return Outcome(session.id, folder, "skipped", "complete")
     failed = read_marker(work / FAILED)
     if failed is not None:
-        unchanged = failed.get("inputs") == inputs and failed.get("options") == options_hash(options)
+        unchanged = (failed.get("inputs"), failed.get("options"), failed.get("version")) == (
+            inputs,
+            options_hash(options),
+            __version__,
+        )
         if unchanged and not retry_failed:
             log_path = Path(failed["log"]) if failed.get("log") else None
             reason = f"failed earlier, not retried (--retry-failed): {failed.get('error')}"
             return Outcome(session.id, folder, "failed", reason, failed.get("stage"), log_path)
-        reason = "retry" if unchanged else "retry: inputs or options changed"
+        reason = "retry" if unchanged else "retry: inputs, options or version changed"
     elif (work / DONE).is_file():
         reason = "recording or options changed"
     else:
@@ -164,12 +170,16 @@ def _run_pool(jobs: list[Job], workers: int, hook: Hook) -> Iterator[Outcome]:
     from collections import deque
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing.managers import SyncManager
 
     # spawn: a fresh interpreter per worker (no forked model or lock state); each worker loads
     # the Whisper model once, on its first session, and keeps it for the next ones.
     ctx = multiprocessing.get_context("spawn")
     pending = deque(jobs)
-    with ctx.Manager() as manager:
+    # A manager queue survives a worker killed mid-put; the manager, too, dies with the batch.
+    manager = SyncManager(ctx=ctx)
+    manager.start(die_with_parent)
+    with manager:
         events = manager.Queue()
         pool: ProcessPoolExecutor | None = None
         running: dict[Any, Job] = {}
@@ -230,12 +240,22 @@ def _run_dask(jobs: list[Job], scheduler: str, hook: Hook) -> Iterator[Outcome]:
                     yield _lost(job, f"the Dask task failed: {type(e).__name__}: {e}")
             while True:
                 try:
-                    sid, step, completed, total = events.get(timeout=0.2)
+                    event = events.get(timeout=0.2)
                 except queue_mod.Empty:
                     break
-                hook(step, sid, completed=completed, total=total)
+                hook(event["step"], event["session"], completed=event["completed"], total=event["total"])
     finally:
         client.close()
+
+
+def _create_indexes(paths: set[Path]) -> None:
+    """Create each index once, here, before workers race to create it at the same time."""
+    from . import index
+    from .lock import index_lock
+
+    for path in sorted(paths):
+        with index_lock(path):
+            index.open_index(path).close()
 
 
 # --- the batch --------------------------------------------------------------------------------
@@ -294,6 +314,7 @@ def run_batch(
     for outcome in list(outcomes.values()):
         finish(outcome)
     if jobs:
+        _create_indexes({job.options.index_path for job in jobs})
         if scheduler:
             runner = _run_dask(jobs, scheduler, hook)
         elif workers > 1:

@@ -161,6 +161,7 @@ def record_failure(out_dir: Path, job_inputs: dict[str, list[int]], opts_hash: s
                 "log": str(log_path) if log_path else None,
                 "inputs": job_inputs,
                 "options": opts_hash,
+                "version": __version__,  # an upgrade may fix it: then it is retried
                 "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             },
         )
@@ -306,19 +307,20 @@ _worker_emit: Emit | None = None
 
 def init_worker(queue: Any) -> None:
     global _worker_emit
-    if sys.platform.startswith("linux"):
-        _die_with_parent()
+    die_with_parent()
     logger = logging.getLogger("restitution")
     logger.propagate = False  # records go to run.log, not over the parent's progress display
     _worker_emit = lambda *event: queue.put(event)  # noqa: E731
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGKILL this worker when the batch process dies, so a killed batch leaves no
-    orphan still holding a session lock (the restarted batch would find it "being processed")."""
+def die_with_parent() -> None:
+    """Linux: SIGKILL this helper process when the batch process dies, so a killed batch leaves
+    no orphan still holding a session lock (the restarted batch would find it "being processed")."""
     import ctypes
     import signal
 
+    if not sys.platform.startswith("linux"):
+        return
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -339,4 +341,11 @@ def dask_task(job: Job) -> Outcome:
     from distributed import get_worker
 
     worker = get_worker()
-    return process(job, lambda *event: worker.log_event(DASK_TOPIC, list(event)))
+    def emit(sid: str, step: str, completed: float | None, total: float | None) -> None:
+        # Dask's events must be msgpack-able: a dict of plain values (stages report numpy floats).
+        def plain(value: float | None) -> float | None:
+            return None if value is None else float(value)
+
+        worker.log_event(DASK_TOPIC, {"session": sid, "step": step, "completed": plain(completed), "total": plain(total)})
+
+    return process(job, emit)
