@@ -146,7 +146,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.row:
         engine, compute, batch, threads = args.row.split(",")
-        print(json.dumps(run_row(engine, compute, int(batch), int(threads), args.beam)))
+        result = json.dumps(run_row(engine, compute, int(batch), int(threads), args.beam))
+        # Kept on disk too, so a long run that is cut short still leaves its finished rows.
+        (CACHE / "rows").mkdir(parents=True, exist_ok=True)
+        (CACHE / "rows" / f"{args.row.replace(',', '_')}_beam{args.beam}.json").write_text(result + "\n")
+        print(result)
         return
 
     names = [d[0] for d in datasets()]  # also builds the synthesized session once, outside the timings
