@@ -428,3 +428,21 @@ def test_dask_cluster_gives_the_same_outputs(reference, archive: Path, tmp_path:
         assert_same_outputs(out / sid, ref_out / sid)
         assert "transcribe" in events.stages(sid), "stage events come back from the Dask workers"
     assert not no_partials(out)
+
+
+def test_cli_batch_exits_non_zero_when_a_session_failed(tmp_path: Path, one_good: Path) -> None:
+    root = tmp_path / "recordings"
+    corrupt_session(root / "corrupt")
+    shutil.copytree(one_good, root / "seance-1")
+    out = tmp_path / "outputs"
+    command = [sys.executable, "-m", "restitution", "batch", str(root), "--out", str(out)]
+    planned = subprocess.run([*command, "--dry-run"], capture_output=True, text=True, cwd=tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    assert "2 to process" in " ".join(planned.stdout.split())
+    # Only the corrupt one runs: it fails before any model is loaded.
+    shutil.rmtree(root / "seance-1")
+    wide = {**os.environ, "COLUMNS": "300"}  # one table row per line, so the error reads whole
+    failed = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=wide)
+    assert failed.returncode == 1
+    text = " ".join(failed.stdout.split())
+    assert "0 processed, 0 skipped, 1 failed" in text and "corrupt or truncated audio" in text

@@ -163,3 +163,16 @@ def test_base_url_must_be_absolute_http(tmp_path: Path, url: str) -> None:
     with pytest.raises(ConfigError, match="base URL"):
         write_feed(tmp_path, base_url=url, title="T")
     assert not (tmp_path / "feed.xml").exists()
+
+
+def test_cli_feed(outputs: Path) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "restitution", "feed", "--out", str(outputs), "--title", "Ateliers"]
+    missing = subprocess.run(command, capture_output=True, text=True, cwd=outputs)
+    assert missing.returncode == 1 and "base URL" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
+    done = subprocess.run([*command, "--base-url", BASE], capture_output=True, text=True, cwd=outputs)
+    assert done.returncode == 0, done.stderr
+    channel = parse(outputs / "feed.xml").find("channel")
+    assert channel.findtext("title") == "Ateliers" and len(channel.findall("item")) == 2
