@@ -27,6 +27,8 @@ LINES = [
     "Chacun pourra consulter les documents sur le site de la communauté de communes.",
     "Les associations ont demandé davantage de moyens pour l'accueil des jeunes.",
     "Nous terminerons par un vote sur la délibération numéro douze.",
+    "Le rapport annuel sera publié avant la fin du mois, avec toutes les annexes.",
+    "Je remercie les services techniques pour la préparation de cette réunion publique.",
 ]
 
 
@@ -85,7 +87,7 @@ def frame_der(truth, turns, duration: float, step: float = 0.01, collar: float =
 
 @pytest.fixture(scope="module")
 def three_voices():
-    return conversation([0, 1, 2, 0, 2, 1, 0, 1])
+    return conversation([0, 1, 2, 0, 2, 1, 0, 1, 2, 1, 0, 2])
 
 
 def test_three_voices_found_with_low_error(three_voices):

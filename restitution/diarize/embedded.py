@@ -23,8 +23,8 @@ log = logging.getLogger("restitution")
 
 SAMPLE_RATE = 16000
 BLOCK_SECONDS = 600.0  # audio read and VAD'd at a time
-WINDOW = 1.5  # seconds of audio per embedding
-STEP = 0.75  # hop between embeddings
+WINDOW = 2.5  # seconds of audio per embedding: 1.5 s confused espeak voices far more often
+STEP = 1.0  # hop between embeddings
 MIN_RUN = 1.0  # a label run shorter than this between two runs of one speaker is a flip
 VAD_THRESHOLD = 0.35  # 0.5 missed most speech in the far-field AMI excerpts
 
