@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import synth_text as txt
-from .synth_audio import VOICES, SynthSpeaker, Tape, Voices, encode, noise_section, speak
+from .synth_audio import FEMALE, VOICES, SynthSpeaker, Tape, Voices, encode, noise_section, speak
 
 __all__ = ["VOICES", "ItemSpec", "SynthSession", "SynthSpeaker", "SynthTruth", "default_items",
            "default_speakers", "make_session", "speak"]
@@ -142,7 +142,7 @@ def default_speakers(seed: int = 0, named: int = 8, unnamed: int = 2) -> list[Sy
     roles = rng.sample(txt.ROLES, named)
     out = []
     for (v, p, s), last, role in zip(voices, lasts, roles):
-        g = "f" if "+f" in v else "m"  # a female name for a female voice
+        g = "f" if v in FEMALE else "m"  # a female name for a female voice
         out.append(SynthSpeaker(f"{firsts[g].pop()} {last}", role[g == "f"], v, p, s))
     return out + [SynthSpeaker(None, None, v, p, s) for v, p, s in voices[named:]]
 

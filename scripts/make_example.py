@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HUGO = SynthSpeaker("Hugo Delorme", "chef du service du numérique du ministère", "fr+m1", 35, 150)
 LEA = SynthSpeaker("Léa Kerbrat", "présidente du réseau des lieux numériques", "fr+f4", 62, 145)
 JEAN_MARC = SynthSpeaker("Jean-Marc Le Floch", "fondateur de l'agence Cap Commun, expert en innovation collaborative",
-                         "fr+m4", 55, 165)
-SOPHIE = SynthSpeaker("Sophie Marchand", "coordinatrice du réseau des ressourceries culturelles", "fr+f5", 75, 150)
+                         "fr+robert", 50, 160)
+SOPHIE = SynthSpeaker("Sophie Marchand", "coordinatrice du réseau des ressourceries culturelles", "fr+steph", 58, 155)
 
 ITEMS = [
     ItemSpec("Introduction", [HUGO, LEA], seconds=30),
