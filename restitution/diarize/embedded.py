@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ConfigError, ModelError
 from ..options import DiarizationOptions
 from ..types import Diarization, Turn
 from .cluster import cluster
@@ -157,8 +157,6 @@ EMBEDDERS: dict[str, type[Embedder]] = {"campplus": CamPlusPlus, "resemblyzer": 
 
 
 def load_embedder(name: str) -> Embedder:
-    from ..errors import ConfigError
-
     if name not in EMBEDDERS:
         raise ConfigError(f"unknown speaker embedding '{name}'; choose one of: {', '.join(EMBEDDERS)}")
     return EMBEDDERS[name]()
@@ -278,6 +276,8 @@ def diarize(
         wins = windows(regions)
         emb = embed_windows(audio, wins, embedder, (lambda t: report(0.1 * total + 0.9 * t)) if report else None)
     if not wins:
+        if report:
+            report(total)
         return Diarization(turns=(), engine=f"embedded/{embedder.name}")
     min_k = max(options.min_speakers or 1, min_speakers_hint)
     max_k = options.max_speakers
