@@ -71,13 +71,19 @@ class VoiceLibrary:
         return db
 
     def enroll(self, name: str, embedding, *, model: str, seconds: float = 0.0, source: str = "") -> None:
-        """Add one voiceprint for `name` (several per name are kept and averaged)."""
+        """Add one voiceprint for `name` (several per name are kept and averaged).
+
+        A print from the same `source` (a session id, say) replaces the previous one, so
+        re-running a session does not weigh its voices twice.
+        """
         name = " ".join(name.split())
         if not name:
             raise ValueError("a voice needs a name")
         blob = _unit(embedding).astype("<f4").tobytes()
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         with self._connect() as db:
+            if source:
+                db.execute("DELETE FROM voiceprints WHERE name = ? AND model = ? AND source = ?", (name, model, source))
             db.execute(
                 "INSERT INTO voiceprints (name, model, embedding, seconds, source, created) VALUES (?, ?, ?, ?, ?, ?)",
                 (name, model, blob, float(seconds), source, now),

@@ -43,7 +43,10 @@ def test_enroll_from_session_takes_only_agenda_names(tmp_path: Path):
     dia = Diarization(turns=(Turn(0, 1, "S1"),), engine="embedded/campplus",
                       centroids={"S1": [1.0, 0.0], "S2": [0.0, 1.0], "S3": [0.5, 0.5]})
     assert enroll_from_session(lib, speakers, dia, session="conseil-2025") == ["Anne Martin"]
-    assert [(v.name, v.model, v.seconds) for v in lib.list()] == [("Anne Martin", "embedded/campplus", 12.0)]
+    assert enroll_from_session(lib, speakers, dia, session="conseil-2025") == ["Anne Martin"]  # a re-run
+    assert [(v.name, v.model, v.prints, v.seconds) for v in lib.list()] == [("Anne Martin", "embedded/campplus", 1, 12.0)]
+    enroll_from_session(lib, speakers, dia, session="conseil-2026")
+    assert lib.list()[0].prints == 2
 
 
 def clip(path: Path, text: str, voice: str, pitch: int, speed: int) -> Path:
