@@ -419,7 +419,7 @@ def test_dask_cluster_gives_the_same_outputs(reference, archive: Path, tmp_path:
     ref_out, ref_report, _ = reference
     out = tmp_path / "outputs"
     events = Events()
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") as cluster:
         report = run_batch(archive, overrides={**E2E, "outputs": str(out)}, scheduler=cluster.scheduler_address, hook=events)
     assert [(o.id, o.status, o.reason) for o in report.outcomes] == [
         (o.id, o.status, o.reason) for o in ref_report.outcomes
