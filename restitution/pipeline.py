@@ -25,6 +25,8 @@ from . import audio, cache, chapters, offset, speakers
 from .diarize import diarize
 from .errors import AgendaError, RestitutionError
 from .files import inside, write_text
+from .lock import index_lock, session_lock
+from .worker import clean_partials, mark_complete
 from .options import PipelineOptions, stage_options
 from .transcribe import transcribe
 from .types import Agenda, AudioInfo, Diarization, Offset, Session, SessionResult, Transcript
@@ -103,9 +105,23 @@ def run_session(
     *,
     force: bool = False,
 ) -> SessionResult:
-    """Process one session; return its result. Outputs land in `options.outputs/<session.id>/`."""
+    """Process one session; return its result. Outputs land in `options.outputs/<session.id>/`.
+
+    The session is locked while it runs: a second run of the same session, in this process
+    or another, fails at once instead of racing this one.
+    """
     hook = hook or _noop
     prepared = prepare(session, options)
+    with session_lock(prepared.out_dir):
+        clean_partials(prepared.out_dir)  # left by a writer killed mid-write; none is alive now
+        result = _run(prepared, options, hook, force)
+        mark_complete(prepared.out_dir, result, options)
+    hook("done")
+    return result
+
+
+def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool) -> SessionResult:
+    session = prepared.session
     out_dir = prepared.out_dir
     work = out_dir / ".work"
     if force and work.exists():
@@ -179,13 +195,15 @@ def run_session(
     hook("index")
     from . import index
 
-    index.index_session(options.index_path, result, out_dir)
+    # Both databases are shared by every session of the archive: one writer at a time.
+    with index_lock(options.index_path):
+        index.index_session(options.index_path, result, out_dir)
 
     if options.voices.enroll:
         from .voices import enroll_from_session
 
-        enroll_from_session(VoiceLibrary(options.voices_path), named, diarization, session=session.id)
-    hook("done")
+        with index_lock(options.voices_path):
+            enroll_from_session(VoiceLibrary(options.voices_path), named, diarization, session=session.id)
     return result
 
 

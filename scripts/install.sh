@@ -19,7 +19,7 @@ PIP="$PY -m pip install -q --disable-pip-version-check"
 # The CPU build of torch first: anything else that asks for torch then takes it as it is,
 # instead of pulling a multi-GB CUDA build.
 $PIP torch==2.13.0
-$PIP -e ".[dev]"
+$PIP -e ".[dev,dask]"
 # resemblyzer's own requirement pulls a webrtcvad source package that no longer builds;
 # openai-whisper's pulls triton (1 GB, useless on CPU). Both install without their deps,
 # and their real dependencies by hand.
