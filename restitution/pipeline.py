@@ -94,7 +94,7 @@ def _estimate_offset(
     if isinstance(options.offset, float):
         return offset.manual(options.offset)
     if options.offset_search.reference:
-        return offset.from_reference(samples, Path(options.offset_search.reference))
+        return offset.from_reference(samples, Path(options.offset_search.reference), options=options.offset_search)
     return offset.estimate(prepared.agenda, transcript, diarization, prepared.info.duration, options.offset_search)
 
 

@@ -16,13 +16,9 @@ def write_all(
     options: PipelineOptions,
     *,
     hook: Callable[..., Any] | None = None,
-    audio_source: Path | None = None,
 ) -> list[Path]:
-    """Write every output of one session into `out_dir`; return the paths written.
-
-    `audio_source` is an already encoded MP3 of the whole recording (cached by the pipeline)
-    so that re-exports after a chapter or name change do not re-encode the audio.
-    """
+    """Write every output of one session into `out_dir`; return the paths written."""
+    from ..files import write_text
     from . import chapters, html, mp3, session_json, srt, text, vtt
 
     sid = result.session.id
@@ -47,13 +43,21 @@ def write_all(
         out_dir / "chapters.json",
     ]
     chapter_dir = out_dir / "chapters"
-    written += chapters.write_chapter_captions(result.segments, result.chapters, chapter_dir)
+    written += chapters.write_chapter_captions(
+        result.segments, result.chapters, chapter_dir, names=vtt.speaker_names(result), options=ex
+    )
     if hook:
         hook("export", "mp3")
     names = [s.name for s in result.speakers if s.name]
+    # Re-exports (new chapters, names, title) re-tag the MP3 already encoded from this very
+    # recording with these settings instead of encoding three hours again.
+    mp3_dest = out_dir / f"{sid}.mp3"
+    marker = out_dir / ".work" / "mp3.source"
+    made_from = f"{result.audio.sha256} {ex.mp3_bitrate} {ex.loudnorm}\n"
+    reuse = mp3_dest.is_file() and marker.is_file() and marker.read_text() == made_from
     mp3_path = mp3.write_mp3(
-        audio_source or result.session.recording,
-        out_dir / f"{sid}.mp3",
+        mp3_dest if reuse else result.session.recording,
+        mp3_dest,
         result.chapters,
         title=result.session.title or sid,
         artist=", ".join(names),
@@ -62,7 +66,9 @@ def write_all(
         comment=f"restitution: {len(result.chapters)} chapters",
         bitrate=ex.mp3_bitrate,
         loudnorm=ex.loudnorm,
+        language={"fr": "fra", "en": "eng"}.get(result.language, "und"),
     )
+    write_text(marker, made_from)
     written.append(mp3_path)
     written += mp3.write_chapter_files(mp3_path, chapter_dir, result.chapters)
     html.write_session_page(result, out_dir)
