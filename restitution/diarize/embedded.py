@@ -7,6 +7,7 @@ embeddings (a few hundred floats per 0.75 s of speech) are kept for clustering.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import logging
 from collections.abc import Callable, Iterator
@@ -42,14 +43,21 @@ def torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+@functools.lru_cache(maxsize=1)
+def _vad():
+    from silero_vad import load_silero_vad
+
+    return load_silero_vad()
+
+
 def speech_regions(
     audio: np.ndarray, progress: Callable[[float], None] | None = None
 ) -> list[tuple[float, float]]:
     """Speech (start, end) in seconds, by Silero VAD, one block at a time."""
     import torch
-    from silero_vad import get_speech_timestamps, load_silero_vad
+    from silero_vad import get_speech_timestamps
 
-    model = load_silero_vad()
+    model = _vad()
     block = int(BLOCK_SECONDS * SAMPLE_RATE)
     regions: list[tuple[float, float]] = []
     for start in range(0, len(audio), block):
@@ -156,7 +164,9 @@ class Resemblyzer(Embedder):
 EMBEDDERS: dict[str, type[Embedder]] = {"campplus": CamPlusPlus, "resemblyzer": Resemblyzer}
 
 
+@functools.lru_cache(maxsize=2)
 def load_embedder(name: str) -> Embedder:
+    """The loaded model, kept per process so a batch worker loads it once."""
     if name not in EMBEDDERS:
         raise ConfigError(f"unknown speaker embedding '{name}'; choose one of: {', '.join(EMBEDDERS)}")
     return EMBEDDERS[name]()
