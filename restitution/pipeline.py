@@ -28,7 +28,7 @@ from .files import inside, write_text
 from .lock import index_lock, session_lock
 from .worker import clean_partials, mark_complete
 from .options import PipelineOptions, stage_options
-from .transcribe import transcribe
+from .transcribe import guard, transcribe
 from .types import Agenda, AudioInfo, Diarization, Offset, Session, SessionResult, Transcript
 
 log = logging.getLogger("restitution")
@@ -137,7 +137,7 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
     asr = stage_options(options, "asr")
     t_key = cache.make_key("transcribe", prepared.info.sha256, asr, language)
     transcript, _ = stage_cache.get_or_compute(
-        "transcribe", t_key, Transcript, lambda: transcribe(samples, options.asr, language, hook=hook)
+        "transcribe", t_key, Transcript, lambda: guard.clean(transcribe(samples, options.asr, language, hook=hook))
     )
 
     hook("diarize")
