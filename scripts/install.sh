@@ -33,4 +33,4 @@ $PIP librosa webrtcvad-wheels numba tiktoken more-itertools tqdm soundfile
 $PIP torch==2.13.0 "pyannote.audio==4.0.7" "torchcodec==0.13.0"
 ta_dir=$($PY -c 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("torchaudio").origin))')
 rm -f "$ta_dir"/lib/*.so
-echo "restitution installed: $($PY -m restitution.cli --version 2>/dev/null || restitution --version)"
+echo "installed: $($PY -m restitution --version)"
