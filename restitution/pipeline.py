@@ -21,15 +21,17 @@ from typing import Any
 import numpy as np
 
 from . import agenda as agenda_mod
-from . import audio, cache, chapters, offset, speakers
+from . import audio, cache, chapters, index, offset, speakers
 from .diarize import diarize
 from .errors import AgendaError, RestitutionError
+from .export import write_all
 from .files import inside, write_text
 from .lock import index_lock, session_lock
-from .worker import clean_partials, mark_complete
 from .options import PipelineOptions, stage_options
 from .transcribe import guard, transcribe
 from .types import Agenda, AudioInfo, Diarization, Offset, Session, SessionResult, Transcript
+from .voices import VoiceLibrary, enroll_from_session
+from .worker import clean_partials, mark_complete
 
 log = logging.getLogger("restitution")
 
@@ -163,9 +165,10 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
         prepared.agenda, found_offset, transcript, diarization, prepared.info.duration, options.chapters
     )
 
-    hook("speakers")
-    from .voices import VoiceLibrary
+    # Nothing heard, so nothing detected: keep the language the user gave, if any.
+    spoken = transcript.language or options.language or "und"
 
+    hook("speakers")
     library = VoiceLibrary(options.voices_path) if options.voices_path.exists() else None
     segments = speakers.assign_words(transcript, diarization)
     named, segments = speakers.name_speakers(
@@ -176,13 +179,13 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
         overrides=session.speaker_names,
         voices=library,
         options=options.voices,
-        language=transcript.language,
+        language=spoken,
     )
 
     result = SessionResult(
         session=session,
         audio=prepared.info,
-        language=transcript.language,
+        language=spoken,
         offset=found_offset,
         speakers=named,
         chapters=cut,
@@ -191,20 +194,14 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
     )
 
     hook("export")
-    from .export import write_all
-
     write_all(result, out_dir, options, hook=hook)
 
     hook("index")
-    from . import index
-
     # Both databases are shared by every session of the archive: one writer at a time.
     with index_lock(options.index_path):
         index.index_session(options.index_path, result, out_dir)
 
     if options.voices.enroll:
-        from .voices import enroll_from_session
-
         with index_lock(options.voices_path):
             enroll_from_session(VoiceLibrary(options.voices_path), named, diarization, session=session.id)
     return result
