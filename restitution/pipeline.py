@@ -165,6 +165,8 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
         prepared.agenda, found_offset, transcript, diarization, prepared.info.duration, options.chapters
     )
 
+    if not transcript.segments:
+        log.warning("%s: no speech heard; the outputs hold no text", session.recording)
     # Nothing heard, so nothing detected: keep the language the user gave, if any.
     spoken = transcript.language or options.language or "und"
 
