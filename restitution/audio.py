@@ -278,3 +278,19 @@ def read(path: Path) -> np.ndarray:
 
 
 __all__ = ["SAMPLE_RATE", "probe", "decode", "load", "read", "sha256"]
+
+
+def read_block(samples: np.ndarray, start: int, end: int) -> np.ndarray:
+    """samples[start:end] as a float32 array of its own.
+
+    For a memmap, the block is read with a plain file read: touching the mapping would keep
+    every page read so far resident in this process, up to the whole recording.
+    """
+    start, end = max(0, start), min(len(samples), end)
+    if end <= start:
+        return np.zeros(0, np.float32)
+    if isinstance(samples, np.memmap) and samples.filename and samples.dtype == np.float32 and samples.ndim == 1:
+        with open(samples.filename, "rb") as f:
+            f.seek(samples.offset + start * _BYTES_PER_SAMPLE)
+            return np.fromfile(f, dtype=np.float32, count=end - start)
+    return np.array(samples[start:end], dtype=np.float32)

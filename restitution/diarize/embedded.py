@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import read_block
 from ..errors import ConfigError, ModelError
 from ..options import DiarizationOptions
 from ..types import Diarization, Turn
@@ -61,7 +62,7 @@ def speech_regions(
     block = int(BLOCK_SECONDS * SAMPLE_RATE)
     regions: list[tuple[float, float]] = []
     for start in range(0, len(audio), block):
-        chunk = torch.from_numpy(np.array(audio[start : start + block], dtype=np.float32))
+        chunk = torch.from_numpy(read_block(audio, start, start + block))
         for ts in get_speech_timestamps(chunk, model, threshold=VAD_THRESHOLD, sampling_rate=SAMPLE_RATE):
             s, e = (start + ts["start"]) / SAMPLE_RATE, (start + ts["end"]) / SAMPLE_RATE
             if regions and s - regions[-1][1] < 0.05:  # a region cut by the block boundary
@@ -207,7 +208,7 @@ def _clip(audio: np.ndarray, start: float, end: float) -> np.ndarray:
     n = int(WINDOW * SAMPLE_RATE)
     centre = int((start + end) / 2 * SAMPLE_RATE)
     a = max(0, min(centre - n // 2, len(audio) - n))
-    clip = np.asarray(audio[a : a + n], dtype=np.float32)
+    clip = read_block(audio, a, a + n)
     return np.pad(clip, (0, n - len(clip)))
 
 

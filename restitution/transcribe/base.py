@@ -57,35 +57,50 @@ def report(hook: Hook | None, done: float, total: float) -> None:
         hook("transcribe", completed=min(done, total), total=total)
 
 
-class SpeechMap:
-    """Silero VAD as faster-whisper applies it: keep only speech, then map times back.
+# Speech decoded per engine call. Both engines compute the log-mel features of everything
+# they are given at once (several times the audio's size in memory), so a 3-hour recording
+# is decoded in groups of VAD chunks; cuts between groups fall in pauses.
+GROUP_SECONDS = 600.0
+VAD_BLOCK_SECONDS = 600.0  # audio read at a time to find speech
 
-    Both engines decode the concatenated speech; doing the cut here (rather than inside
-    faster-whisper) gives them the very same chunks and avoids faster-whisper's chunk
-    collection, which re-copies the growing buffer once per chunk on long recordings.
+
+def speech_chunks(audio: np.ndarray) -> list[dict[str, int]]:
+    """Silero VAD speech chunks (sample positions in `audio`), found block by block."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from ..audio import read_block
+
+    block = int(VAD_BLOCK_SECONDS * SAMPLE_RATE)
+    chunks: list[dict[str, int]] = []
+    for first in range(0, len(audio), block):
+        for c in get_speech_timestamps(read_block(audio, first, first + block), VadOptions()):
+            c = {"start": c["start"] + first, "end": c["end"] + first}
+            if chunks and c["start"] - chunks[-1]["end"] < SAMPLE_RATE:  # speech across a block edge
+                chunks[-1]["end"] = max(chunks[-1]["end"], c["end"])
+            else:
+                chunks.append(c)
+    return chunks
+
+
+class SpeechMap:
+    """Some speech chunks of the recording, joined, and the way back to recording time.
+
+    Both engines decode the joined speech; doing the cut here (rather than inside
+    faster-whisper) gives them the very same chunks.
     """
 
-    def __init__(self, audio: np.ndarray, enabled: bool):
-        from faster_whisper.vad import SpeechTimestampsMap, VadOptions, get_speech_timestamps
+    def __init__(self, audio: np.ndarray, chunks: list[dict[str, int]]):
+        from faster_whisper.vad import SpeechTimestampsMap
 
-        self.duration = len(audio) / SAMPLE_RATE
-        if not enabled:
-            self.audio, self._map = np.asarray(audio, dtype=np.float32), None
-            return
-        chunks = get_speech_timestamps(np.asarray(audio, dtype=np.float32), VadOptions())
-        self.audio = (
-            np.concatenate([audio[c["start"] : c["end"]] for c in chunks]).astype(np.float32, copy=False)
-            if chunks
-            else np.zeros(0, np.float32)
-        )
-        self._map = SpeechTimestampsMap(chunks, SAMPLE_RATE) if chunks else None
+        from ..audio import read_block
+
+        self.audio = np.concatenate([read_block(audio, c["start"], c["end"]) for c in chunks])
+        self._map = SpeechTimestampsMap(chunks, SAMPLE_RATE)
 
     def time(self, t: float, is_end: bool = False) -> float:
-        return self._map.get_original_time(t, is_end=is_end) if self._map else t
+        return self._map.get_original_time(t, is_end=is_end)
 
     def words(self, words: list[tuple[float, float, str, float]]) -> list[tuple[float, float, str, float]]:
-        if not self._map:
-            return words
         out = []
         for start, end, text, prob in words:
             # Resolve both ends in the chunk of the word's middle, so a word never spans a cut.
@@ -98,3 +113,26 @@ class SpeechMap:
         if words:
             return words[0][0], words[-1][1], text, words
         return self.time(start), self.time(end, is_end=True), text, words
+
+
+def speech_groups(audio: np.ndarray, vad: bool, group_seconds: float | None = None) -> list[list[dict[str, int]]]:
+    """The recording's speech chunks (all of it without VAD) in groups of at most
+    `group_seconds`; make one `SpeechMap` at a time from them, so only one group is held."""
+    if vad:
+        chunks = speech_chunks(audio)
+    else:
+        chunks = [{"start": 0, "end": len(audio)}] if len(audio) else []
+    limit = int((group_seconds or GROUP_SECONDS) * SAMPLE_RATE)
+    pieces = [  # a chunk longer than a group (rare: 10 minutes without a 2 s pause) is split
+        {"start": a, "end": min(a + limit, c["end"])} for c in chunks for a in range(c["start"], c["end"], limit)
+    ]
+    groups: list[list[dict[str, int]]] = []
+    size = 0
+    for piece in pieces:
+        length = piece["end"] - piece["start"]
+        if not groups or size + length > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(piece)
+        size += length
+    return groups

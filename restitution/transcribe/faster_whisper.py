@@ -11,7 +11,8 @@ from ..errors import ConfigError, ModelError
 from ..options import ASROptions
 from ..types import Transcript
 from . import models
-from .base import Hook, SpeechMap, make_segments, report, temperatures
+from ..audio import read_block
+from .base import SAMPLE_RATE, Hook, SpeechMap, make_segments, report, speech_groups, temperatures
 
 log = logging.getLogger("restitution")
 
@@ -69,37 +70,51 @@ class FasterWhisper:
 
     def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None) -> Transcript:
         o = self.options
+        duration = len(audio) / SAMPLE_RATE
         kwargs = dict(
-            language=language,
             beam_size=o.beam_size,
             best_of=5,
             temperature=list(temperatures(o.temperature_fallback)),
             word_timestamps=True,
         )
+        report(hook, 0.0, duration)
+        converted: list = []
+        probability = 1.0 if language else None  # a language given is certain
         if self.pipeline is not None:
-            speech = SpeechMap(audio, enabled=False)  # the batched pipeline runs the same VAD itself
-            raw, info = self.pipeline.transcribe(speech.audio, batch_size=o.batch_size, vad_filter=True, **kwargs)
+            # The batched pipeline runs the same VAD itself and computes features per batch.
+            raw, info = self.pipeline.transcribe(
+                read_block(audio, 0, len(audio)), language=language, batch_size=o.batch_size, vad_filter=True, **kwargs
+            )
+            language, probability = info.language, info.language_probability
+            self._collect(raw, None, converted, hook, duration)
         else:
-            speech = SpeechMap(audio, enabled=o.vad_filter)
-            if not len(speech.audio):
-                report(hook, speech.duration, speech.duration)
-                return Transcript((), language or "", None, speech.duration, self.description)
-            raw, info = self.model.transcribe(speech.audio, vad_filter=False, condition_on_previous_text=o.condition_on_previous_text, **kwargs)
-        report(hook, 0.0, speech.duration)
-        converted, done = [], 0.0
-        for seg in raw:  # a generator: decoding happens as we iterate
-            words = [(w.start, w.end, w.word, w.probability) for w in seg.words or ()]
-            converted.append(speech.segment(seg.start, seg.end, seg.text, words))
-            done = max(done, converted[-1][1])
-            report(hook, done, speech.duration)
-        report(hook, speech.duration, speech.duration)
+            for group in speech_groups(audio, o.vad_filter):
+                speech = SpeechMap(audio, group)
+                raw, info = self.model.transcribe(
+                    speech.audio, language=language, vad_filter=False,
+                    condition_on_previous_text=o.condition_on_previous_text, **kwargs,
+                )  # fmt: skip
+                if language is None:  # detected on the first group, kept for the others
+                    language, probability = info.language, info.language_probability
+                self._collect(raw, speech, converted, hook, duration)
+        report(hook, duration, duration)
         return Transcript(
-            segments=make_segments(converted, speech.duration),
-            language=info.language,
-            language_probability=round(float(info.language_probability), 4),
-            duration=speech.duration,
+            segments=make_segments(converted, duration),
+            language=language or "",
+            language_probability=None if probability is None else round(float(probability), 4),
+            duration=duration,
             engine=self.description,
         )
+
+    @staticmethod
+    def _collect(raw, speech: SpeechMap | None, converted: list, hook: Hook | None, duration: float) -> None:
+        for seg in raw:  # a generator: decoding happens as we iterate
+            words = [(w.start, w.end, w.word, w.probability) for w in seg.words or ()]
+            if speech is None:
+                converted.append((seg.start, seg.end, seg.text, words))
+            else:
+                converted.append(speech.segment(seg.start, seg.end, seg.text, words))
+            report(hook, converted[-1][1], duration)
 
 
 def load(options: ASROptions) -> FasterWhisper:

@@ -19,7 +19,7 @@ from ..errors import ConfigError, ModelError
 from ..options import ASROptions
 from ..types import Transcript
 from . import convert, models
-from .base import SAMPLE_RATE, Hook, SpeechMap, make_segments, report, temperatures
+from .base import SAMPLE_RATE, Hook, SpeechMap, make_segments, report, speech_groups, temperatures
 
 log = logging.getLogger("restitution")
 
@@ -148,48 +148,55 @@ class OpenAIWhisper:
         o = self.options
         # Other libraries (silero-vad, pyannote) change torch's global thread count on import.
         torch.set_num_threads(o.threads)
-        speech = SpeechMap(audio, enabled=o.vad_filter)
-        if not len(speech.audio):
-            report(hook, speech.duration, speech.duration)
-            return Transcript((), language or "", None, speech.duration, self.description)
-        probability = 1.0
+        duration = len(audio) / SAMPLE_RATE
+        probability = 1.0 if language else None  # a language given is certain
+        converted: list = []
+        report(hook, 0.0, duration)
         with torch.inference_mode():
-            if not language:
-                language, probability = self._language(speech.audio)
-            frames_per_second = SAMPLE_RATE / whisper.audio.HOP_LENGTH
-            progress = _Progress(lambda n: report(hook, speech.time(n / frames_per_second), speech.duration))
-            module = sys.modules["whisper.transcribe"]
-            with _progress_lock:
-                module.tqdm = types.SimpleNamespace(tqdm=progress)
-                try:
-                    result = whisper.transcribe(
-                        self.model,
-                        torch.from_numpy(np.ascontiguousarray(speech.audio)),
-                        verbose=False,  # False only enables the (redirected) progress bar
-                        temperature=temperatures(o.temperature_fallback),
-                        condition_on_previous_text=o.condition_on_previous_text,
-                        word_timestamps=True,
-                        language=language,
-                        beam_size=o.beam_size if o.beam_size > 1 else None,  # None is greedy, as beam 1 in faster-whisper
-                        best_of=5,
-                        fp16=False,
-                    )
-                finally:
-                    import tqdm
-
-                    module.tqdm = tqdm
-        converted = [
-            speech.segment(s["start"], s["end"], s["text"], [(w["start"], w["end"], w["word"], w["probability"]) for w in s.get("words", ())])
-            for s in result["segments"]
-        ]
-        report(hook, speech.duration, speech.duration)
+            for group in speech_groups(audio, o.vad_filter):
+                speech = SpeechMap(audio, group)
+                if not language:  # detected on the first group, kept for the others
+                    language, probability = self._language(speech.audio)
+                result = self._decode(whisper, speech, language, hook, duration)
+                converted += [
+                    speech.segment(s["start"], s["end"], s["text"], [(w["start"], w["end"], w["word"], w["probability"]) for w in s.get("words", ())])
+                    for s in result["segments"]
+                ]
+        report(hook, duration, duration)
         return Transcript(
-            segments=make_segments(converted, speech.duration),
-            language=language,
-            language_probability=round(probability, 4),
-            duration=speech.duration,
+            segments=make_segments(converted, duration),
+            language=language or "",
+            language_probability=None if probability is None else round(probability, 4),
+            duration=duration,
             engine=self.description,
         )
+
+    def _decode(self, whisper, speech: SpeechMap, language: str, hook: Hook | None, duration: float) -> dict:
+        import torch
+
+        o = self.options
+        frames_per_second = SAMPLE_RATE / whisper.audio.HOP_LENGTH
+        progress = _Progress(lambda n: report(hook, speech.time(n / frames_per_second), duration))
+        module = sys.modules["whisper.transcribe"]
+        with _progress_lock:
+            module.tqdm = types.SimpleNamespace(tqdm=progress)
+            try:
+                return whisper.transcribe(
+                    self.model,
+                    torch.from_numpy(np.ascontiguousarray(speech.audio)),
+                    verbose=False,  # False only enables the (redirected) progress bar
+                    temperature=temperatures(o.temperature_fallback),
+                    condition_on_previous_text=o.condition_on_previous_text,
+                    word_timestamps=True,
+                    language=language,
+                    beam_size=o.beam_size if o.beam_size > 1 else None,  # None is greedy, as beam 1 in faster-whisper
+                    best_of=5,
+                    fp16=False,
+                )
+            finally:
+                import tqdm
+
+                module.tqdm = tqdm
 
 
 def load(options: ASROptions) -> OpenAIWhisper:
