@@ -52,7 +52,6 @@ print(json.dumps({
     "duration": result.audio.duration,
     "stages": stages,
     "rss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "rss_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     "segments": len(result.segments),
 }))
 """
@@ -94,7 +93,6 @@ def main() -> None:
             "wall s": f"{m['wall']:.0f}",
             "RTF": f"{m['wall'] / m['duration']:.3f}",
             "peak RSS MB": f"{m['rss_self']:.0f}",
-            "peak child RSS MB": f"{m['rss_children']:.0f}",
         }
         for s in stage_names:
             row[f"{s} s"] = f"{m['stages'].get(s, 0.0):.0f}"
