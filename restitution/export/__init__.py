@@ -16,52 +16,41 @@ def write_all(
     options: PipelineOptions,
     *,
     hook: Callable[..., Any] | None = None,
-) -> list[Path]:
-    """Write every output of one session into `out_dir`; return the paths written."""
+) -> None:
+    """Write every output of one session into `out_dir`, and refresh the archive page."""
     from ..files import write_text
     from . import chapters, html, mp3, session_json, srt, text, vtt
 
     sid = result.session.id
+    title = result.session.title or sid
     ex = options.export
-    written = [
-        session_json.write_session_json(result, out_dir / "session.json"),
-    ]
+    session_json.write_session_json(result, out_dir / "session.json")
     vtt.write_vtt(result, out_dir / f"{sid}.vtt", ex)
     srt.write_srt(result, out_dir / f"{sid}.srt", ex)
     text.write_txt(result, out_dir / "transcript.txt")
     text.write_md(result, out_dir / "transcript.md")
     text.write_transcript_json(result, out_dir / "transcript.json")
     chapters.write_chapters_vtt(result.chapters, out_dir / "chapters.vtt")
-    chapters.write_chapters_json(result.chapters, out_dir / "chapters.json", title=result.session.title or sid)
-    written += [
-        out_dir / f"{sid}.vtt",
-        out_dir / f"{sid}.srt",
-        out_dir / "transcript.txt",
-        out_dir / "transcript.md",
-        out_dir / "transcript.json",
-        out_dir / "chapters.vtt",
-        out_dir / "chapters.json",
-    ]
+    chapters.write_chapters_json(result.chapters, out_dir / "chapters.json", title=title)
     chapter_dir = out_dir / "chapters"
-    written += chapters.write_chapter_captions(
+    chapters.write_chapter_captions(
         result.segments, result.chapters, chapter_dir, names=vtt.speaker_names(result), options=ex
     )
     if hook:
         hook("export", "mp3")
-    names = [s.name for s in result.speakers if s.name]
     # Re-exports (new chapters, names, title) re-tag the MP3 already encoded from this very
     # recording with these settings instead of encoding three hours again.
     mp3_dest = out_dir / f"{sid}.mp3"
     marker = out_dir / ".work" / "mp3.source"
     made_from = f"{result.audio.sha256} {ex.mp3_bitrate} {ex.loudnorm}\n"
     reuse = mp3_dest.is_file() and marker.is_file() and marker.read_text() == made_from
-    mp3_path = mp3.write_mp3(
+    mp3.write_mp3(
         mp3_dest if reuse else result.session.recording,
         mp3_dest,
         result.chapters,
-        title=result.session.title or sid,
-        artist=", ".join(names),
-        album=result.session.title or sid,
+        title=title,
+        artist=", ".join(s.name for s in result.speakers if s.name),
+        album=title,
         date=result.session.date or "",
         comment=f"restitution: {len(result.chapters)} chapters",
         bitrate=ex.mp3_bitrate,
@@ -69,9 +58,6 @@ def write_all(
         language={"fr": "fra", "en": "eng"}.get(result.language, "und"),
     )
     write_text(marker, made_from)
-    written.append(mp3_path)
-    written += mp3.write_chapter_files(mp3_path, chapter_dir, result.chapters)
+    mp3.write_chapter_files(mp3_dest, chapter_dir, result.chapters)
     html.write_session_page(result, out_dir)
     html.write_archive_page(out_dir.parent)
-    written.append(out_dir / "index.html")
-    return written
