@@ -25,6 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_table  # noqa: E402
 
+from restitution.pipeline import STAGES  # noqa: E402
+
 CACHE = Path(__file__).resolve().parent / ".cache" / "long"
 
 CHILD = r"""
@@ -84,7 +86,6 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, nargs="+", default=[10, 60, 180])
     args = parser.parse_args()
     rows = []
-    stage_names = ["decode", "transcribe", "diarize", "offset", "chapters", "speakers", "export", "index"]
     for minutes in args.minutes:
         folder = make(minutes)
         m = measure(folder)
@@ -94,7 +95,7 @@ def main() -> None:
             "RTF": f"{m['wall'] / m['duration']:.3f}",
             "peak RSS MB": f"{m['rss_self']:.0f}",
         }
-        for s in stage_names:
+        for s in STAGES:
             row[f"{s} s"] = f"{m['stages'].get(s, 0.0):.0f}"
         rows.append(row)
         print(f"# {minutes:g} min done: {row}", file=sys.stderr)

@@ -23,7 +23,7 @@ import numpy as np
 from . import agenda as agenda_mod
 from . import audio, cache, chapters, index, offset, speakers
 from .diarize import diarize
-from .errors import AgendaError, RestitutionError
+from .errors import AgendaError
 from .export import write_all
 from .files import inside, write_text
 from .lock import index_lock, session_lock
@@ -209,4 +209,4 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
     return result
 
 
-__all__ = ["run_session", "prepare", "STAGES", "RestitutionError"]
+__all__ = ["run_session", "prepare", "STAGES"]
