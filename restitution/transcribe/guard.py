@@ -49,19 +49,18 @@ def clean(transcript: Transcript) -> Transcript:
     kept: list[Segment] = []
     dropped = 0
     run = 0
+    previous = ""  # normalized text of the last kept segment
     for seg in transcript.segments:
         norm = _norm(seg.text)
-        if not norm:
+        if not norm or _is_phantom(seg) or (len(norm) > 40 and compression_ratio(norm) > MAX_COMPRESSION):
             dropped += 1
             continue
-        if _is_phantom(seg) or (len(norm) > 40 and compression_ratio(norm) > MAX_COMPRESSION):
-            dropped += 1
-            continue
-        run = run + 1 if kept and _norm(kept[-1].text) == norm else 1
+        run = run + 1 if norm == previous else 1
         if run > MAX_REPEATS:
             dropped += 1
             continue
         kept.append(seg)
+        previous = norm
     if dropped:
         log.info("hallucination guard: dropped %d of %d segments", dropped, len(transcript.segments))
     return replace(transcript, segments=tuple(kept))
