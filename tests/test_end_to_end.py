@@ -132,7 +132,9 @@ def test_search_finds_what_a_speaker_said(first_run, session_dir):
     speakers = {s["id"]: s["name"] for s in data["speakers"]}
     seg = max(data["segments"], key=lambda s: len(s["words"]))
     word = max((w["text"].strip(" ,.?!") for w in seg["words"]), key=len)
-    proc = run_cli("search", word, "--speaker", speakers[seg["speaker"]].upper(), "--json", "--out", "outputs",
-                   cwd=session_dir.parent)
+    name = speakers[seg["speaker"]]
+    proc = run_cli("search", word, "--speaker", name.upper(), "--json", "--out", "outputs", cwd=session_dir.parent)
     hits = json.loads(proc.stdout)
-    assert hits and any(abs(h["start"] - seg["start"]) < 1.0 for h in hits), (word, hits)
+    assert hits and all(h["speaker"] == name for h in hits), (word, hits)
+    # A hit points at its first matched word (to 0.1 s), which lies inside the speaker's segment.
+    assert any(seg["start"] - 0.1 <= h["start"] <= seg["end"] for h in hits), (word, seg, hits)
