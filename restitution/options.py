@@ -39,6 +39,7 @@ class DiarizationOptions:
     embedding: str = "campplus"  # embedded engine's speaker model: "campplus" (CAM++) | "resemblyzer"
     pyannote_pipeline: str = "pyannote/speaker-diarization-community-1"  # hub name or local folder
     threads: int = 1  # torch threads; one beat two for these small models on 2 cores
+    refine: bool = True  # test each named voice's stretches outside its items against its items
 
 
 @dataclass(frozen=True)

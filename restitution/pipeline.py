@@ -23,6 +23,7 @@ import numpy as np
 from . import agenda as agenda_mod
 from . import audio, cache, chapters, index, offset, speakers
 from .diarize import diarize
+from .diarize.refine import refine
 from .errors import AgendaError
 from .export import write_all
 from .files import inside, write_text
@@ -144,7 +145,9 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
 
     hook("diarize")
     hint = _min_speakers_hint(prepared.agenda)
-    d_key = cache.make_key("diarize", prepared.info.sha256, stage_options(options, "diarization"), hint)
+    # `refine` acts after chapters: switching it must not redo the diarization itself
+    clustering = {k: v for k, v in stage_options(options, "diarization").items() if k != "refine"}
+    d_key = cache.make_key("diarize", prepared.info.sha256, clustering, hint)
     diarization, _ = stage_cache.get_or_compute(
         "diarize",
         d_key,
@@ -171,6 +174,11 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
     spoken = transcript.language or options.language or "und"
 
     hook("speakers")
+    if options.diarization.refine:
+        r_key = cache.make_key("refine", d_key, [c.to_dict() for c in cut])
+        diarization, _ = stage_cache.get_or_compute(
+            "refine", r_key, Diarization, lambda: refine(diarization, cut, samples, options.diarization, hook=hook)
+        )
     library = VoiceLibrary(options.voices_path) if options.voices_path.exists() else None
     segments = speakers.assign_words(transcript, diarization)
     named, segments = speakers.name_speakers(

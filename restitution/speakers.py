@@ -153,7 +153,7 @@ def _groups(labels: list[str], k: int, centroids: dict[str, list[float]], second
     return groups
 
 
-def _agenda_assignment(diarization: Diarization, chapters: tuple[Chapter, ...]) -> dict[str, str]:
+def agenda_names(diarization: Diarization, chapters: tuple[Chapter, ...]) -> dict[str, str]:
     """label -> agenda name.
 
     A label's claim on a name is the time it speaks in the chapters that list the name, minus
@@ -250,7 +250,7 @@ def name_speakers(
     overrides = overrides or {}
     labels = set(speaking_time(diarization.turns)) | {s.speaker for s in segments if s.speaker}
     labels |= set(diarization.centroids)
-    names: dict[str, tuple[str, str]] = {lab: (n, "agenda") for lab, n in _agenda_assignment(diarization, chapters).items()}
+    names: dict[str, tuple[str, str]] = {lab: (n, "agenda") for lab, n in agenda_names(diarization, chapters).items()}
     if voices is not None:
         _recognise(names, labels, diarization, voices, options.threshold)
     prefix = unnamed_label(options, language)

@@ -112,6 +112,7 @@ def test_rerun_reuses_every_stage(first_run, session_dir):
     after = {p.name: p.stat().st_mtime_ns for p in work.glob("*.json")}
     assert after["transcribe.json"] == before["transcribe.json"]
     assert after["diarize.json"] == before["diarize.json"]
+    assert after["refine.json"] == before["refine.json"]
 
 
 def test_manual_offset_reruns_only_cheap_stages(first_run, session_dir, synth_session):
