@@ -35,7 +35,7 @@ MIN_TEST = 1.5  # seconds of speech a stretch needs to be judged; shorter ones k
 MIN_PROFILE = 2.0  # seconds of speech a home stretch needs to join a profile
 MAX_PROFILE = 30  # home stretches embedded per voice, evenly spaced over its items
 NO_IMPOSTOR = 0.5  # nearest other voice when the agenda names only one (unrelated voices rarely exceed it)
-FOLLOW_GAP = 0.5  # a short stretch this close to a moved one moves with it
+FOLLOW_GAP = PIECE_GAP  # a short stretch this close to a moved one moves with it
 MARGIN = 0.05  # a voice whose nearest rival comes this close to its own spread is not tested
 
 
