@@ -71,8 +71,9 @@ def make(minutes: float) -> Path:
     return folder
 
 
-def measure(folder: Path) -> dict:
-    with tempfile.TemporaryDirectory() as out:
+def measure(folder: Path, outputs: Path | None = None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = str(outputs or tmp)
         proc = subprocess.run(
             [sys.executable, "-c", CHILD, str(folder), out], capture_output=True, text=True, check=False
         )
@@ -84,11 +85,15 @@ def measure(folder: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, nargs="+", default=[10, 60, 180])
+    parser.add_argument(
+        "--outputs", type=Path, default=None,
+        help="keep outputs and stage caches here: a rerun measures only the stages whose cache misses",
+    )
     args = parser.parse_args()
     rows = []
     for minutes in args.minutes:
         folder = make(minutes)
-        m = measure(folder)
+        m = measure(folder, args.outputs)
         row = {
             "minutes": f"{m['duration'] / 60:.0f}",
             "wall s": f"{m['wall']:.0f}",

@@ -10,12 +10,13 @@ from restitution.options import DiarizationOptions, VoiceOptions
 from restitution.types import Turn
 
 
-def test_pieces_join_close_turns_of_one_label_and_stop_at_a_change_or_the_cap():
+def test_pieces_join_close_turns_of_one_label_and_cut_long_runs_at_their_longest_pause():
     turns = (Turn(0, 2, "S1"), Turn(2.5, 4, "S1"), Turn(5.5, 7, "S1"),  # 1.5 s gap: a new piece
              Turn(7.2, 8, "S2"), Turn(8.3, 9, "S1"),  # S2 in between ends S1's piece
-             Turn(9.5, 15, "S1"), Turn(15.2, 22, "S1"))  # would pass 12 s: split
+             # one label, two voices, 7.5 s in all: cut at the 0.9 s pause, not where 6 s is reached
+             Turn(10, 11, "S3"), Turn(11.2, 11.9, "S3"), Turn(12.8, 16, "S3"), Turn(16.2, 17.5, "S3"))
     got = [(p.label, p.start, p.end) for p in pieces(turns)]
-    assert got == [("S1", 0, 4), ("S1", 5.5, 7), ("S2", 7.2, 8), ("S1", 8.3, 15), ("S1", 15.2, 22)]
+    assert got == [("S1", 0, 4), ("S1", 5.5, 7), ("S2", 7.2, 8), ("S1", 8.3, 9), ("S3", 10, 11.9), ("S3", 12.8, 17.5)]
     assert pieces(turns)[0].speech == pytest.approx(3.5)
 
 
@@ -106,10 +107,12 @@ def test_unnamed_participants_never_carry_an_agenda_name(seven_items):
     assert after["named"] >= 0.9, after
     assert after["conclusions"] >= 0.8, after
     assert {s.name for s in speakers if s.source == "agenda"} == listed
+    # the two participants may be heard as one voice (their espeak voices are close): never as a named one
     anonymous = [s for s in speakers if s.source == "unnamed"]
-    assert len(anonymous) >= 2 and all(s.name.startswith("Intervenant ") for s in anonymous)
-    new = set(refined.centroids) - set(dia.centroids)
-    assert new and all(len(refined.centroids[lab]) == 192 for lab in new), "new voices can be enrolled"
+    assert anonymous and all(s.name.startswith("Intervenant ") for s in anonymous)
+    labels = {t.speaker for t in refined.turns}
+    assert labels == set(refined.centroids), "every voice, old or new, has a centroid to match known voices"
+    assert all(len(c) == 192 for c in refined.centroids.values())
 
 
 def test_without_agenda_names_nothing_changes(seven_items):

@@ -30,13 +30,13 @@ from .embedded import SAMPLE_RATE, WINDOW, Embedder, _clip, load_embedder, torch
 log = logging.getLogger("restitution")
 
 PIECE_GAP = 1.0  # turns of one label closer than this form one stretch
-PIECE_MAX = 12.0  # longest stretch: profiles and tests compare pieces of similar length
+PIECE_MAX = 6.0  # longest stretch: home and tested stretches alike in length, so alike in noise
 MIN_TEST = 1.5  # seconds of speech a stretch needs to be judged; shorter ones keep their label
 MIN_PROFILE = 2.0  # seconds of speech a home stretch needs to join a profile
 MAX_PROFILE = 30  # home stretches embedded per voice, evenly spaced over its items
 NO_IMPOSTOR = 0.5  # nearest other voice when the agenda names only one (unrelated voices rarely exceed it)
 FOLLOW_GAP = PIECE_GAP  # a short stretch this close to a moved one moves with it
-MARGIN = 0.05  # a voice whose nearest rival comes this close to its own spread is not tested
+MARGIN = 0.02  # a voice whose nearest rival comes this close to its own spread is not tested
 
 
 @dataclasses.dataclass
@@ -61,18 +61,26 @@ class Piece:
 
 
 def pieces(turns: tuple[Turn, ...]) -> list[Piece]:
-    out: list[Piece] = []
-    last: dict[str, Piece] = {}
+    """Runs of one label's turns with short pauses, cut at their longest pauses until none is
+    longer than PIECE_MAX: where one label holds two voices, the longest pause is where the
+    second one most likely starts."""
+    runs: list[Piece] = []
     for i in sorted(range(len(turns)), key=lambda i: turns[i].start):
         t = turns[i]
-        p = last.get(t.speaker)
-        if p is not None and p is out[-1] and t.start - p.end < PIECE_GAP and t.end - p.start <= PIECE_MAX:
-            p.turns.append(i)
-            p.spans.append((t.start, t.end))
+        if runs and runs[-1].label == t.speaker and t.start - runs[-1].end < PIECE_GAP:
+            runs[-1].turns.append(i)
+            runs[-1].spans.append((t.start, t.end))
         else:
-            p = Piece(t.speaker, [i], [(t.start, t.end)])
+            runs.append(Piece(t.speaker, [i], [(t.start, t.end)]))
+    out: list[Piece] = []
+    while runs:
+        p = runs.pop(0)
+        if p.end - p.start <= PIECE_MAX or len(p.spans) < 2:
             out.append(p)
-            last[t.speaker] = p
+            continue
+        gaps = [p.spans[k + 1][0] - p.spans[k][1] for k in range(len(p.spans) - 1)]
+        cut = 1 + int(np.argmax(gaps))
+        runs[:0] = [Piece(p.label, p.turns[:cut], p.spans[:cut]), Piece(p.label, p.turns[cut:], p.spans[cut:])]
     return out
 
 
@@ -89,17 +97,22 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-9)
 
 
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+
+
 def _chapter_at(chapters: list[Chapter], t: float) -> Chapter | None:
     return next((c for c in chapters if c.start <= t < c.end), None)
 
 
 def _spread(pieces_: list[np.ndarray]) -> float:
-    """How alike a voice's home stretches are: 10th percentile of leave-one-out similarity."""
+    """How alike a voice's home stretches are: lower quartile of leave-one-out similarity (with
+    few stretches, a lower percentile is just the one stretch that caught a neighbour's voice)."""
     if len(pieces_) < 2:
         return 0.9  # one stretch tells nothing about the spread; same-voice stretches usually exceed this
     total = np.sum(pieces_, axis=0)
     sims = [float(p @ _unit(total - p)) for p in pieces_]
-    return float(np.percentile(sims, 10))
+    return float(np.percentile(sims, 25))
 
 
 def refine(
@@ -182,6 +195,7 @@ def check_stretches(
         spread = _spread(vs)
         rivals = [float(v @ profiles[name]) for other, ws in home_vectors.items() if other != name for v in ws]
         nearest = max(rivals, default=NO_IMPOSTOR)
+        log.debug("speakers: %s: %d stretches, spread %.2f, nearest other voice %.2f", name, len(vs), spread, nearest)
         if nearest < spread - MARGIN:
             thresholds[name] = (spread + nearest) / 2
         else:
@@ -227,7 +241,7 @@ def check_stretches(
     if not merged and not relabel and not loose:
         return diarization
 
-    merge_at = float(np.median(list(thresholds.values())))
+    merge_at = _merge_level(home_vectors, thresholds)
     groups = _group(loose, anchored, merge_at)
     used = set(seconds) | set(diarization.centroids)
     next_id = 1 + max((int(lab[1:]) for lab in used if lab[:1] == "S" and lab[1:].isdigit()), default=0)
@@ -261,6 +275,23 @@ def check_stretches(
     return dataclasses.replace(diarization, turns=tuple(turns), centroids=centroids | new_centroids)
 
 
+def _merge_level(home_vectors: dict[str, list[np.ndarray]], thresholds: dict[str, float]) -> float:
+    """Similarity at which two stretches are one voice: halfway between stretches of one named
+    voice (lower quartile) and stretches of two different ones (95th percentile)."""
+    same: list[float] = []
+    other: list[float] = []
+    vectors = [np.stack(vs) for vs in home_vectors.values()]
+    for i, a in enumerate(vectors):
+        same += (a @ a.T)[np.triu_indices(len(a), 1)].tolist()
+        for b in vectors[i + 1 :]:
+            other += (a @ b.T).ravel().tolist()
+    if not same or not other:
+        return float(np.median(list(thresholds.values())))
+    level = (float(np.percentile(same, 25)) + float(np.percentile(other, 95))) / 2
+    log.debug("speakers: stretches of one voice above %.2f (median threshold %.2f)", level, np.median(list(thresholds.values())))
+    return level
+
+
 def _match(v: np.ndarray, profiles: dict[str, np.ndarray], thresholds: dict[str, float]) -> str | None:
     """The tested named voice `v` passes by the widest margin, if any."""
     margins = {name: float(v @ profiles[name]) - t for name, t in thresholds.items()}
@@ -292,18 +323,16 @@ def _follow(short: list[Piece], leaders: list[tuple[Piece, str]]) -> list[tuple[
 def _group(
     loose: list[tuple[int, np.ndarray]], anchored: dict[str, list[np.ndarray]], merge_at: float
 ) -> list[tuple[str | None, list[tuple[int, np.ndarray]]]]:
-    """Average-linkage clustering of the loose stretches; a group that joins an anonymous label's
+    """Centroid-linkage clustering of the loose stretches; a group that joins an anonymous label's
     stretches takes that label. Two anonymous labels are never merged: diarization kept them apart."""
     anchors: list[str | None] = list(anchored) + [None] * len(loose)
     members: list[list[tuple[int, np.ndarray]]] = [[] for _ in anchored] + [[item] for item in loose]
-    # mean pairwise similarity of two groups = (sum of one) . (sum of other) / (n1 * n2)
+    # groups compare by their mean voice: noise in single stretches averages out as they grow
     sums = [np.sum(vs, axis=0) for vs in anchored.values()] + [v for _, v in loose]
-    counts = [len(vs) for vs in anchored.values()] + [1] * len(loose)
     alive = list(range(len(sums)))
     while len(alive) > 1:
-        s = np.stack([sums[i] for i in alive])
-        n = np.array([counts[i] for i in alive], dtype=float)
-        sim = (s @ s.T) / np.outer(n, n)
+        s = _unit_rows(np.stack([sums[i] for i in alive]))
+        sim = s @ s.T
         fixed = np.array([anchors[i] is not None for i in alive])
         sim[np.outer(fixed, fixed)] = -np.inf
         np.fill_diagonal(sim, -np.inf)
@@ -314,6 +343,5 @@ def _group(
         anchors[i] = anchors[i] or anchors[j]
         members[i] += members[j]
         sums[i] = sums[i] + sums[j]
-        counts[i] += counts[j]
         alive.remove(j)
     return [(anchors[i], members[i]) for i in alive if members[i]]
