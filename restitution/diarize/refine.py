@@ -9,7 +9,8 @@ other people's items) is embedded whole too and compared with the profile. The t
 voice's own: halfway between how alike its home stretches are and how close the nearest other
 named voice comes, so it adapts to the embedding model and to how distinct the voices are.
 A stretch that fails goes to the named voice it does match, or to a new anonymous label;
-new labels are clustered among themselves and with the anonymous labels already there.
+new labels are clustered among themselves and with the anonymous labels already there, at a
+one-voice level learnt from the named voices' own stretches.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ log = logging.getLogger("restitution")
 
 PIECE_GAP = 1.0  # turns of one label closer than this form one stretch
 PIECE_MAX = 6.0  # longest stretch: home and tested stretches alike in length, so alike in noise
-MIN_TEST = 1.5  # seconds of speech a stretch needs to be judged; shorter ones keep their label
+MIN_TEST = 1.5  # seconds of speech a stretch needs to be judged; shorter ones follow a neighbour or stay
 MIN_PROFILE = 2.0  # seconds of speech a home stretch needs to join a profile
 MAX_PROFILE = 30  # home stretches embedded per voice, evenly spaced over its items
 NO_IMPOSTOR = 0.5  # nearest other voice when the agenda names only one (unrelated voices rarely exceed it)
