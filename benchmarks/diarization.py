@@ -120,30 +120,7 @@ def name_session(dest: Path, options: DiarizationOptions, seed: int, minutes: fl
         dia = refine(dia, chapters, samples, options)
     took = time.perf_counter() - t0
     speakers, _ = name_speakers((), dia, chapters, agenda, overrides={}, voices=None, language="fr")
-    label_name = {sp.id: (sp.name, sp.source) for sp in speakers}
-    conclusions = next(i for i in truth.items if i.title.startswith("Conclusions"))
-    after = [i.start for i in truth.items if i.start > conclusions.start]
-    concl_end = min(after) if after else duration
-    out = {"named": 0.0, "named_right": 0.0, "unnamed": 0.0, "unnamed_agenda": 0.0, "concl": 0.0, "concl_right": 0.0}
-    for ref in truth.turns:
-        for hyp in dia.turns:
-            overlap = min(ref.end, hyp.end) - max(ref.start, hyp.start)
-            if overlap <= 0:
-                continue
-            name, source = label_name[hyp.speaker]
-            if ref.speaker:
-                out["named_right"] += overlap * (name == ref.speaker)
-                if conclusions.start <= ref.start < concl_end:
-                    out["concl_right"] += overlap * (name == ref.speaker)
-            else:
-                out["unnamed_agenda"] += overlap * (source == "agenda")
-        length = ref.end - ref.start
-        if ref.speaker:
-            out["named"] += length
-            if conclusions.start <= ref.start < concl_end:
-                out["concl"] += length
-        else:
-            out["unnamed"] += length
+    out = truth.name_shares(dia.turns, speakers)
     out["labels"] = len(speakers)
     out["rtf"] = took / duration
     return out
@@ -158,8 +135,7 @@ def run_names(options: DiarizationOptions, sessions: int, minutes: float, first_
         with tempfile.TemporaryDirectory(prefix="names-") as tmp:
             r = name_session(Path(tmp), options, seed, minutes)
         print(
-            f"{seed:<8} {r['named_right'] / r['named']:9.1%} {r['unnamed_agenda'] / max(r['unnamed'], 1e-9):23.1%} "
-            f"{r['concl_right'] / max(r['concl'], 1e-9):15.1%} {r['labels']:>7} {r['rtf']:6.3f}"
+            f"{seed:<8} {r['named']:9.1%} {r['unnamed']:23.1%} {r['conclusions']:15.1%} {r['labels']:>7} {r['rtf']:6.3f}"
         )
 
 

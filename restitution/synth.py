@@ -108,6 +108,35 @@ class SynthTruth:
         end = self.duration if end is None else end
         return " ".join(s.text for s in self.sentences if not s.cut and s.start >= start and s.end <= end)
 
+    def name_shares(self, turns, speakers) -> dict[str, float]:
+        """How well `speakers` (with `source`) name the diarization `turns`, as time shares:
+        "named", named speech under the right name; "unnamed", unnamed participants' speech
+        under an agenda name; "conclusions", the returning speaker's "Conclusions" under the
+        right name."""
+        name_of = {s.id: (s.name, s.source) for s in speakers}
+        concl = next((i for i in self.items if i.title.startswith("Conclusions")), None)
+        concl_start = concl.start if concl else float("inf")
+        concl_end = min([i.start for i in self.items if i.start > concl_start], default=float("inf"))
+        got = dict.fromkeys(["named", "named_ok", "unnamed", "unnamed_agenda", "concl", "concl_ok"], 0.0)
+        for ref in self.turns:
+            in_concl = bool(ref.speaker) and concl_start <= ref.start < concl_end
+            length = ref.end - ref.start
+            got["named" if ref.speaker else "unnamed"] += length
+            got["concl"] += length if in_concl else 0.0
+            for hyp in turns:
+                overlap = min(ref.end, hyp.end) - max(ref.start, hyp.start)
+                if overlap <= 0:
+                    continue
+                name, source = name_of[hyp.speaker]
+                if ref.speaker:
+                    got["named_ok"] += overlap * (name == ref.speaker)
+                    got["concl_ok"] += overlap * (name == ref.speaker and in_concl)
+                else:
+                    got["unnamed_agenda"] += overlap * (source == "agenda")
+        return {"named": got["named_ok"] / max(got["named"], 1e-9),
+                "unnamed": got["unnamed_agenda"] / max(got["unnamed"], 1e-9),
+                "conclusions": got["concl_ok"] / max(got["concl"], 1e-9)}
+
     def rttm(self, uri: str = "recording") -> str:
         labels = {s.key: s.name or f"unnamed{i}" for i, s in enumerate(self.speakers)}
         return "".join(f"SPEAKER {uri} 1 {t.start:.3f} {t.end - t.start:.3f} <NA> <NA> "

@@ -40,31 +40,6 @@ def test_loose_stretches_cluster_and_join_an_anonymous_voice_but_two_anonymous_n
     assert groups == {"S8": [0], None: [1, 2]}
 
 
-def shares(truth, dia, speakers) -> dict[str, float]:
-    """Named speech with the right name, unnamed speech with an agenda name, Conclusions kept."""
-    name_of = {s.id: (s.name, s.source) for s in speakers}
-    concl = next(i for i in truth.items if i.title.startswith("Conclusions"))
-    concl_end = min([i.start for i in truth.items if i.start > concl.start], default=float("inf"))
-    got = dict.fromkeys(["named", "named_ok", "unnamed", "unnamed_agenda", "concl", "concl_ok"], 0.0)
-    for ref in truth.turns:
-        in_concl = concl.start <= ref.start < concl_end and ref.speaker
-        length = ref.end - ref.start
-        got["named" if ref.speaker else "unnamed"] += length
-        got["concl"] += length if in_concl else 0.0
-        for hyp in dia.turns:
-            overlap = min(ref.end, hyp.end) - max(ref.start, hyp.start)
-            if overlap <= 0:
-                continue
-            name, source = name_of[hyp.speaker]
-            if ref.speaker:
-                got["named_ok"] += overlap * (name == ref.speaker)
-                got["concl_ok"] += overlap * (name == ref.speaker and bool(in_concl))
-            else:
-                got["unnamed_agenda"] += overlap * (source == "agenda")
-    return {"named": got["named_ok"] / got["named"], "unnamed": got["unnamed_agenda"] / got["unnamed"],
-            "conclusions": got["concl_ok"] / got["concl"]}
-
-
 @pytest.fixture(scope="module")
 def seven_items(tmp_path_factory):
     """The foundation's seven-item agenda, 8 named speakers, 2 unnamed participants, 4 minutes,
@@ -97,7 +72,7 @@ def test_unnamed_participants_never_carry_an_agenda_name(seven_items):
 
     def named(d):
         speakers, _ = name_speakers((), d, chaps, agenda, overrides={}, voices=None, options=VoiceOptions(), language="fr")
-        return shares(truth, d, speakers), speakers
+        return truth.name_shares(d.turns, speakers), speakers
 
     before, _ = named(dia)
     assert before["unnamed"] > 0.2, f"the fixture no longer shows the problem ({before})"

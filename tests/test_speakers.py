@@ -176,13 +176,6 @@ def test_synthesized_session_end_to_end_names_the_voices(synth_session):
     empty = Transcript(segments=(), language="fr", language_probability=None, duration=duration)
     chaps = chapters.cut(agenda, offset.manual(truth.offset), empty, dia, duration)
     speakers, _ = name_speakers((), dia, chaps, agenda, overrides={}, voices=None, options=VoiceOptions(), language="fr")
-    name_of = {s.id: s.name for s in speakers}
-    right = total = 0.0
-    for ref in truth.turns:
-        total += ref.end - ref.start
-        for hyp in dia.turns:
-            overlap = min(ref.end, hyp.end) - max(ref.start, hyp.start)
-            if overlap > 0 and name_of[hyp.speaker] == ref.speaker:
-                right += overlap
-    assert right / total >= 0.9, f"{right / total:.1%} of speech time carries the right name"
+    right = truth.name_shares(dia.turns, speakers)["named"]
+    assert right >= 0.9, f"{right:.1%} of speech time carries the right name"
     assert {s.name for s in speakers if s.source == "agenda"} == listed
