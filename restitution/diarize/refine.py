@@ -25,7 +25,9 @@ import numpy as np
 from ..audio import read_block
 from ..errors import ModelError
 from ..options import DiarizationOptions
+from ..speakers import agenda_names, speaking_time
 from ..types import Chapter, Diarization, Turn
+from .cluster import _normalize
 from .embedded import SAMPLE_RATE, WINDOW, Embedder, _clip, load_embedder, torch_threads
 
 log = logging.getLogger("restitution")
@@ -86,20 +88,14 @@ def pieces(turns: tuple[Turn, ...]) -> list[Piece]:
 
 
 def _embed(audio: np.ndarray, embedder: Embedder, piece: Piece) -> np.ndarray:
-    parts = [read_block(audio, int(s * SAMPLE_RATE), int(e * SAMPLE_RATE)) for s, e in piece.spans]
-    clip = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    clip = np.concatenate([read_block(audio, int(s * SAMPLE_RATE), int(e * SAMPLE_RATE)) for s, e in piece.spans])
     if len(clip) < WINDOW * SAMPLE_RATE:  # too short to embed alone: take the context around it
         clip = _clip(audio, piece.start, piece.end)
-    v = embedder.embed(clip[None].astype(np.float32))[0]
-    return v / max(float(np.linalg.norm(v)), 1e-9)
+    return _unit(embedder.embed(clip[None].astype(np.float32))[0])
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-9)
-
-
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
 
 
 def _chapter_at(chapters: list[Chapter], t: float) -> Chapter | None:
@@ -125,8 +121,6 @@ def refine(
     hook=None,
 ) -> Diarization:
     """The stage: check `diarization` against the agenda's chapters (see the module docstring)."""
-    from ..speakers import agenda_names
-
     names = agenda_names(diarization, chapters)
     if not names:
         return diarization
@@ -203,11 +197,9 @@ def check_stretches(
             log.info("speakers: %s sounds too much like another named voice to check its other stretches", name)
     if not thresholds:
         return diarization
-    seconds: dict[str, float] = defaultdict(float)
-    for t in diarization.turns:
-        seconds[t.speaker] += t.end - t.start
+    seconds = speaking_time(diarization.turns)
     label_of = {}  # a name's main label (clustering may have split a voice into several)
-    for lab in sorted(names, key=lambda lab: -seconds[lab]):
+    for lab in sorted(names, key=lambda lab: -seconds.get(lab, 0.0)):
         label_of.setdefault(names[lab], lab)
 
     vectors = [embed(p) for p in away]
@@ -244,7 +236,7 @@ def check_stretches(
 
     merge_at = _merge_level(home_vectors, thresholds)
     groups = _group(loose, anchored, merge_at)
-    used = set(seconds) | set(diarization.centroids)
+    used = {t.speaker for t in diarization.turns} | set(diarization.centroids)
     next_id = 1 + max((int(lab[1:]) for lab in used if lab[:1] == "S" and lab[1:].isdigit()), default=0)
     new_centroids: dict[str, list[float]] = {}
     for anchor, members in groups:
@@ -272,7 +264,8 @@ def check_stretches(
         "speakers: %.0f s did not sound like the named voice it was clustered with; %d voices merged, %d new",
         moved, len(merged), fresh,
     )
-    centroids = {lab: c for lab, c in diarization.centroids.items() if any(t.speaker == lab for t in turns)}
+    heard = {t.speaker for t in turns}
+    centroids = {lab: c for lab, c in diarization.centroids.items() if lab in heard}
     return dataclasses.replace(diarization, turns=tuple(turns), centroids=centroids | new_centroids)
 
 
@@ -294,11 +287,11 @@ def _merge_level(home_vectors: dict[str, list[np.ndarray]], thresholds: dict[str
 
 
 def _match(v: np.ndarray, profiles: dict[str, np.ndarray], thresholds: dict[str, float]) -> str | None:
-    """The tested named voice `v` passes by the widest margin, if any."""
+    """The tested named voice `v` passes by the widest margin, if any (`thresholds` is not empty)."""
     margins = {name: float(v @ profiles[name]) - t for name, t in thresholds.items()}
-    best = max(margins, key=margins.get, default=None)
-    log.debug("speakers: nearest named voice %s, margin %.2f", best, margins.get(best, float("nan")))
-    return best if best is not None and margins[best] >= 0 else None
+    best = max(margins, key=margins.get)
+    log.debug("speakers: nearest named voice %s, margin %.2f", best, margins[best])
+    return best if margins[best] >= 0 else None
 
 
 def _follow(short: list[Piece], leaders: list[tuple[Piece, str]]) -> list[tuple[Piece, str]]:
@@ -332,7 +325,7 @@ def _group(
     sums = [np.sum(vs, axis=0) for vs in anchored.values()] + [v for _, v in loose]
     alive = list(range(len(sums)))
     while len(alive) > 1:
-        s = _unit_rows(np.stack([sums[i] for i in alive]))
+        s = _normalize(np.stack([sums[i] for i in alive]))
         sim = s @ s.T
         fixed = np.array([anchors[i] is not None for i in alive])
         sim[np.outer(fixed, fixed)] = -np.inf
