@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
@@ -19,10 +20,35 @@ from .errors import OutputError
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
 
 
+# Latin letters that NFKD does not decompose into ASCII.
+_LATIN_EXTRA = str.maketrans(
+    {"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss", "Ø": "O", "ø": "o", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th"}
+)
+
+
 def slugify(text: str, max_length: int = 60, fallback: str = "session") -> str:
-    """ASCII, lowercase, dashes: safe as a file or folder name on any system, never `..`."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-zA-Z0-9]+", "-", ascii_text).strip("-").lower()[:max_length].strip("-")
+    """Lowercase words joined by dashes: safe as a file or folder name on any system, never `..`.
+
+    Latin letters lose their accents (`Séance` -> `seance`, as people type them in a URL);
+    letters of other scripts are kept (`Засідання` -> `засідання`, `会议` -> `会议`), so two
+    names never collapse into the fallback. A name cut to `max_length` ends with a hash of the
+    whole text, so long titles that differ only at the end keep distinct slugs.
+    """
+    words: list[str] = []
+    for part in re.split(r"[\W_]+", unicodedata.normalize("NFC", text)):
+        if not part:
+            continue
+        ascii_part = unicodedata.normalize("NFKD", part.translate(_LATIN_EXTRA)).encode("ascii", "ignore").decode()
+        latin = all(unicodedata.name(c, "").startswith("LATIN") or c.isdigit() for c in part if c.isalnum())
+        # "ﬁ" or "²" decompose into ASCII too; a part with no Latin letter keeps its own script
+        chosen = ascii_part if latin and ascii_part else unicodedata.normalize("NFC", part)
+        chosen = re.sub(r"[^\w]+", "-", chosen).strip("-_").casefold()
+        if chosen:
+            words.append(chosen)
+    slug = "-".join(words)
+    if len(slug) > max_length:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = slug[: max_length - len(digest) - 1].rstrip("-") + "-" + digest
     if not slug or slug in _RESERVED:
         slug = f"{fallback}-{slug}" if slug else fallback
     return slug
