@@ -70,12 +70,13 @@ def write_all(
         made_from = f"{result.audio.sha256} {ex.mp3_bitrate} {ex.loudnorm}\n"
         reuse = mp3_dest.is_file() and marker.is_file() and marker.read_text() == made_from
         labels = [options.voices.unnamed_label]
+        people = [s.name for s in result.speakers if s.name and not is_placeholder(s.name, s.source, labels)]
         mp3.write_mp3(
             mp3_dest if reuse else result.session.recording,
             mp3_dest,
             result.chapters,
             title=title,
-            artist=", ".join(s.name for s in result.speakers if s.name and not is_placeholder(s.name, s.source, labels)),
+            artist=", ".join(people),
             album=title,
             date=result.session.date or "",
             comment=f"restitution: {len(result.chapters)} chapters",

@@ -81,7 +81,8 @@ def _hard_split(unit: _Unit, width: int) -> list[_Unit]:
 
 def _spread(segment: Segment) -> list[_Unit]:
     """No word timestamps: share the segment's time among its words by length."""
-    tokens = [w.text.strip() for w in reader_words([Word(0.0, 0.0, " " + t, 1.0) for t in segment.text.split()], spaced=False)]
+    pieces = [Word(0.0, 0.0, " " + t, 1.0) for t in segment.text.split()]
+    tokens = [w.text.strip() for w in reader_words(pieces, spaced=False)]
     total = sum(len(t) + 1 for t in tokens)
     units, t = [], segment.start
     span = max(segment.end - segment.start, 0.0)
@@ -189,7 +190,9 @@ def _display(start: float, speech_end: float, chars: int, following: float, lim:
     return start, max(speech_end, min(need, room))
 
 
-def _cue_cost(run: Sequence[_Unit], i: int, j: int, chars: int, speech_end: float, following: float, lim: _Limits) -> float:
+def _cue_cost(
+    run: Sequence[_Unit], i: int, j: int, chars: int, speech_end: float, following: float, lim: _Limits
+) -> float:
     start, end = _display(run[i].start, speech_end, chars, following, lim)
     duration = max(end - start, 1e-3)
     # A little for room left empty: of two equal cuts, the one with even cues, no orphan word.

@@ -119,7 +119,9 @@ def item_guid(archive_id: uuid.UUID, session_id: str) -> str:
     return str(uuid.uuid5(archive_id, f"session:{session_id}"))
 
 
-def _item(channel: ET.Element, data: dict[str, Any], folder: Path, base: str, date: dt.datetime, archive_id: uuid.UUID) -> None:
+def _item(
+    channel: ET.Element, data: dict[str, Any], folder: Path, base: str, date: dt.datetime, archive_id: uuid.UUID
+) -> None:
     s = data["session"]
     sid = s["id"]
     url = base + quote(sid) + "/"

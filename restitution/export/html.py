@@ -120,7 +120,13 @@ def session_page(result: SessionResult, options: ExportOptions | None = None) ->
         captions=_e(f"{sid}.vtt"),
         chapters="".join(chapter_items),
         sections="\n".join(blocks),
-        data=script_json({"session": sid, "strings": {k: s[k] for k in ("one", "many", "colon")}, "cues": _cue_data(result, options or ExportOptions())}),
+        data=script_json(
+            {
+                "session": sid,
+                "strings": {k: s[k] for k in ("one", "many", "colon")},
+                "cues": _cue_data(result, options or ExportOptions()),
+            }
+        ),
     )
     return _render("session.html", "session.js", values)
 
@@ -147,7 +153,9 @@ def _summary(path: Path) -> dict[str, Any]:
         "duration": float(sess.get("duration") or 0),
         "language": str(sess.get("language") or ""),
         "speakers": [
-            str(sp["name"]) for sp in data.get("speakers") or [] if not is_placeholder(sp.get("name"), sp.get("source"), labels)
+            str(sp["name"])
+            for sp in data.get("speakers") or []
+            if not is_placeholder(sp.get("name"), sp.get("source"), labels)
         ],
     }
 
