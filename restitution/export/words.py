@@ -22,10 +22,12 @@ APOSTROPHES = "'’"
 _OPENING = set("«“‘„‹([{¿¡")
 # A word ending in an apostrophe that is an elided article or conjunction (French, Italian):
 # what follows is the rest of the same word even when the decoder put a space before it.
-_ELIDED = re.compile(
-    r"(?i)^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu|aujourd"
-    r"|un|dell|all|dall|nell|sull|coll|quell|quest|tutt)['’]$"
-)
+_STEMS = r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu|aujourd|un|dell|all|dall|nell|sull|coll|quell|quest|tutt)"
+_ELIDED = re.compile(rf"(?i)^{_STEMS}['’]$")
+_STEM = re.compile(rf"(?i)^(?:.*\W)?{_STEMS}$")
+# English clitics ("don" + " 't"): with a space before the apostrophe, only these and the
+# French stems join; " 'hello'" after "said" is a quotation, not the rest of a word.
+_CLITIC = re.compile(r"(?i)^['’](?:s|t|re|ve|ll|d|m)\W*$")
 # Pieces of one segment not marked as new words still join a word of the segment before only
 # when they follow it this closely; further away they are the start of something else.
 _ACROSS_GAP = 1.0
@@ -43,7 +45,7 @@ def _continues(word: str, piece: Word, spaced: bool, same_segment: bool, gap: fl
     if not _has_letters(body):
         return body[0] not in _OPENING  # "?", ",", "»", "…" close the word before them
     if body[0] in APOSTROPHES and word[-1:].isalpha():  # "C" + "'est", "c" + " 'est"
-        return True
+        return not piece.text[:1].isspace() or bool(_STEM.match(word) or _CLITIC.match(body))
     if body[0] == "-" and body[1:2].isalpha() and word[-1:].isalpha():  # "Est" + " -ce"
         return True
     if _ELIDED.match(word) and body[0].isalpha():  # "l'" + " atelier"
