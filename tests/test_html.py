@@ -117,6 +117,43 @@ def test_archive_page_lists_sessions_newest_first(tmp_path):
     assert "Renommée" in archive_page(tmp_path) and "Ancienne" not in archive_page(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("fr", ["Intervenants", "Chapitres", 'id="chapitre-1"']), ("en", ["Speakers", "Chapters", 'id="chapter-1"']),
+     ("de", ["Speakers", "Chapters", 'id="chapter-1"'])],
+)  # fmt: skip
+def test_page_labels_follow_the_session_language(language, words):
+    segs = (Segment(0.0, 2.0, "a", (), "S1"), Segment(3.0, 5.0, "b", (), "S2"), Segment(6.0, 8.0, "c", (), "S3"))
+    result = SessionResult.from_dict({**hand_result(segs, 10.0).to_dict(), "language": language})
+    page = session_page(result)
+    assert all(word in page for word in words), [w for w in words if w not in page]
+    other = {"fr": ["Speakers", "chapter-1"], "en": ["Intervenants", "chapitre-1"], "de": ["Intervenants"]}[language]
+    assert not [w for w in other if w in page]
+
+
+def test_archive_page_lists_no_placeholder_voice(tmp_path):
+    segs = (Segment(0.0, 2.0, "x", (), "S1"), Segment(3.0, 5.0, "y", (), "S2"), Segment(6.0, 8.0, "z", (), "S3"))
+    r = hand_result(segs, 60.0, "Séance")
+    speakers = [Speaker("S1", "Romain Delassus", None, 3.0, "agenda"), Speaker("S2", "Intervenant 1", None, 3.0, "unnamed"),
+                Speaker("S3", "Speaker 2", None, 3.0, "session")]  # fmt: skip
+    r = SessionResult.from_dict({**r.to_dict(), "speakers": [sp.to_dict() for sp in speakers]})
+    write_session_json(r, tmp_path / "demo" / "session.json")
+    page = archive_page(tmp_path)
+    assert "Romain Delassus" in page and "Intervenant 1" not in page and "Speaker 2" not in page
+
+
+def page_cues(page: str) -> list:
+    return json.loads(re.search(r'id="page-data">(.*?)</script>', page, re.S).group(1))["cues"]
+
+
+def test_page_captions_follow_the_export_options():
+    words = tuple(Word(i * 0.3, i * 0.3 + 0.25, " réemploi", 0.9) for i in range(12))
+    segs = (Segment(0.0, 3.6, "", words, "S1"), Segment(5.0, 6.0, "b", (), "S2"), Segment(7.0, 8.0, "c", (), "S3"))
+    result = hand_result(segs, 10.0)
+    narrow = ExportOptions(caption_max_chars=20, caption_max_lines=1)
+    assert len(page_cues(session_page(result, narrow))) > len(page_cues(session_page(result)))
+
+
 # --- the browser test ------------------------------------------------------------------------
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import webvtt
 
+from restitution.export.cues import Cue, build_cues, wrap
 from restitution.export.srt import write_srt
-from restitution.export.vtt import Cue, build_cues, render_vtt, wrap, write_vtt
+from restitution.export.vtt import render_vtt, write_vtt
 from restitution.options import ExportOptions
 from restitution.types import AudioInfo, Offset, Segment, Session, SessionResult, Speaker, Word
 
