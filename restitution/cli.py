@@ -11,13 +11,25 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from . import __version__
-from .cli_common import Commands, ConfigOpt, IndexOpt, OutOpt, at_least_one, config_path, console, err, load
-from .cli_common import overrides, say, setup_logging
+from .cli_common import (
+    Commands,
+    ConfigOpt,
+    IndexOpt,
+    OutOpt,
+    at_least_one,
+    config_path,
+    console,
+    err,
+    load,
+    overrides,
+    say,
+    setup_logging,
+)
 from .cli_search import index_app, search
 from .cli_voices import models_app, voices_app
 from .errors import ConfigError
@@ -50,23 +62,21 @@ def main_callback(
 @app.command()
 def run(
     target: Annotated[Path, typer.Argument(help="A session folder (recording + agenda.txt) or a recording file.")],
-    agenda: Annotated[Optional[Path], typer.Option(help="Agenda file, when TARGET is a recording.")] = None,
-    offset: Annotated[
-        Optional[str], typer.Option(help='Seconds the recording started late, "auto" or "none".')
-    ] = None,
+    agenda: Annotated[Path | None, typer.Option(help="Agenda file, when TARGET is a recording.")] = None,
+    offset: Annotated[str | None, typer.Option(help='Seconds the recording started late, "auto" or "none".')] = None,
     reference: Annotated[
-        Optional[Path], typer.Option(help="A reference copy on the agenda's timeline, to find the offset.")
+        Path | None, typer.Option(help="A reference copy on the agenda's timeline, to find the offset.")
     ] = None,
-    language: Annotated[Optional[str], typer.Option(help='Language code ("fr", "en"); default: detect.')] = None,
-    model: Annotated[Optional[str], typer.Option(help='Whisper model: "base", "tiny.en" or a path.')] = None,
-    engine: Annotated[Optional[str], typer.Option(help='"faster-whisper" or "openai-whisper".')] = None,
-    diarization: Annotated[Optional[str], typer.Option(help='"embedded", "pyannote" or "none".')] = None,
-    num_speakers: Annotated[Optional[int], typer.Option(help="Exact number of speakers, when known.")] = None,
+    language: Annotated[str | None, typer.Option(help='Language code ("fr", "en"); default: detect.')] = None,
+    model: Annotated[str | None, typer.Option(help='Whisper model: "base", "tiny.en" or a path.')] = None,
+    engine: Annotated[str | None, typer.Option(help='"faster-whisper" or "openai-whisper".')] = None,
+    diarization: Annotated[str | None, typer.Option(help='"embedded", "pyannote" or "none".')] = None,
+    num_speakers: Annotated[int | None, typer.Option(help="Exact number of speakers, when known.")] = None,
     lenient: Annotated[
-        Optional[bool], typer.Option("--lenient", help="Drop agenda items past the end instead of failing.")
+        bool | None, typer.Option("--lenient", help="Drop agenda items past the end instead of failing.")
     ] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Outputs folder (default: outputs).")] = None,
-    index: Annotated[Optional[Path], typer.Option(help="Search index (default: <outputs>/index.sqlite).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Outputs folder (default: outputs).")] = None,
+    index: Annotated[Path | None, typer.Option(help="Search index (default: <outputs>/index.sqlite).")] = None,
     config: ConfigOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Recompute every stage, ignoring the cache.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stage's details.")] = False,
@@ -131,7 +141,7 @@ def batch(
     root: Annotated[Path, typer.Argument(help="Folder of session folders.")] = Path("recordings"),
     workers: Annotated[int, typer.Option(help="Sessions processed at once, each in its own process.")] = 1,
     scheduler: Annotated[
-        Optional[str], typer.Option(help="A Dask scheduler (tcp://HOST:PORT) to run the sessions on instead.")
+        str | None, typer.Option(help="A Dask scheduler (tcp://HOST:PORT) to run the sessions on instead.")
     ] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Retry sessions that failed before.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be done, do nothing.")] = False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,7 +19,6 @@ from typer.core import TyperGroup
 
 from .display import decoded, printable
 from .errors import ConfigError, RestitutionError
-
 
 
 class _Stream:
@@ -40,11 +39,9 @@ console = Console(file=_Stream("stdout"), markup=False, emoji=False, highlight=F
 err = Console(file=_Stream("stderr"), markup=False, emoji=False, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
 DEFAULT_CONFIG = Path("config.toml")
 
-ConfigOpt = Annotated[
-    Optional[Path], typer.Option("--config", help="Config file (default: ./config.toml when present).")
-]
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Search index (default: <outputs>/index.sqlite).")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Outputs folder (default: outputs).")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Config file (default: ./config.toml when present).")]
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Search index (default: <outputs>/index.sqlite).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Outputs folder (default: outputs).")]
 
 
 def say(text: str, style: str | None = None) -> None:
@@ -62,7 +59,7 @@ class Commands(TyperGroup):
     """The root command group; its `invoke` runs every subcommand, so this is the single place
     where a `RestitutionError` (or a value typer cannot convert) becomes one line and exit 1."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer.Context; typed loosely as typer vendors click
         try:
             return super().invoke(ctx)
         except RestitutionError as e:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,15 +14,15 @@ index_app = typer.Typer(help="Maintain the archive's search index.", no_args_is_
 def search(
     query: Annotated[str, typer.Argument(help='Words, "a phrase", prefix*, AND / OR / NOT.')],
     speaker: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Only what this speaker said (every word given, any order; case and accents ignored)."),
     ] = None,
-    session: Annotated[Optional[str], typer.Option(help="Only this session id.")] = None,
+    session: Annotated[str | None, typer.Option(help="Only this session id.")] = None,
     chapter: Annotated[
-        Optional[str], typer.Option(help="Only chapters whose title has these words (circul* for part of a word).")
+        str | None, typer.Option(help="Only chapters whose title has these words (circul* for part of a word).")
     ] = None,
-    since: Annotated[Optional[str], typer.Option(help="Only sessions on or after this date (YYYY-MM-DD).")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Only sessions on or before this date (YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only sessions on or after this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only sessions on or before this date (YYYY-MM-DD).")] = None,
     limit: Annotated[int, typer.Option(help="At most this many hits (at least 1).")] = 20,
     index: IndexOpt = None,
     out: OutOpt = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -12,9 +12,7 @@ from .cli_common import ConfigOpt, console, fail, load, say, text_arg
 models_app = typer.Typer(help="List and convert Whisper models.", no_args_is_help=True)
 voices_app = typer.Typer(help="Manage the library of known voices.", no_args_is_help=True)
 
-VoicesOpt = Annotated[
-    Optional[Path], typer.Option("--library", help="Voice library (default: <outputs>/voices.sqlite).")
-]
+VoicesOpt = Annotated[Path | None, typer.Option("--library", help="Voice library (default: <outputs>/voices.sqlite).")]
 
 
 @models_app.command("list")

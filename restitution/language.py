@@ -53,9 +53,9 @@ EXAMPLES = ("fr", "en", "de", "es", "it", "nl", "pt")
 
 # The speech is "clearly" another language when that language's probability is over 0.9, or
 # over 0.5 and ten times the set language's. Measured with Whisper base on the first minute:
-# real French (FLEURS, realfr_dev: 24 files) gives French 0.89 to 0.999; English meetings (AMI,
-# 14 excerpts) give English only 0.60 to 0.99 (Welsh takes the rest), but French under 0.05,
-# 17 to 1150 times less than English.
+# real French (10 FLEURS clips, 18 realfr_dev files) gives French 0.89 to 0.999; English
+# meetings (AMI: the 1-minute mix and 12 excerpts) give English only 0.60 to 0.99 (Welsh takes
+# the rest), but French under 0.05, 17 to 5000 times less likely than English.
 WARN_PROBABILITY = 0.9
 WARN_RATIO = 10.0
 CHECK_SECONDS = 60.0  # speech listened to: two 30 s windows of the model
@@ -81,7 +81,7 @@ def code(value: str, key: str = "language") -> str:
     examples = ", ".join(EXAMPLES)
     raise ConfigError(
         f"'{key}' = {value!r} is not a language code Whisper knows{hint}; "
-        f"give a code such as {examples}, or \"\" to detect the language"
+        f'give a code such as {examples}, or "" to detect the language'
     )
 
 

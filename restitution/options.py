@@ -132,7 +132,14 @@ RANGES: dict[str, tuple[float, float]] = {
     "export.caption_max_seconds": (1.0, 60.0),
 }
 NOTES = {"asr.threads": " (0: every core)", "diarization.threads": " (0: every core)"}
-PATH_KEYS = ("outputs", "index", "asr.model", "diarization.pyannote_pipeline", "voices.library", "offset_search.reference")
+PATH_KEYS = (
+    "outputs",
+    "index",
+    "asr.model",
+    "diarization.pyannote_pipeline",
+    "voices.library",
+    "offset_search.reference",
+)
 TEXT_KEYS = ("voices.unnamed_label", "export.base_url")
 _BITRATE = re.compile(r"^([0-9]{1,3})k$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -218,7 +225,7 @@ def _parse_offset(offset: str | float, source: str) -> str | float:
     try:
         return float(offset)
     except ValueError:
-        raise ConfigError(f"'offset' must be \"auto\", \"none\" or seconds, not {_shown(offset)}", source) from None
+        raise ConfigError(f'\'offset\' must be "auto", "none" or seconds, not {_shown(offset)}', source) from None
 
 
 def _validate(options: PipelineOptions, source: str) -> PipelineOptions:
@@ -239,7 +246,9 @@ def _validate(options: PipelineOptions, source: str) -> PipelineOptions:
     if lo is not None and hi is not None and lo > hi:
         raise ConfigError(f"'diarization.min_speakers' ({lo}) is above 'diarization.max_speakers' ({hi})", source)
     if n is not None and ((lo is not None and n < lo) or (hi is not None and n > hi)):
-        raise ConfigError(f"'diarization.num_speakers' ({n}) is outside min_speakers..max_speakers ({lo}..{hi})", source)
+        raise ConfigError(
+            f"'diarization.num_speakers' ({n}) is outside min_speakers..max_speakers ({lo}..{hi})", source
+        )
     o = options.offset_search
     if o.search_min >= o.search_max:
         raise ConfigError(
@@ -250,7 +259,7 @@ def _validate(options: PipelineOptions, source: str) -> PipelineOptions:
     bitrate = _BITRATE.match(options.export.mp3_bitrate)
     if not bitrate or not 8 <= int(bitrate.group(1)) <= 320:
         raise ConfigError(
-            f"'export.mp3_bitrate' must be kilobits per second from \"8k\" to \"320k\" (\"128k\"), "
+            f'\'export.mp3_bitrate\' must be kilobits per second from "8k" to "320k" ("128k"), '
             f"not {_shown(options.export.mp3_bitrate)}",
             source,
         )
@@ -314,4 +323,6 @@ def load_options(
 def stage_options(options: PipelineOptions, name: str) -> dict[str, Any]:
     """The options one stage depends on, as a plain dict for cache keys and the record."""
     value = getattr(options, name)
-    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else {name: value}
+    return (
+        dataclasses.asdict(value) if dataclasses.is_dataclass(value) and not isinstance(value, type) else {name: value}
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import IO, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -89,7 +89,9 @@ class RichHook:
             if step not in self.tasks:
                 self.tasks[step] = self.progress.add_task(f"{self.prefix}{LABELS[step]}", total=None, detail="")
         if total:
-            self.progress.update(self.tasks[step], completed=completed or 0, total=total, detail=_amount(step, completed, total))
+            self.progress.update(
+                self.tasks[step], completed=completed or 0, total=total, detail=_amount(step, completed, total)
+            )
 
 
 @dataclass
@@ -111,7 +113,7 @@ class PlainHook:
 
     def __init__(
         self,
-        stream: TextIO,
+        stream: IO[str],
         *,
         batch: bool = False,
         every: float = 10.0,

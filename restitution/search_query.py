@@ -240,7 +240,7 @@ def bm25(words: str, patterns: list[str], idfs: list[float], avgdl: float) -> fl
     norm = K1 * (1 - B + B * (words.count(" ") + 1) / max(avgdl, 1.0))
     text = spaced(words)
     score = 0.0
-    for pattern, weight in zip(patterns, idfs):
+    for pattern, weight in zip(patterns, idfs, strict=True):
         tf = text.count(pattern)
         if tf:
             score += weight * tf * (K1 + 1) / (tf + norm)

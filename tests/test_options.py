@@ -125,12 +125,28 @@ def _nested(key, value):
         ("offset_search.min_confidence", math.nan, "'offset_search.min_confidence' must be a finite number, not nan"),
         ("chapters.snap_window", -1, "'chapters.snap_window' must be between 0 and 600, not -1"),
         ("diarization.num_speakers", 0, "'diarization.num_speakers' must be between 1 and 200, not 0"),
-        ("diarization.threads", 10**30, "'diarization.threads' must be between 0 and 256 (0: every core), not 100000000000000000000..."),
-        ("export.mp3_bitrate", "12x", "'export.mp3_bitrate' must be kilobits per second from \"8k\" to \"320k\" (\"128k\"), not '12x'"),
-        ("export.mp3_bitrate", "999k", "'export.mp3_bitrate' must be kilobits per second from \"8k\" to \"320k\" (\"128k\"), not '999k'"),
+        (
+            "diarization.threads",
+            10**30,
+            "'diarization.threads' must be between 0 and 256 (0: every core), not 100000000000000000000...",
+        ),
+        (
+            "export.mp3_bitrate",
+            "12x",
+            '\'export.mp3_bitrate\' must be kilobits per second from "8k" to "320k" ("128k"), not \'12x\'',
+        ),
+        (
+            "export.mp3_bitrate",
+            "999k",
+            '\'export.mp3_bitrate\' must be kilobits per second from "8k" to "320k" ("128k"), not \'999k\'',
+        ),
         ("outputs", "", "'outputs' must name a folder, not \"\""),
         ("index", "a\x00b", "'index' holds a NUL character"),
-        ("voices.unnamed_label", "Speaker\x1b[31m", "'voices.unnamed_label' holds a control character ('Speaker\\x1b[31m')"),
+        (
+            "voices.unnamed_label",
+            "Speaker\x1b[31m",
+            "'voices.unnamed_label' holds a control character ('Speaker\\x1b[31m')",
+        ),
     ],
 )
 def test_out_of_range_values_name_the_key_and_the_file(key, value, message):
@@ -140,7 +156,10 @@ def test_out_of_range_values_name_the_key_and_the_file(key, value, message):
 
 
 def test_toml_nan_and_inf_are_refused_with_the_file(tmp_path):
-    for text, key in (("offset = nan\n", "offset"), ("[export]\ncaption_max_seconds = inf\n", "export.caption_max_seconds")):
+    for text, key in (
+        ("offset = nan\n", "offset"),
+        ("[export]\ncaption_max_seconds = inf\n", "export.caption_max_seconds"),
+    ):
         config = write(tmp_path / "c.toml", text)
         with pytest.raises(ConfigError) as e:
             load_options(config)
@@ -161,11 +180,15 @@ def test_zero_threads_means_every_core():
 
 
 def test_bounds_that_contradict_each_other():
-    with pytest.raises(ConfigError, match="'diarization.min_speakers' \\(5\\) is above 'diarization.max_speakers' \\(2\\)"):
+    with pytest.raises(
+        ConfigError, match="'diarization.min_speakers' \\(5\\) is above 'diarization.max_speakers' \\(2\\)"
+    ):
         load_options(None, {"diarization": {"min_speakers": 5, "max_speakers": 2}})
     with pytest.raises(ConfigError, match="'diarization.num_speakers' \\(9\\) is outside"):
         load_options(None, {"diarization": {"num_speakers": 9, "max_speakers": 4}})
-    with pytest.raises(ConfigError, match="'offset_search.search_min' \\(10\\) must be below 'offset_search.search_max' \\(5\\)"):
+    with pytest.raises(
+        ConfigError, match="'offset_search.search_min' \\(10\\) must be below 'offset_search.search_max' \\(5\\)"
+    ):
         load_options(None, {"offset_search": {"search_min": 10.0, "search_max": 5.0}})
 
 

@@ -73,7 +73,9 @@ def mutate(r: random.Random, text: str) -> str:
             leaf = key.rpartition(".")[2] if r.random() < 0.7 else key
             lines.insert(i, f"{leaf} = {r.choice(TOML_VALUES)}")
         elif what < 0.6:
-            lines.insert(i, f"[{r.choice(['asr', 'diarization', 'voices', 'export', 'chapters', 'offset_search', 'x'])}]")
+            lines.insert(
+                i, f"[{r.choice(['asr', 'diarization', 'voices', 'export', 'chapters', 'offset_search', 'x'])}]"
+            )
         elif what < 0.8 and lines:
             del lines[min(i, len(lines) - 1)]
         else:  # a few random characters somewhere
@@ -81,7 +83,7 @@ def mutate(r: random.Random, text: str) -> str:
                 lines.append("")
             k = min(i, len(lines) - 1)
             j = r.randrange(len(lines[k]) + 1)
-            junk = "".join(r.choice('=[]{}"\'#.,\\ \t\n0123456789aéz\x00\x7f\ufeff') for _ in range(r.randrange(1, 4)))
+            junk = "".join(r.choice("=[]{}\"'#.,\\ \t\n0123456789aéz\x00\x7f\ufeff") for _ in range(r.randrange(1, 4)))
             lines[k] = lines[k][:j] + junk + lines[k][j:]
     return "\n".join(lines) + "\n"
 
