@@ -59,6 +59,7 @@ class RichHook:
             transient=False,
         )
         self.tasks: dict[str, Any] = {}
+        self.measured: set[str] = set()  # steps that reported progress
         self.current: str | None = None
 
     def __enter__(self) -> RichHook:
@@ -72,7 +73,7 @@ class RichHook:
     def _finish_current(self) -> None:
         if self.current and self.current in self.tasks:
             task = self.tasks[self.current]
-            total = self.progress.tasks[task].total or 1
+            total = next(t.total for t in self.progress.tasks if t.id == task) or 1
             self.progress.update(task, completed=total, total=total)
 
     def __call__(
@@ -86,9 +87,14 @@ class RichHook:
         if step != self.current:
             self._finish_current()
             self.current = step
+            if step in self.tasks and step not in self.measured:
+                # Announced, then left for a step inside it ("transcribe", then "load model"):
+                # its row moves below, so the rows read in the order things happened.
+                self.progress.remove_task(self.tasks.pop(step))
             if step not in self.tasks:
                 self.tasks[step] = self.progress.add_task(f"{self.prefix}{LABELS[step]}", total=None, detail="")
         if total:
+            self.measured.add(step)
             self.progress.update(
                 self.tasks[step], completed=completed or 0, total=total, detail=_amount(step, completed, total)
             )

@@ -115,8 +115,10 @@ def one_line(proc: subprocess.CompletedProcess) -> str:
 def test_brackets_in_a_path_are_printed_whole(workdir):
     line = one_line(restitution("run", "recordings/[draft]/talk.mp3", cwd=workdir))
     assert line == "error: recordings/[draft]/talk.mp3: file not found"
-    line = one_line(restitution("agenda", "[/x].txt", cwd=workdir))
-    assert line == "error: [/x].txt: agenda file not found" or line.startswith("error: [/x].txt: ")
+    assert one_line(restitution("agenda", "[/x].txt", cwd=workdir)) == "error: [/x].txt: file not found"
+    (workdir / "[b].txt").write_text("- 00:00:00 : Ouverture [/x] [bold]Léa\n", encoding="utf-8")
+    shown = restitution("agenda", "[b].txt", cwd=workdir)
+    assert shown.returncode == 0 and "[b].txt" in shown.stdout and "Ouverture [/x] [bold]Léa" in shown.stdout
 
 
 @pytest.mark.parametrize(

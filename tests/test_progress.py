@@ -110,6 +110,18 @@ def test_bars_in_a_terminal_print_markup_as_text():
     assert "[/x] Loading the speech model" in shown and "[/x] Transcribing" in shown and "5/10 s" in shown
 
 
+def test_bars_read_in_the_order_things_happened():
+    console = Console(file=io.StringIO(), force_terminal=True, width=120)
+    with RichHook(console) as hook:
+        hook("decode", completed=10, total=10)
+        hook("transcribe")  # the pipeline announces the stage...
+        hook("load model")  # ...which first loads the model
+        hook("transcribe", completed=5, total=10)
+        hook("done")
+        rows = [task.description for task in hook.progress.tasks]
+    assert rows == ["Decoding audio", "Loading the speech model", "Transcribing"]
+
+
 def test_a_pipe_gets_plain_lines():
     assert isinstance(progress_hook(Console(file=io.StringIO())), PlainHook)
 
