@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import logging
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:  # numpy is imported where audio is heard: option checks stay light
+    import numpy as np
 
 log = logging.getLogger("restitution")
 
@@ -117,6 +118,7 @@ class Detection:
 def _speech(audio: np.ndarray) -> np.ndarray:
     """Up to CHECK_SECONDS of speech from the first SEARCH_SECONDS of the recording (Silero VAD),
     so that music or silence before the session starts does not decide."""
+    import numpy as np
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     from .audio import read_block
