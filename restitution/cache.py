@@ -27,7 +27,7 @@ CACHE_VERSION = 1
 
 def make_key(stage: str, *parts: Any) -> str:
     blob = json.dumps([CACHE_VERSION, stage, *parts], sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:32]  # paths that are not UTF-8
 
 
 class StageCache:

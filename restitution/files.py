@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
 
+from .display import decoded
 from .errors import OutputError
 
 # Names Windows refuses as files, whatever the extension; archives get copied there.
@@ -169,11 +170,11 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> 
 
 def write_text(path: Path, text: str) -> None:
     with atomic_open(path) as f:
-        f.write(text)
+        f.write(decoded(text))  # a file name that was not UTF-8 is written with U+FFFD
 
 
 def write_json(path: Path, data: Any) -> None:
-    # ensure_ascii=False keeps French readable; json escapes lone surrogates itself.
+    # ensure_ascii=False keeps French readable; write_text replaces lone surrogates.
     write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 

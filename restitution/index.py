@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .display import decoded
 from .errors import SearchIndexError
 from .export.session_json import read_session_json
 from .search_query import (
@@ -218,7 +219,7 @@ def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str
     conn.execute("DELETE FROM sessions WHERE id = ?", (s.id,))
     sid = conn.execute(
         "INSERT INTO sessions(id, folder, title, date, duration, language, recording, sha256) VALUES (?,?,?,?,?,?,?,?)",
-        (s.id, folder, s.title or s.id, s.date, result.audio.duration, result.language, str(s.recording), result.audio.sha256),
+        (s.id, folder, s.title or s.id, s.date, result.audio.duration, result.language, decoded(str(s.recording)), result.audio.sha256),
     ).lastrowid
     pids, names = {}, {}
     for sp in result.speakers:

@@ -14,6 +14,7 @@ import importlib
 import numpy as np
 
 from ..errors import ConfigError
+from ..language import check_spoken
 from ..options import ASROptions
 from ..types import Transcript
 from .base import Hook, Transcriber
@@ -46,7 +47,14 @@ def get_transcriber(options: ASROptions) -> Transcriber:
 
 def transcribe(audio: np.ndarray, options: ASROptions, language: str | None = None, hook: Hook | None = None) -> Transcript:
     """Transcribe 16 kHz mono float32 audio (an array or a memmap) into our Transcript."""
-    return get_transcriber(options).transcribe(audio, language or None, hook)
+    if hook is not None:
+        hook("load model")  # its own step: loading takes seconds before the first word
+    transcriber = get_transcriber(options)
+    if language:  # a language set by the user is trusted, but not blindly
+        if hook is not None:
+            hook("check language")
+        check_spoken(audio, transcriber, language)
+    return transcriber.transcribe(audio, language or None, hook)
 
 
 __all__ = ["ENGINES", "Transcriber", "check", "get_transcriber", "transcribe"]
