@@ -30,15 +30,23 @@ _GAP = re.compile(r"\s*,\s*|\s+")
 _INITIAL = re.compile(r"[A-Z](?:\.-?[A-Z])*\.")  # J. / J.-P. / J.P.
 # What may follow a name: the end, its role (",", "(", a dash), or the next person.
 _AFTER_NAME = re.compile(
-    r"\s*(?:$|[,;(\[\])»”\"/]|[–—]|:\s)|\s+(?:-\s|(?:et|and|&|ainsi que|as well as|avec|with)\s)", re.IGNORECASE
+    r"\s*(?:$|[,;(\[\])»”\"/]|[–—]|[.:]\s)|\s+(?:-\s|(?:et|and|&|ainsi que|as well as|avec|with|par|by)\s)",
+    re.IGNORECASE,
 )
+# Labels that introduce people inside a line: "Chair: Dr Mia Ridge. Speakers: ..."
+_LABELS = (
+    r"(?:speakers?|panel(?:l)?ists?|intervenant(?:e|·e)?s?|chairs?|modérat(?:eur|rice|ion)s?|moderators?|moderation"
+    r"|animat(?:eur|rice|ion)s?|invitée?s?|guests?|hosts?)"
+)
+_LABEL_END = re.compile(rf"[.;,]?\s*{_LABELS}\s*$", re.IGNORECASE)
 # Between people. After a "weak" one (a bare comma, a dash, a slash) comes the previous person's
 # role unless a name is sure; after "et", "and", "&", ";" a person is expected.
 _SEPARATOR = re.compile(
     r"(?P<strong>\s*,?\s+(?:avec la participation d[e'’]|en présence d[e'’]|with the participation of"
     r"|in the presence of|featuring)\s*"
     r"|\s*,\s*(?:(?:et|and)(?:\s+de\s+|\s+du\s+|\s+d['’]|\s+)|(?:&|ainsi que|as well as|avec|with)\s+)"
-    r"|\s+(?:et|and)(?:\s+de\s+|\s+du\s+|\s+d['’]|\s+)|\s+(?:ainsi que|as well as|avec|with)\s+|\s*[;&]\s*)"
+    r"|\s+(?:et|and)(?:\s+de\s+|\s+du\s+|\s+d['’]|\s+)|\s+(?:ainsi que|as well as|avec|with|par|by)\s+"
+    rf"|\s*[.;,]?\s*{_LABELS}\s*:\s*|\.\s+|\s*[;&]\s*)"
     r"|(?P<weak>\s*,\s*|\s+[–—-]\s+|\s*/\s*)",
     re.IGNORECASE,
 )
@@ -48,7 +56,7 @@ _LEAD = re.compile(r"(?:(?:madame|monsieur|mme|m\.)\s+)?(?:(?:le|la|les|the|notr
 _OWN_ROLE = re.compile(r"\s*(?:\(|[–—]|-\s|,\s*(?P<word>[^\W\d_][\w'’·-]*))")
 _NEXT_WORD = re.compile(r"\s+(?P<word>[^\W\d_][\w'’·-]*)")
 # Speakers follow these in an item's text: "Atelier avec X", "Intervention de X", "Accueil – X".
-_BY = re.compile(r"\s(?:par|avec|by|with|featuring|feat\.|ft\.)\s", re.IGNORECASE)
+_BY = re.compile(r"\s(?:par|avec|entre|by|with|between|featuring|feat\.|ft\.)\s", re.IGNORECASE)
 _OF = re.compile(r"\s(?:de\s+|du\s+|d['’]|from\s+)", re.IGNORECASE)
 _PUNCT = re.compile(r"\s*(?:[–—:|]|\s-)\s+")
 MAX_TEXT = 2000  # characters: longer "lines" are not agenda lines, and are not searched for people
@@ -180,8 +188,9 @@ def name_at(text: str, pos: int) -> _Name | None:
     return None
 
 
-def role_then_name(text: str, pos: int, allow_comma: bool) -> _Entry | None:
-    """ "le maire de Lyon, Grégory Doucet", "Mayor Jane Smith": a role, then a sure name."""
+def role_then_name(text: str, pos: int, allow_comma: bool, nested: bool = False) -> _Entry | None:
+    """ "le maire de Lyon, Grégory Doucet", "Mayor Jane Smith": a role, then a name, sure unless it
+    follows the role's head word itself ("la Ministre Rima Abdul Malak")."""
     start = _LEAD.match(text, pos).end()  # type: ignore[union-attr]
     here = start
     for count in range(10):
@@ -192,10 +201,15 @@ def role_then_name(text: str, pos: int, allow_comma: bool) -> _Entry | None:
         if gap is None:
             return None
         comma = "," in gap.group()
+        role = " ".join(text[start : m.end()].split())
         if fold(m.group()) not in FUNCTION and (allow_comma or not comma):
             name = name_at(text, gap.end())
-            if name is not None and name.sure:
-                return _Entry(pos, name, " ".join(text[start : m.end()].split()))
+            head = not comma and is_role_word(m.group()) and not _plural(m.group())  # not "Médecins Sans Frontières"
+            if name is not None and (name.sure or head):
+                return _Entry(pos, name, role)
+            inner = None if name or not comma or nested else role_then_name(text, gap.end(), False, nested=True)
+            if inner is not None:  # "the Vice-Chancellor, Professor Dame Ottoline Leyser"
+                return _Entry(pos, inner.name, f"{role}, {inner.role}")
         if comma:
             return None
         here = gap.end()
@@ -228,7 +242,8 @@ def _listed(text: str, name: _Name, listing: bool) -> bool:
     if listing:
         return True
     sep = _SEPARATOR.match(text, name.end)
-    return sep is not None and _entry_at(text, sep.end(), allow_comma=False) is not None
+    following = _entry_at(text, sep.end(), allow_comma=False) if sep is not None else None
+    return following is not None and following.name.sure
 
 
 def _inside(before: str) -> bool:
@@ -255,7 +270,9 @@ def _next_entry(text: str, pos: int, listing: bool) -> tuple[_Entry | None, int]
         if entry.name.sure:
             return entry, sep.start()
         if weak:
-            person = not has_role and _listed(text, entry.name, listing)
+            # "Jane Smith (ODI), Xochitl Brandt": a closed parenthesis was her whole role.
+            closed = bool(re.fullmatch(r"\s*\([^()]*\)\s*", before))
+            person = (closed or not has_role) and _listed(text, entry.name, listing or closed)
         else:
             person = _maybe_is_person(text, before, entry.name)
         if person:
@@ -298,6 +315,7 @@ def trim_end(text: str) -> str:
 class _Found:
     people: tuple[AgendaSpeaker, ...]
     published: tuple[str, ...]  # each person as written up to the name: "la présidente, Anne Le Gall"
+    joins: tuple[str, ...]  # the words joining each person to the previous one: "et", "and", ""
     loose: bool  # some text after a name was no role ("Marie Curie et la radioactivité")
 
 
@@ -322,9 +340,12 @@ def _people(text: str, sure_only: bool) -> _Found | None:
     people: list[AgendaSpeaker] = []
     published: list[str] = []
     prefixed: set[int] = set()  # people whose whole role came before their name
+    joins: list[str] = []
     loose = False
     while entry is not None:
         following, role_end = _next_entry(text, entry.name.end, bool(people) and all(p.role is None for p in people))
+        if following is not None:
+            joins.append(" ".join(text[role_end : following.start].split()).lstrip(",").strip())
         tail = text[entry.name.end : role_end]
         loose = loose or bool(_NOT_A_ROLE.match(tail))
         role = "" if _NOT_A_ROLE.match(tail) else _clean_role(tail)
@@ -338,7 +359,7 @@ def _people(text: str, sure_only: bool) -> _Found | None:
     if not people or (sure_only and all(p.uncertain for p in people)):
         return None
     _share(people, prefixed)
-    return _Found(tuple(people), tuple(published), loose)
+    return _Found(tuple(people), tuple(published), tuple(joins), loose)
 
 
 def parse_speakers(text: str, sure_only: bool = False) -> tuple[AgendaSpeaker, ...] | None:
@@ -357,9 +378,12 @@ def _speech_before(before: str) -> bool:
     return any(w in SPEECHES for w in words)
 
 
-def _joined(names: tuple[str, ...], marker: str) -> str:
-    word = " and " if marker.strip().lower().startswith("from") else " et "
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + word + names[-1]
+def _joined(found: _Found) -> str:
+    """The people as the title names them: "Christiane Taubira par Léa Salamé", without roles."""
+    text = found.published[0]
+    for join, person in zip(found.joins, found.published[1:]):
+        text += f" {join} {person}" if join else f", {person}"
+    return text
 
 
 def clean_title(text: str) -> str:
@@ -387,8 +411,8 @@ def split_title(text: str) -> tuple[str, tuple[AgendaSpeaker, ...]]:
         found = _people(text[m.end() :], sure_only=kind != "by")
         if found:
             if kind == "of":
-                return clean_title(text[: m.end()] + _joined(found.published, m.group())), found.people
-            return clean_title(before), found.people
+                return clean_title(text[: m.end()] + _joined(found)), found.people
+            return clean_title(_LABEL_END.sub("", before)), found.people
         after = text[m.end() :]
         if kind == "punct" and after.strip() and (found := _people(before, sure_only=True)) and not found.loose:
             return clean_title(after), found.people  # "Jane Smith (MIT): The future of AI"

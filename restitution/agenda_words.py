@@ -50,6 +50,8 @@ musician composer choreographer dancer actor actress filmmaker photographer illu
 programmer scholar commentator correspondent anchor broadcaster blogger podcaster creator storyteller performer
 singer songwriter playwright novelist translator interpreter conductor evangelist trustee delegate envoy
 spokesperson spokesman spokeswoman registrar practitioner consultant officer dean judge steward marshal
+admiral colonel captain capitaine commandant lieutenant sergent sergeant rabbi imam pastor pasteur reverend
+cardinal abbe phd mba msc dphil esq cuisinier cuisiniere chef-cuisinier sommelier sommeliere
 """)
 
 # Where a person works: organisations and their kinds.
@@ -87,7 +89,7 @@ etudes studies analytics insights growth client customer customers experience su
 qualite quality compliance conformite risk risques audit accounting comptabilite investment investissement
 business commercial commerciale export achats procurement logistics logistique transport mobilite mobility
 habitat logement housing planning planification amenagement construction infrastructure ecologie ecology
-biodiversite source visual visuel visuelle graphic graphique sound sonore interactive interactif immersive immersif
+biodiversite source rear visual visuel visuelle graphic graphique sound sonore interactive interactif immersive immersif
 """)
 
 BLOCKING = (ROLES | ORGANISATIONS | FIELDS) - {
@@ -116,7 +118,7 @@ le la les l' un une des du au aux the a an our notre nos votre vos leur leurs ce
 et and ou or avec with par by pour for sur on en in de of lundi mardi mercredi jeudi vendredi samedi dimanche
 monday tuesday wednesday thursday friday saturday sunday janvier fevrier mars avril mai juin juillet aout
 septembre octobre novembre decembre january february march april june july august september october november
-december table session atelier workshop panel keynote pause break dejeuner lunch questions q&a echanges
+december sans without table session atelier workshop panel keynote pause break dejeuner lunch questions q&a echanges
 """)
 
 # Words a role may hold that a name never does, besides the tables above.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 _NAMES = """
-aaron abdel abdelkader abdellah abdou abdoulaye abel abigail achille adam adama adel adele adeline adil adolphe
+aaron abdel ada abdelkader abdellah abdou abdoulaye abel abigail achille adam adama adel adele adeline adil adolphe
 adrian adriana adrien agathe aglae agnes ahmed aicha aida aime aimee alain alan alban albane albert alberto albin
 alda aldo alec alejandra alejandro alessandra alessandro alex alexander alexandra alexandre alexandrine alexia alexis
 alfred alfredo ali alia alice alicia alida aline alison alix allan allison alma alois alphonse amadou amal amanda
