@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from rich.console import Console
 
 from restitution import agenda
 from restitution.errors import AgendaError
+from restitution.options import OffsetOptions
 from restitution.types import Agenda, AgendaItem, AgendaSpeaker
 
 REAL = """\
@@ -297,3 +300,73 @@ def test_format_table_shows_every_item_and_escapes_markup() -> None:
     assert "01:30:30" in out and "Échanges avec les participants" in out
     assert "Anne Le Gall, Présidente du TMNlab" in out
     assert "[Replay] bonus" in out
+
+
+LATE = "- 00:00:00 : Ouverture\n- 00:00:05 : Suite\n- 00:10:00 : Clôture\n"
+
+
+def test_fit_recording_with_an_automatic_offset(caplog) -> None:
+    parsed = agenda.parse_text(LATE, "late.txt")
+    with pytest.raises(AgendaError) as caught:
+        agenda.fit_recording(parsed, 11.0, "auto", OffsetOptions())
+    assert str(caught.value) == (
+        "late.txt: line 3: item 'Clôture' at 00:10:00 cannot start inside the recording (11 s) at any plausible offset"
+        " (at most 30 s late); check its time or give --offset; use --lenient to drop it"
+    )
+    kept = agenda.fit_recording(parsed, 11.0, "auto", OffsetOptions(), lenient=True)
+    assert [i.title for i in kept.items] == ["Ouverture", "Suite"]
+    assert "late.txt: line 3: item 'Clôture' at 00:10:00 cannot start inside" in caplog.text
+    assert "item dropped (lenient)" in caplog.text
+    # A recording long enough for some plausible offset: nothing refused, nothing dropped.
+    assert agenda.fit_recording(parsed, 580.0, "auto", OffsetOptions()) is parsed
+
+
+def test_fit_recording_with_a_manual_offset_or_none() -> None:
+    parsed = agenda.parse_text(LATE, "late.txt")
+    message = "late.txt: line 3: item 'Clôture' starts after the end of the recording (11 s); use --lenient to drop it"
+    for offset in (2.0, "none"):
+        with pytest.raises(AgendaError) as caught:
+            agenda.fit_recording(parsed, 11.0, offset, OffsetOptions())
+        assert str(caught.value) == message
+    assert agenda.fit_recording(parsed, 11.0, 595.0, OffsetOptions()) is parsed
+    with pytest.raises(AgendaError) as caught:
+        agenda.fit_recording(agenda.parse_text("- 00:10:00 : Seul\n", "a.txt"), 11.0, 0.0, OffsetOptions(), lenient=True)
+    assert str(caught.value) == "a.txt: no agenda item starts inside the recording"
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "restitution", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def _refused_at_once(recording: Path, tmp_path: Path) -> None:
+    (tmp_path / "late.txt").write_text(LATE, encoding="utf-8")
+    proc = _run("run", str(recording), "--agenda", "late.txt", "--out", "outputs", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[0].startswith("error: late.txt: line 3: item 'Clôture' at 00:10:00 cannot start inside the recording")
+    assert "--lenient" in lines[0]
+    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("*"))
+
+
+def test_run_refuses_an_item_past_the_end_of_a_synthesized_clip(short_french_wav, tmp_path) -> None:
+    _refused_at_once(short_french_wav, tmp_path)
+
+
+def test_run_refuses_an_item_past_the_end_of_the_jfk_clip(shared_eval, tmp_path) -> None:
+    _refused_at_once(shared_eval / "jfk_en" / "jfk.flac", tmp_path)
+
+
+@pytest.mark.slow
+def test_run_lenient_drops_the_item_and_says_so(short_french_wav, tmp_path) -> None:
+    (tmp_path / "late.txt").write_text("- 00:00:00 : Ouverture\n- 00:10:00 : Clôture\n", encoding="utf-8")
+    proc = _run("run", str(short_french_wav), "--agenda", "late.txt", "--out", "outputs", "--lenient",
+                "--language", "fr", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    said = " ".join(proc.stderr.split())  # the log wraps its lines to the terminal's width
+    assert "late.txt: line 2: item 'Clôture' at 00:10:00 cannot start inside the recording" in said
+    assert "item dropped (lenient)" in said
+    (session_json,) = (tmp_path / "outputs").glob("*/session.json")
+    data = json.loads(session_json.read_text(encoding="utf-8"))
+    assert [c["title"] for c in data["chapters"]] == ["Ouverture"]
