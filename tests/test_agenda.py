@@ -503,3 +503,17 @@ def test_agendas_of_any_length(tmp_path: Path) -> None:
     console = Console(width=120, record=True)
     console.print(agenda.format_table(parsed))
     assert "Point 600" in console.export_text()
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("agenda.json", "[" * 5000, "invalid JSON: a value too long or nested too deeply to read"),
+    ("agenda.toml", "a = " + "[" * 5000, "invalid TOML: a value too long or nested too deeply to read"),
+    ("agenda.json", '{"items": [{"time": ' + "1" * 5000 + ', "title": "A"}]}',
+     "invalid JSON: a value too long or nested too deeply to read"),
+])
+def test_values_too_deep_or_too_long(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AgendaError) as caught:
+        agenda.parse(path)
+    assert str(caught.value) == f"{path}: {message}"
