@@ -87,7 +87,7 @@ def _encode(rng: random.Random, text: str, corrupt: float = 0.2) -> bytes:
 
 def _times(rng: random.Random) -> list[int]:
     """Increasing session times, as a well-formed agenda has them."""
-    return sorted(rng.sample(range(0, 6 * 3600), rng.randint(1, 30)))
+    return sorted(rng.sample(range(6 * 3600), rng.randint(1, 30)))
 
 
 def _text_agenda(rng: random.Random) -> bytes:
