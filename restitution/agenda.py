@@ -23,8 +23,9 @@ from rich.table import Table
 from rich.text import Text
 
 from . import offset as offset_mod
-from .agenda_names import parse_speakers, split_title
+from .agenda_names import parse_speakers
 from .agenda_text import MAX_TIME, Raw, decode_text, format_time, parse_time, read_items, sanitize, shorten
+from .agenda_titles import split_title
 from .errors import AgendaError
 from .options import OffsetOptions
 from .types import Agenda, AgendaItem, AgendaSpeaker

@@ -1,4 +1,4 @@
-"""People in an agenda line: their names, their roles, and whether the parser is sure a name is one.
+"""People in agenda text: their names, their roles, and whether the parser is sure a name is one.
 
 Shapes read: "Name, Role", "Name (Role)", "Name – Role", "Role Name", "Role, Name", several people
 joined by "et", "and", "&", ";" or commas; titles (Mme, M., Dr, Pr, Mr, Mrs, Ms, Prof.), particles
@@ -20,11 +20,11 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from .agenda_words import ABBREVIATIONS, BLOCKING, FUNCTION, PARTICLES, ROLES, SPEECHES, STARTERS, TITLES
+from .agenda_words import ABBREVIATIONS, BLOCKING, FUNCTION, PARTICLES, ROLES, STARTERS, TITLES
 from .first_names import fold, is_first_name
 from .types import AgendaSpeaker
 
-_WORD = re.compile(r"[^\W\d_](?:[\w'’·]|-(?=\w)|\.(?=-?[^\W\d_]))*\.?")
+WORD = re.compile(r"[^\W\d_](?:[\w'’·]|-(?=\w)|\.(?=-?[^\W\d_]))*\.?")
 _SPACE = re.compile(r"\s+")
 _GAP = re.compile(r"\s*,\s*|\s+")
 _INITIAL = re.compile(r"[A-Z](?:\.-?[A-Z])*\.")  # J. / J.-P. / J.P.
@@ -34,11 +34,11 @@ _AFTER_NAME = re.compile(
     re.IGNORECASE,
 )
 # Labels that introduce people inside a line: "Chair: Dr Mia Ridge. Speakers: ..."
-_LABELS = (
+LABELS = (
     r"(?:speakers?|panel(?:l)?ists?|intervenant(?:e|·e)?s?|chairs?|modérat(?:eur|rice|ion)s?|moderators?|moderation"
     r"|animat(?:eur|rice|ion)s?|invitée?s?|guests?|hosts?)"
 )
-_LABEL_END = re.compile(rf"[.;,]?\s*{_LABELS}\s*$", re.IGNORECASE)
+LABEL_END = re.compile(rf"[.;,]?\s*{LABELS}\s*$", re.IGNORECASE)
 # Between people. After a "weak" one (a bare comma, a dash, a slash) comes the previous person's
 # role unless a name is sure; after "et", "and", "&", ";" a person is expected.
 _SEPARATOR = re.compile(
@@ -46,7 +46,7 @@ _SEPARATOR = re.compile(
     r"|in the presence of|featuring)\s*"
     r"|\s*,\s*(?:(?:et|and)(?:\s+de\s+|\s+du\s+|\s+d['’]|\s+)|(?:&|ainsi que|as well as|avec|with)\s+)"
     r"|\s+(?:et|and)(?:\s+de\s+|\s+du\s+|\s+d['’]|\s+)|\s+(?:ainsi que|as well as|avec|with|par|by)\s+"
-    rf"|\s*[.;,]?\s*{_LABELS}\s*:\s*|\.\s+|\s*[;&]\s*)"
+    rf"|\s*[.;,]?\s*{LABELS}\s*:\s*|\.\s+|\s*[;&]\s*)"
     r"|(?P<weak>\s*,\s*|\s+[–—-]\s+|\s*/\s*)",
     re.IGNORECASE,
 )
@@ -54,13 +54,7 @@ _SEPARATOR = re.compile(
 _NOT_A_ROLE = re.compile(r"\s*(?:et|and|&|avec|with|ainsi que|as well as|plus|puis|then)\b", re.IGNORECASE)
 _LEAD = re.compile(r"(?:(?:madame|monsieur|mme|m\.)\s+)?(?:(?:le|la|les|the|notre|our)\s+|l['’](?=\w))?", re.IGNORECASE)
 _OWN_ROLE = re.compile(r"\s*(?:\(|[–—]|-\s|,\s*(?P<word>[^\W\d_][\w'’·-]*))")
-_NEXT_WORD = re.compile(r"\s+(?P<word>[^\W\d_][\w'’·-]*)")
-# Speakers follow these in an item's text: "Atelier avec X", "Intervention de X", "Accueil – X".
-_BY = re.compile(r"\s(?:par|avec|entre|by|with|between|featuring|feat\.|ft\.)\s", re.IGNORECASE)
-_OF = re.compile(r"\s(?:de\s+|du\s+|d['’]|from\s+)", re.IGNORECASE)
-_PUNCT = re.compile(r"\s*(?:[–—:|]|\s-)\s+")
-MAX_TEXT = 2000  # characters: longer "lines" are not agenda lines, and are not searched for people
-MAX_MARKERS = 12  # markers tried per line, so a pathological line costs little
+_NEXTWORD = re.compile(r"\s+(?P<word>[^\W\d_][\w'’·-]*)")
 
 
 @dataclass(frozen=True)
@@ -110,7 +104,7 @@ def _words(text: str, pos: int, limit: int) -> list[tuple[int, int, str]]:
     """Words from `pos` separated by spaces only; a sentence's final dot is not part of a word."""
     out: list[tuple[int, int, str]] = []
     while len(out) < limit:
-        m = _WORD.match(text, pos)
+        m = WORD.match(text, pos)
         if not m:
             break
         start, end, word = m.start(), m.end(), m.group()
@@ -139,7 +133,7 @@ def _name_word(word: str, first: bool) -> bool:
 def _ends_name(text: str, end: int) -> bool:
     if _AFTER_NAME.match(text, end):
         return True
-    following = _NEXT_WORD.match(text, end)  # "Quentin Rioual metteur en scène": a role without a comma
+    following = _NEXTWORD.match(text, end)  # "Quentin Rioual metteur en scène": a role without a comma
     return bool(following and is_role_word(following.group("word")))
 
 
@@ -194,7 +188,7 @@ def role_then_name(text: str, pos: int, allow_comma: bool, nested: bool = False)
     start = _LEAD.match(text, pos).end()  # type: ignore[union-attr]
     here = start
     for count in range(10):
-        m = _WORD.match(text, here)
+        m = WORD.match(text, here)
         if m is None or (count == 0 and not is_role_word(m.group())) or fold(m.group()) in ("et", "and"):
             return None
         gap = _GAP.match(text, m.end())
@@ -217,7 +211,7 @@ def role_then_name(text: str, pos: int, allow_comma: bool, nested: bool = False)
 
 
 def _entry_at(text: str, pos: int, allow_comma: bool) -> _Entry | None:
-    first = _WORD.match(text, pos)
+    first = WORD.match(text, pos)
     if (first is not None and is_role_word(first.group())) or _LEAD.match(text, pos).end() > pos:  # type: ignore[union-attr]
         entry = role_then_name(text, pos, allow_comma)
         if entry is not None:
@@ -232,7 +226,7 @@ def _maybe_is_person(text: str, before: str, name: _Name) -> bool:
     own = _OWN_ROLE.match(text, name.end)
     if own and (own.group("word") is None or own.group("word")[:1].islower() or is_role_word(own.group("word"))):
         return True
-    last = _WORD.findall(before)
+    last = WORD.findall(before)
     return not last or before.rstrip().endswith(")") or not last[-1][:1].isupper() or is_role_word(last[-1])
 
 
@@ -294,7 +288,7 @@ def _clean_role(text: str) -> str:
 
 def _plural(role: str) -> bool:
     """ "chercheurs au CNRS", "co-founders of X": a role several people share."""
-    first = _WORD.match(role)
+    first = WORD.match(role)
     if first is None:
         return False
     key = _parts(first.group())[-1]
@@ -312,7 +306,7 @@ def trim_end(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Found:
+class Found:
     people: tuple[AgendaSpeaker, ...]
     published: tuple[str, ...]  # each person as written up to the name: "la présidente, Anne Le Gall"
     joins: tuple[str, ...]  # the words joining each person to the previous one: "et", "and", ""
@@ -332,7 +326,7 @@ def _share(people: list[AgendaSpeaker], prefixed: set[int]) -> None:
             people[j] = dataclasses.replace(people[j], role=person.role)
 
 
-def _people(text: str, sure_only: bool) -> _Found | None:
+def read_people(text: str, sure_only: bool = False) -> Found | None:
     """The people of `text`; None if it does not start with a person (or, with `sure_only`, if
     none of them is surely one)."""
     text = trim_end(text)
@@ -359,83 +353,15 @@ def _people(text: str, sure_only: bool) -> _Found | None:
     if not people or (sure_only and all(p.uncertain for p in people)):
         return None
     _share(people, prefixed)
-    return _Found(tuple(people), tuple(published), tuple(joins), loose)
+    return Found(tuple(people), tuple(published), tuple(joins), loose)
 
 
 def parse_speakers(text: str, sure_only: bool = False) -> tuple[AgendaSpeaker, ...] | None:
     """People in "A B, role et C D (role)"; None if `text` does not start with a person.
     `sure_only`: None unless at least one of the names is surely a person's."""
-    found = _people(text, sure_only)
+    found = read_people(text, sure_only)
     return found.people if found else None
 
 
 def inside_quotes(text: str) -> bool:
     return text.count("«") > text.count("»") or text.count("“") > text.count("”") or text.count('"') % 2 == 1
-
-
-def _speech_before(before: str) -> bool:
-    words = [re.sub(r"^[dl]['’]", "", fold(w)) for w in _WORD.findall(before)[-3:]]
-    return any(w in SPEECHES for w in words)
-
-
-def _joined(found: _Found) -> str:
-    """The people as the title names them: "Christiane Taubira par Léa Salamé", without roles."""
-    text = found.published[0]
-    for join, person in zip(found.joins, found.published[1:]):
-        text += f" {join} {person}" if join else f", {person}"
-    return text
-
-
-def clean_title(text: str) -> str:
-    return trim_end(text.strip().rstrip(" ,;:–—-|"))
-
-
-def split_title(text: str) -> tuple[str, tuple[AgendaSpeaker, ...]]:
-    """Title and speakers of an item's text.
-
-    Speakers follow "par"/"avec"/"by"/"with" (a name there may be uncertain), or, when surely
-    names, "de"/"from" after a speech ("Intervention de Jean Dupont", whose title keeps the names)
-    or a dash or colon after the title ("Mot d'accueil – Jean Dupont, maire").
-    """
-    if len(text) > MAX_TEXT:
-        return clean_title(text), ()
-    markers = sorted(
-        [(m, "by") for m in _BY.finditer(text)] + [(m, "of") for m in _OF.finditer(text)]
-        + [(m, "punct") for m in _PUNCT.finditer(text)],
-        key=lambda pair: pair[0].start(),
-    )  # fmt: skip
-    for m, kind in markers[:MAX_MARKERS]:
-        before = text[: m.start()]
-        if not before.strip() or inside_quotes(before) or (kind == "of" and not _speech_before(before)):
-            continue
-        found = _people(text[m.end() :], sure_only=kind != "by")
-        if found:
-            if kind == "of":
-                return clean_title(text[: m.end()] + _joined(found)), found.people
-            return clean_title(_LABEL_END.sub("", before)), found.people
-        after = text[m.end() :]
-        if kind == "punct" and after.strip() and (found := _people(before, sure_only=True)) and not found.loose:
-            return clean_title(after), found.people  # "Jane Smith (MIT): The future of AI"
-    # A line that only names people ("Jean Dupont, maire de Lyon") is its own title.
-    alone = _people(text, sure_only=True)
-    return clean_title(text), alone.people if alone and not alone.loose else ()
-
-
-# A line of its own naming an item's speakers: "Avec Jean Dupont", "Intervenants : ...".
-_LABEL = re.compile(
-    r"(?:(?:animée?s?|modérée?s?|présentée?s?|introduite?s?|moderated|chaired|hosted|presented|introduced|led)"
-    r"\s+(?:par|by)\s+|(?:avec|par|with|by|featuring)\s+"
-    r"|(?:intervenant(?:e|·e|\(e\))?s?|speakers?|panel(?:l)?ists?|modérat(?:eur|rice|ion)s?|moderators?|moderation"
-    r"|animat(?:eur|rice|ion)s?|invitée?s?|guests?|chairs?|hosts?|orat(?:eur|rice)s?|avec|with)\s*:\s*)",
-    re.IGNORECASE,
-)
-
-
-def speaker_line(line: str) -> tuple[AgendaSpeaker, ...] | None:
-    """The people of a line that only names an item's speakers; None if it is not such a line."""
-    if len(line) > MAX_TEXT:
-        return None
-    label = _LABEL.match(line)
-    if label:
-        return parse_speakers(line[label.end() :])
-    return parse_speakers(line, sure_only=True)

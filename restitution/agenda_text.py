@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .agenda_names import speaker_line, split_title
+from .agenda_titles import speaker_line, split_title
 from .errors import AgendaError
 from .types import AgendaSpeaker
 
