@@ -45,7 +45,9 @@ _SEPARATOR = re.compile(
     r"(?P<strong>\s*,?\s+(?:avec la participation d[e'’]|en présence d[e'’]|with the participation of"
     r"|in the presence of|featuring)\s*"
     r"|\s*,\s*(?:(?:et|and)(?:\s+de\s+|\s+du\s+|\s+d['’]|\s+)|(?:&|ainsi que|as well as|avec|with)\s+)"
-    r"|\s+(?:et|and)(?:\s+de\s+|\s+du\s+|\s+d['’]|\s+)|\s+(?:ainsi que|as well as|avec|with|par|by)\s+"
+    r"|\s+(?:et|and)(?:\s+de\s+|\s+du\s+|\s+d['’]|\s+)|\s+(?:ainsi que|as well as|avec|with)\s+"
+    r"|\s*,?\s+(?:(?:moderated|chaired|hosted|introduced|presented|led|animée?s?|modérée?s?|présentée?s?"
+    r"|introduite?s?)\s+)?(?:par|by)\s+"
     rf"|\s*[.;,]?\s*{LABELS}\s*:\s*|\.\s+|\s*[;&]\s*)"
     r"|(?P<weak>\s*,\s*|\s+[–—-]\s+|\s*/\s*)",
     re.IGNORECASE,
@@ -142,12 +144,14 @@ def name_at(text: str, pos: int) -> _Name | None:
     words = _words(text, pos, 9)
     if not words:
         return None
-    titled = (
-        len(words) > 1
-        and fold(words[0][2]) in TITLES
-        and (fold(words[0][2]) not in ("m", "mm") or words[0][2].endswith("."))
-    )
-    i = 1 if titled else 0
+    i = 0  # titles skipped: "Mme", "Prof. Dr.", "Professor Dame" reads as a role then a title
+    while (
+        i < min(len(words) - 1, 3)
+        and fold(words[i][2]) in TITLES
+        and (fold(words[i][2]) not in ("m", "mm") or words[i][2].endswith("."))
+    ):
+        i += 1
+    titled = i > 0
     kinds: list[str] = []
     for j in range(i, min(len(words), i + 6)):
         word = words[j][2]

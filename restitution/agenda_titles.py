@@ -17,7 +17,11 @@ from .first_names import fold
 from .types import AgendaSpeaker
 
 # Speakers follow these in an item's text: "Atelier avec X", "Intervention de X", "Accueil – X".
-_BY = re.compile(r"\s(?:par|avec|entre|by|with|between|featuring|feat\.|ft\.)\s", re.IGNORECASE)
+_BY = re.compile(
+    r"\s(?:(?:par|avec|entre|by|with|between|featuring|feat\.|ft\.|en présence d(?:e|u|es)|in the presence of)"
+    r"\s*:?\s+|en présence d['’])",
+    re.IGNORECASE,
+)
 _OF = re.compile(r"\s(?:de\s+|du\s+|d['’]|from\s+)", re.IGNORECASE)
 _PUNCT = re.compile(r"\s*(?:[–—:|]|\s-)\s+")
 MAX_TEXT = 2000  # characters: longer "lines" are not agenda lines, and are not searched for people
@@ -54,6 +58,12 @@ def split_title(text: str) -> tuple[str, tuple[AgendaSpeaker, ...]]:
         before = text[: m.start()]
         if not before.strip() or inside_quotes(before) or (kind == "of" and not _speech_before(before)):
             continue
+        if before.count("(") > before.count(")"):  # "Atelier (animé par Sophie Durand, médiatrice)"
+            opened, closed = before.rindex("("), _closing(text, m.end())
+            found = read_people(text[m.end() : closed], sure_only=kind != "by")
+            if found:
+                return clean_title(text[:opened] + text[closed + 1 :]), found.people
+            continue
         found = read_people(text[m.end() :], sure_only=kind != "by")
         if found:
             if kind == "of":
@@ -62,9 +72,23 @@ def split_title(text: str) -> tuple[str, tuple[AgendaSpeaker, ...]]:
         after = text[m.end() :]
         if kind == "punct" and after.strip() and (found := read_people(before, sure_only=True)) and not found.loose:
             return clean_title(after), found.people  # "Jane Smith (MIT): The future of AI"
-    # A line that only names people ("Jean Dupont, maire de Lyon") is its own title.
-    alone = read_people(text, sure_only=True)
+    tail = re.search(r"\(([^()]*)\)\s*$", text)  # "Présentation de l'étude (Laurent Petit, CNRS)"
+    if tail and tail.start() > 0 and (found := read_people(tail.group(1), sure_only=True)) and not found.loose:
+        return clean_title(text[: tail.start()]), found.people
+    # A line that only names people ("Jean Dupont, maire de Lyon", "With Dr Ruth Okoye") is its own title.
+    label = _LABEL.match(text)
+    alone = read_people(text[label.end() :] if label else text, sure_only=True)
     return clean_title(text), alone.people if alone and not alone.loose else ()
+
+
+def _closing(text: str, pos: int) -> int:
+    """Where the parenthesis open at `pos` closes (the end of the text if it never does)."""
+    depth = 1
+    for k in range(pos, len(text)):
+        depth += (text[k] == "(") - (text[k] == ")")
+        if depth == 0:
+            return k
+    return len(text)
 
 
 # A line of its own naming an item's speakers: "Avec Jean Dupont", "Intervenants : ...".
