@@ -8,6 +8,7 @@ agenda's. Both report a confidence in [0, 1].
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import subprocess
@@ -111,7 +112,7 @@ def latest_plausible(agenda: Agenda, duration: float, options: OffsetOptions = O
     lo, hi = options.search_min, options.search_max
     zones = [min(hi, lone_limit(duration))] if max(lo, -lone_limit(duration)) <= min(hi, lone_limit(duration)) else []
     times = sorted(item.time for item in agenda.items if item.time > 0)
-    for first, second in zip(times, times[1:]):
+    for first, second in itertools.pairwise(times):
         # Both inside when 0 <= time - offset < duration: offsets in (second - duration, first].
         if second - duration < min(first, hi) and min(first, hi) >= lo:
             zones.append(min(first, hi))

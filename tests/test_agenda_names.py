@@ -19,22 +19,22 @@ from restitution.voices import VoiceLibrary, enroll_from_session
 
 CASES = [
     # -- French --
-    ("- 00:19:37 : Restitution de l'atelier « économie circulaire » avec Quentin Rioual, metteur en scène et "
-     "codirecteur de l'Augures Lab Scénogrrraphie et Stéphanie Mabileau, coordinatrice du Réseau des ressourceries "
-     "artistiques et culturelles (RESSAC).",
+    (("- 00:19:37 : Restitution de l'atelier « économie circulaire » avec Quentin Rioual, metteur en scène et "
+      "codirecteur de l'Augures Lab Scénogrrraphie et Stéphanie Mabileau, coordinatrice du Réseau des ressourceries "
+      "artistiques et culturelles (RESSAC)."),
      "Restitution de l'atelier « économie circulaire »",
      [("Quentin Rioual", "metteur en scène et codirecteur de l'Augures Lab Scénogrrraphie"),
       ("Stéphanie Mabileau", "coordinatrice du Réseau des ressourceries artistiques et culturelles (RESSAC)")]),
     ("- 09h30 – Mot d'accueil par Mme Anne Le Gall, Présidente du TMNlab",
      "Mot d'accueil", [("Anne Le Gall", "Présidente du TMNlab")]),
-    ("9h45 Ouverture par M. Jean-Marc Dupont, Maire de Villeurbanne, et Mme Éloïse Martin, Vice-Présidente de la "
-     "Métropole de Lyon",
+    (("9h45 Ouverture par M. Jean-Marc Dupont, Maire de Villeurbanne, et Mme Éloïse Martin, Vice-Présidente de la "
+      "Métropole de Lyon"),
      "Ouverture", [("Jean-Marc Dupont", "Maire de Villeurbanne"),
                    ("Éloïse Martin", "Vice-Présidente de la Métropole de Lyon")]),
     ("10h00 : Intervention du Pr Jean-Luc Moreau, chef du service de cardiologie du CHU de Nantes",
      "Intervention du Pr Jean-Luc Moreau", [("Jean-Luc Moreau", "chef du service de cardiologie du CHU de Nantes")]),
-    ("10h30 Table ronde « Culture et numérique » avec Jean DUPONT (CNRS), Marie-Ève d'Arc (Université Lyon 2) et "
-     "Paul Martin (Inria)",
+    (("10h30 Table ronde « Culture et numérique » avec Jean DUPONT (CNRS), Marie-Ève d'Arc (Université Lyon 2) et "
+      "Paul Martin (Inria)"),
      "Table ronde « Culture et numérique »",
      [("Jean DUPONT", "CNRS"), ("Marie-Ève d'Arc", "Université Lyon 2"), ("Paul Martin", "Inria")]),
     ("11h15 – Présentation des résultats par Anne-Sophie Leroy et Jean-Baptiste Nguyen, chercheurs au LabEx Arts-H2H",
@@ -58,8 +58,8 @@ CASES = [
      "Table ronde animée", [("Xochitl Brandt", "journaliste", "?")]),
     ("16h50 Lecture par Jean-Pierre Léaud et Anne Wiazemsky",
      "Lecture", [("Jean-Pierre Léaud", None), ("Anne Wiazemsky", None)]),
-    ("17h00 Projection suivie d'un échange avec Mathieu Amalric, réalisateur, Jeanne Balibar, comédienne et "
-     "Nicolas Bouchaud",
+    (("17h00 Projection suivie d'un échange avec Mathieu Amalric, réalisateur, Jeanne Balibar, comédienne et "
+      "Nicolas Bouchaud"),
      "Projection suivie d'un échange",
      [("Mathieu Amalric", "réalisateur"), ("Jeanne Balibar", "comédienne"), ("Nicolas Bouchaud", None)]),
     ("17h10 Mot de bienvenue de Madame la Ministre de la Culture, Rachida Dati",
@@ -74,16 +74,16 @@ CASES = [
     ("20:20 Synthèse par les rapporteurs des ateliers", "Synthèse par les rapporteurs des ateliers", []),
     ("20:30 Ouverture officielle par Monsieur le Préfet de Région, Pascal Mailhos",
      "Ouverture officielle", [("Pascal Mailhos", "Préfet de Région")]),
-    ("20:40 Présentation du projet par Marie-Hélène Lefebvre (Ville de Lille) et Thibault de Montalembert "
-     "(Région Hauts-de-France)",
+    (("20:40 Présentation du projet par Marie-Hélène Lefebvre (Ville de Lille) et Thibault de Montalembert "
+      "(Région Hauts-de-France)"),
      "Présentation du projet",
      [("Marie-Hélène Lefebvre", "Ville de Lille"), ("Thibault de Montalembert", "Région Hauts-de-France")]),
     ("20:50 « La médiation numérique » par Nour El Houda Ben Salah, médiatrice numérique",
      "« La médiation numérique »", [("Nour El Houda Ben Salah", "médiatrice numérique")]),
     ("21:00 Intervention de Mme Nathalie Kosciusko-Morizet",
      "Intervention de Mme Nathalie Kosciusko-Morizet", [("Nathalie Kosciusko-Morizet", None)]),
-    ("21:10 Table ronde modérée par Léa Salamé, journaliste à France Inter, avec Aurélie Filippetti, ancienne "
-     "ministre de la Culture, et Jack Lang, président de l'Institut du monde arabe",
+    (("21:10 Table ronde modérée par Léa Salamé, journaliste à France Inter, avec Aurélie Filippetti, ancienne "
+      "ministre de la Culture, et Jack Lang, président de l'Institut du monde arabe"),
      "Table ronde modérée",
      [("Léa Salamé", "journaliste à France Inter"), ("Aurélie Filippetti", "ancienne ministre de la Culture"),
       ("Jack Lang", "président de l'Institut du monde arabe")]),
@@ -116,8 +116,8 @@ CASES = [
     ("11h35 Accueil des participants par l'équipe du TMNlab", "Accueil des participants par l'équipe du TMNlab", []),
     ("12h00 Présentation de la saison par Antoine de Saint-Exupéry",
      "Présentation de la saison", [("Antoine de Saint-Exupéry", None)]),
-    ("- 00:59:50 : Restitution de l'atelier « Données » avec Dorothée Burillon, responsable Ressources et savoirs "
-     "Artcena et Pierre Beffeyte, producteur Scène & Public.",
+    (("- 00:59:50 : Restitution de l'atelier « Données » avec Dorothée Burillon, responsable Ressources et savoirs "
+      "Artcena et Pierre Beffeyte, producteur Scène & Public."),
      "Restitution de l'atelier « Données »",
      [("Dorothée Burillon", "responsable Ressources et savoirs Artcena"), ("Pierre Beffeyte", "producteur Scène & Public")]),
     ("- 12:10 : Débat avec Gwenaëlle Le Goff, Responsable Ressources et Savoirs Artcena",
@@ -126,15 +126,15 @@ CASES = [
      "Ouverture", [("Carole Delga", "Présidente de la Région Occitanie")]),
     ("09:45 Introduction par Pierre-Olivier Dupuis, Directeur Régional des Affaires Culturelles",
      "Introduction", [("Pierre-Olivier Dupuis", "Directeur Régional des Affaires Culturelles")]),
-    ("10:45 Table ronde 1 : « Les publics » avec Emmanuelle Bouchez (Télérama), Jean-François Marguerin, ancien "
-     "directeur du CNAC, et Gisèle Vienne, chorégraphe et metteuse en scène",
+    (("10:45 Table ronde 1 : « Les publics » avec Emmanuelle Bouchez (Télérama), Jean-François Marguerin, ancien "
+      "directeur du CNAC, et Gisèle Vienne, chorégraphe et metteuse en scène"),
      "Table ronde 1 : « Les publics »",
      [("Emmanuelle Bouchez", "Télérama"), ("Jean-François Marguerin", "ancien directeur du CNAC"),
       ("Gisèle Vienne", "chorégraphe et metteuse en scène")]),
     ("11:30 Présentation du rapport par Mmes Sylvie Robert et Catherine Morin-Desailly, sénatrices",
      "Présentation du rapport", [("Sylvie Robert", "sénatrices"), ("Catherine Morin-Desailly", "sénatrices")]),
-    ("15:00 Regards d'artistes : Kader Attou, chorégraphe ; Rokia Traoré, chanteuse ; Wajdi Mouawad, auteur et "
-     "metteur en scène",
+    (("15:00 Regards d'artistes : Kader Attou, chorégraphe ; Rokia Traoré, chanteuse ; Wajdi Mouawad, auteur et "
+      "metteur en scène"),
      "Regards d'artistes",
      [("Kader Attou", "chorégraphe"), ("Rokia Traoré", "chanteuse"), ("Wajdi Mouawad", "auteur et metteur en scène", "?")]),
     ("16:30 Clôture par Mme la Ministre Rima Abdul Malak", "Clôture", [("Rima Abdul Malak", "Ministre", "?")]),
@@ -163,11 +163,11 @@ CASES = [
      "Présentation", [("Laure de La Raudière", "présidente de l'Arcep")]),
     ("14:10 Atelier avec Maïwenn Le Borgne (Brest) et Goulven Kerhervé (Quimper)",
      "Atelier", [("Maïwenn Le Borgne", "Brest"), ("Goulven Kerhervé", "Quimper")]),
-    ("14h – « Le numérique au service des publics » – Intervenants : Marc Dupré (Ville de Nantes), Élise Caron "
-     "(Musée d'Arts)",
+    (("14h – « Le numérique au service des publics » – Intervenants : Marc Dupré (Ville de Nantes), Élise Caron "
+      "(Musée d'Arts)"),
      "« Le numérique au service des publics »", [("Marc Dupré", "Ville de Nantes"), ("Élise Caron", "Musée d'Arts")]),
-    ("09:00 Ouverture : M. Karim Benali, adjoint au maire délégué à la culture, Mme Sandrine Roux, conseillère "
-     "régionale",
+    (("09:00 Ouverture : M. Karim Benali, adjoint au maire délégué à la culture, Mme Sandrine Roux, conseillère "
+      "régionale"),
      "Ouverture",
      [("Karim Benali", "adjoint au maire délégué à la culture"), ("Sandrine Roux", "conseillère régionale")]),
     ("10:00 Présentation de l'étude « Publics et numérique » (Laurent Petit, CNRS)",
@@ -199,8 +199,8 @@ CASES = [
      "With Dr Ruth Okoye and Prof Yusuf Adeyemi", [("Ruth Okoye", None), ("Yusuf Adeyemi", None)]),
     ("09:30 Welcome and introductions – Dr. Sarah Johnson, Director, Centre for Digital Humanities",
      "Welcome and introductions", [("Sarah Johnson", "Director, Centre for Digital Humanities")]),
-    ("11:00 Panel 1: Collections as Data. Chair: Dr Mia Ridge (British Library). Speakers: Thomas Padilla, Sarah Ames "
-     "and Daniel van Strien",
+    (("11:00 Panel 1: Collections as Data. Chair: Dr Mia Ridge (British Library). Speakers: Thomas Padilla, Sarah Ames "
+      "and Daniel van Strien"),
      "Panel 1: Collections as Data",
      [("Mia Ridge", "British Library"), ("Thomas Padilla", None), ("Sarah Ames", None), ("Daniel van Strien", None)]),
     ("13:30 Lightning talks with Amy Chen (Stanford Libraries), Ben Jones (Wellcome Collection) & Priya Patel (Tate)",
@@ -212,8 +212,8 @@ CASES = [
      "Drinks reception hosted", [("Ottoline Leyser", "Vice-Chancellor, Professor")]),
     ("17:10 Talk by Ada Lovelace Jr, Senior Engineer, and Grace Hopper, Rear Admiral, US Navy",
      "Talk", [("Ada Lovelace Jr", "Senior Engineer"), ("Grace Hopper", "Rear Admiral, US Navy")]),
-    ("17:20 Session chaired by Dr. Hans-Peter Müller (Max Planck Institute) with Ingrid Sørensen and "
-     "Luis García-López",
+    (("17:20 Session chaired by Dr. Hans-Peter Müller (Max Planck Institute) with Ingrid Sørensen and "
+      "Luis García-López"),
      "Session chaired",
      [("Hans-Peter Müller", "Max Planck Institute"), ("Ingrid Sørensen", None), ("Luis García-López", None)]),
     ("12:00 Session with Ms. Zhang Wei, CTO, Alibaba Cloud, and Mr. Kenji Tanaka, Sony",
@@ -235,8 +235,8 @@ CASES = [
     ("18:30 Keynote: Prof. Mary Beard, University of Cambridge", "Keynote", [("Mary Beard", "University of Cambridge")]),
     ("18:40 Fireside chat with Satya Nadella (Microsoft) & Kara Swisher",
      "Fireside chat", [("Satya Nadella", "Microsoft"), ("Kara Swisher", None)]),
-    ("18:50 Panel discussion moderated by Emily Chang, Bloomberg, with Reid Hoffman, co-founder of LinkedIn, and "
-     "Fei-Fei Li, Professor of Computer Science, Stanford University",
+    (("18:50 Panel discussion moderated by Emily Chang, Bloomberg, with Reid Hoffman, co-founder of LinkedIn, and "
+      "Fei-Fei Li, Professor of Computer Science, Stanford University"),
      "Panel discussion moderated",
      [("Emily Chang", "Bloomberg"), ("Reid Hoffman", "co-founder of LinkedIn"),
       ("Fei-Fei Li", "Professor of Computer Science, Stanford University", "?")]),
