@@ -61,16 +61,9 @@ def prepare(session: Session, options: PipelineOptions) -> Prepared:
     if session.agenda_path is None:
         raise AgendaError("no agenda given", session.recording)
     agenda = agenda_mod.parse(session.agenda_path)
-    if isinstance(options.offset, float):
-        late = agenda_mod.check_fits(agenda, info.duration, options.offset)
-        if late and not options.chapters.lenient:
-            item = late[0]
-            where = f"line {item.line}" if item.line else f"item {agenda.items.index(item) + 1}"
-            raise AgendaError(
-                f"{where}: item '{item.title}' starts after the end of the recording "
-                f"({info.duration:.0f} s); use --lenient to drop it",
-                session.agenda_path,
-            )
+    agenda = agenda_mod.fit_recording(
+        agenda, info.duration, options.offset, options.offset_search, lenient=options.chapters.lenient
+    )
     out_dir = inside(options.outputs_dir, session.id)
     return Prepared(session, info, agenda, out_dir)
 

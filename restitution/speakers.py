@@ -211,6 +211,12 @@ def _similar(centroids: dict[str, list[float]], a: str, b: str) -> bool:
     return float(np.dot(centroids[a], centroids[b])) >= FRAGMENT_SIMILARITY
 
 
+def _unsure(agenda: Agenda) -> set[str]:
+    """Agenda names the parser was unsure of everywhere it read them."""
+    people = [sp for item in agenda.items for sp in item.speakers]
+    return {sp.name for sp in people if sp.uncertain} - {sp.name for sp in people if not sp.uncertain}
+
+
 def _roles(agenda: Agenda) -> dict[str, str]:
     roles: dict[str, str] = {}
     for item in agenda.items:
@@ -266,9 +272,13 @@ def name_speakers(
         for lab in hits:
             names[lab] = (value, "session")
     roles = _roles(agenda)
+    unsure = _unsure(agenda)
     seconds = speaking_time(diarization.turns)
     speakers = tuple(
-        Speaker(lab, names[lab][0], roles.get(names[lab][0]), round(seconds.get(lab, 0.0), 3), names[lab][1])
+        Speaker(
+            lab, names[lab][0], roles.get(names[lab][0]), round(seconds.get(lab, 0.0), 3), names[lab][1],
+            uncertain=names[lab][1] == "agenda" and names[lab][0] in unsure,
+        )
         for lab in sorted(labels, key=_label_order)
     )
     return speakers, tuple(segments)

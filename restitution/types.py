@@ -127,6 +127,9 @@ class Diarization(Record):
 class AgendaSpeaker(Record):
     name: str
     role: str | None = None
+    # The parser read a name here but could not make sure it is a person's (no known first name,
+    # no title...): shown as such, and never enrolled as a voice.
+    uncertain: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ class Speaker(Record):
     role: str | None = None
     seconds: float = 0.0  # speaking time
     source: str | None = None  # "agenda" | "voiceprint" | "session" | "unnamed"
+    uncertain: bool = False  # an agenda name the parser was unsure is a person's: never enrolled
 
 
 @dataclass(frozen=True)

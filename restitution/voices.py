@@ -134,11 +134,13 @@ class VoiceLibrary:
 
 
 def enroll_from_session(library: VoiceLibrary, speakers: Iterable[Speaker], diarization: Diarization, *, session: str = "") -> list[str]:
-    """Enroll the voices whose names came from the agenda; return the names enrolled."""
+    """Enroll the voices whose names came from the agenda; return the names enrolled. A name the
+    agenda parser was unsure is a person's is never enrolled: a role taken for a name would
+    otherwise name other sessions' voices."""
     enrolled = []
     for sp in speakers:
         centroid = diarization.centroids.get(sp.id)
-        if sp.source == "agenda" and sp.name and centroid:
+        if sp.source == "agenda" and sp.name and centroid and not sp.uncertain:
             library.enroll(sp.name, centroid, model=diarization.engine, seconds=sp.seconds, source=session)
             enrolled.append(sp.name)
     return enrolled

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from rich.console import Console
 
 from restitution import agenda
 from restitution.errors import AgendaError
+from restitution.options import OffsetOptions
 from restitution.types import Agenda, AgendaItem, AgendaSpeaker
 
 REAL = """\
@@ -297,3 +300,220 @@ def test_format_table_shows_every_item_and_escapes_markup() -> None:
     assert "01:30:30" in out and "Échanges avec les participants" in out
     assert "Anne Le Gall, Présidente du TMNlab" in out
     assert "[Replay] bonus" in out
+
+
+LATE = "- 00:00:00 : Ouverture\n- 00:00:05 : Suite\n- 00:10:00 : Clôture\n"
+
+
+def test_fit_recording_with_an_automatic_offset(caplog) -> None:
+    parsed = agenda.parse_text(LATE, "late.txt")
+    with pytest.raises(AgendaError) as caught:
+        agenda.fit_recording(parsed, 11.0, "auto", OffsetOptions())
+    assert str(caught.value) == (
+        "late.txt: line 3: item 'Clôture' at 00:10:00 cannot start inside the recording (11 s) at any plausible offset"
+        " (at most 30 s late); check its time or give --offset; use --lenient to drop it"
+    )
+    kept = agenda.fit_recording(parsed, 11.0, "auto", OffsetOptions(), lenient=True)
+    assert [i.title for i in kept.items] == ["Ouverture", "Suite"]
+    assert "late.txt: line 3: item 'Clôture' at 00:10:00 cannot start inside" in caplog.text
+    assert "item dropped (lenient)" in caplog.text
+    # A recording long enough for some plausible offset: nothing refused, nothing dropped.
+    assert agenda.fit_recording(parsed, 580.0, "auto", OffsetOptions()) is parsed
+
+
+def test_fit_recording_with_a_manual_offset_or_none() -> None:
+    parsed = agenda.parse_text(LATE, "late.txt")
+    message = "late.txt: line 3: item 'Clôture' starts after the end of the recording (11 s); use --lenient to drop it"
+    for offset in (2.0, "none"):
+        with pytest.raises(AgendaError) as caught:
+            agenda.fit_recording(parsed, 11.0, offset, OffsetOptions())
+        assert str(caught.value) == message
+    assert agenda.fit_recording(parsed, 11.0, 595.0, OffsetOptions()) is parsed
+    with pytest.raises(AgendaError) as caught:
+        agenda.fit_recording(agenda.parse_text("- 00:10:00 : Seul\n", "a.txt"), 11.0, 0.0, OffsetOptions(), lenient=True)
+    assert str(caught.value) == "a.txt: no agenda item starts inside the recording"
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "restitution", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def _refused_at_once(recording: Path, tmp_path: Path) -> None:
+    (tmp_path / "late.txt").write_text(LATE, encoding="utf-8")
+    proc = _run("run", str(recording), "--agenda", "late.txt", "--out", "outputs", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[0].startswith("error: late.txt: line 3: item 'Clôture' at 00:10:00 cannot start inside the recording")
+    assert "--lenient" in lines[0]
+    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("*"))
+
+
+def test_run_refuses_an_item_past_the_end_of_a_synthesized_clip(short_french_wav, tmp_path) -> None:
+    _refused_at_once(short_french_wav, tmp_path)
+
+
+def test_run_refuses_an_item_past_the_end_of_the_jfk_clip(shared_eval, tmp_path) -> None:
+    _refused_at_once(shared_eval / "jfk_en" / "jfk.flac", tmp_path)
+
+
+@pytest.mark.slow
+def test_run_lenient_drops_the_item_and_says_so(short_french_wav, tmp_path) -> None:
+    (tmp_path / "late.txt").write_text("- 00:00:00 : Ouverture\n- 00:10:00 : Clôture\n", encoding="utf-8")
+    proc = _run("run", str(short_french_wav), "--agenda", "late.txt", "--out", "outputs", "--lenient",
+                "--language", "fr", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    said = " ".join(proc.stderr.split())  # the log wraps its lines to the terminal's width
+    assert "late.txt: line 2: item 'Clôture' at 00:10:00 cannot start inside the recording" in said
+    assert "item dropped (lenient)" in said
+    (session_json,) = (tmp_path / "outputs").glob("*/session.json")
+    data = json.loads(session_json.read_text(encoding="utf-8"))
+    assert [c["title"] for c in data["chapters"]] == ["Ouverture"]
+
+
+# --- the agenda's edge: numbers, encodings, size, control characters, length ----------------------
+
+HELP = "(use HH:MM:SS, MM:SS, 1h22m10 or seconds)"
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("Infinity", f"item 2: time inf is not a finite number of seconds {HELP}"),
+    ("-Infinity", f"item 2: time -inf is not a finite number of seconds {HELP}"),
+    ("NaN", f"item 2: time nan is not a finite number of seconds {HELP}"),
+    ("1e400", f"item 2: time inf is not a finite number of seconds {HELP}"),
+    ("-0.5", f"item 2: cannot read the time -0.5 {HELP}"),
+    ("3600000.5", f"item 2: time 3600000.5 is beyond 1000 hours {HELP}"),
+    ("1" + "0" * 400, f"item 2: time 1{'0' * 38}… is beyond 1000 hours {HELP}"),
+    ('"1e400"', f"item 2: cannot read the time '1e400' {HELP}"),
+    ('"1000:00:00"', f"item 2: cannot read the time '1000:00:00' {HELP}"),
+])
+def test_json_times_out_of_range(tmp_path: Path, raw: str, message: str) -> None:
+    path = tmp_path / "agenda.json"
+    path.write_text(f'{{"items": [{{"time": 0, "title": "A"}}, {{"time": {raw}, "title": "B"}}]}}', encoding="utf-8")
+    with pytest.raises(AgendaError) as caught:
+        agenda.parse(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("inf", f"line 4: time inf is not a finite number of seconds {HELP}"),
+    ("-inf", f"line 4: time -inf is not a finite number of seconds {HELP}"),
+    ("nan", f"line 4: time nan is not a finite number of seconds {HELP}"),
+    ("1e400", f"line 4: time inf is not a finite number of seconds {HELP}"),
+    ("-12", f"line 4: cannot read the time -12 {HELP}"),
+    ("4e6", f"line 4: time 4000000.0 is beyond 1000 hours {HELP}"),
+    ("1979-05-27T07:32:00", f"line 4: cannot read the time datetime.datetime(1979, 5, 27, 7, 32) {HELP}"),
+])
+def test_toml_times_out_of_range(tmp_path: Path, raw: str, message: str) -> None:
+    path = tmp_path / "agenda.toml"
+    path.write_text(f"[[item]]\ntitle = 'A'\n\n[[item]]\ntime = {raw}\ntitle = 'B'\n", encoding="utf-8")
+    with pytest.raises(AgendaError) as caught:
+        agenda.parse(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+def test_text_times_stay_under_1000_hours(tmp_path: Path) -> None:
+    assert agenda.parse_text("- A\n- 999:59:59 : B\n").items[1].time == 999 * 3600 + 59 * 60 + 59
+    path = tmp_path / "agenda.txt"
+    path.write_text("- A\n- 1000:00:00 : B\n", encoding="utf-8")
+    with pytest.raises(AgendaError) as caught:
+        agenda.parse(path)
+    assert str(caught.value) == f"{path}: line 2: cannot read the time '1000:00:00' (use HH:MM:SS, MM:SS or 1h22m10)"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"\xff\xfe" + "- 00:01 : A".encode("utf-16-le") + b"\x00",
+     "starts with a UTF-16 byte order mark (FF FE) but is not valid UTF-16 (byte 24); save it as UTF-8"),
+    (b"\xff\xfe\x00\xdc- 00:01 : A\n",
+     "starts with a UTF-16 byte order mark (FF FE) but is not valid UTF-16 (byte 2); save it as UTF-8"),
+    (b"\xfe\xff\xd8\x00\x00A", "starts with a UTF-16 byte order mark (FE FF) but is not valid UTF-16 (byte 2); save it as UTF-8"),
+    (b"\xff\xfe\x00\x00\xff\xff\xff\xff",
+     "starts with a UTF-32 byte order mark (FF FE 00 00) but is not valid UTF-32 (byte 4); save it as UTF-8"),
+])
+def test_a_bad_byte_order_mark_is_one_line(tmp_path: Path, data: bytes, message: str) -> None:
+    path = tmp_path / "agenda.txt"
+    path.write_bytes(data)
+    with pytest.raises(AgendaError) as caught:
+        agenda.parse(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_real_utf16_and_utf32_agendas_are_read(tmp_path: Path, codec: str) -> None:
+    path = tmp_path / "agenda.txt"
+    path.write_bytes("\ufeff".encode(codec) + REAL.encode(codec))
+    assert agenda.parse(path).items == EXPECTED
+    path.write_bytes(REAL.encode(codec[:6] + "-le"))  # "Unicode" text saved without its BOM
+    if codec.startswith("utf-16"):
+        assert agenda.parse(path).items == EXPECTED
+
+
+def test_size_cap(tmp_path: Path) -> None:
+    path = tmp_path / "agenda.txt"
+    path.write_bytes(b"- 00:00 : A\n" + b" " * agenda.MAX_BYTES)
+    with pytest.raises(AgendaError) as caught:
+        agenda.parse(path)
+    assert str(caught.value) == f"{path}: larger than 1 MiB: not an agenda (an agenda is a page of text)"
+    path.write_bytes(b"- 00:00 : A\n".ljust(agenda.MAX_BYTES, b" "))  # exactly at the cap: read
+    assert agenda.parse(path).items[0].title == "A"
+
+
+def test_agenda_of_dev_zero_fails_at_once(tmp_path: Path) -> None:
+    proc = _run("agenda", "/dev/zero", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "error: /dev/zero: larger than 1 MiB: not an agenda (an agenda is a page of text)"
+
+
+HOSTILE = (
+    "- 00:00:00 : Accueil\x00 par Anne\x1b[31m Le Gall\x1b[0m, présidente\x07\n"
+    "- 00:05:00 : \x1b]0;pwned\x07Atelier\x1b]8;;http://evil.example\x1b\\ lien\x1b]8;;\x1b\\ \x9b2Jtest\x7f\u202e "
+    "avec Jean\x0bDupont\n"
+)
+
+
+def test_control_characters_are_stripped(tmp_path: Path) -> None:
+    parsed = agenda.parse_text(HOSTILE)
+    assert [(i.title, [(p.name, p.role) for p in i.speakers]) for i in parsed.items] == [
+        ("Accueil", [("Anne Le Gall", "présidente")]),
+        ("Atelier lien test", [("Jean Dupont", None)]),
+    ]
+    path = tmp_path / "agenda.json"
+    path.write_text(json.dumps({"items": [
+        {"time": 0, "title": "\x1b]0;pwned\x07Ouverture\x00", "speakers": [{"name": "Léa\x1b[2J Roux", "role": "\x9b2Jchercheuse"}]},
+    ]}), encoding="utf-8")  # escaped in the file, real control characters once decoded
+    item = agenda.parse(path).items[0]
+    assert (item.title, item.speakers) == ("Ouverture", (AgendaSpeaker("Léa Roux", "chercheuse"),))
+
+
+def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
+    (tmp_path / "agenda.txt").write_text(HOSTILE, encoding="utf-8")
+    for extra in ((), ("--json",)):
+        proc = _run("agenda", "agenda.txt", *extra, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert "Atelier lien test" in proc.stdout and "pwned" not in proc.stdout
+        assert not any(ord(c) < 32 and c not in "\n" or 0x7F <= ord(c) <= 0x9F for c in proc.stdout), repr(proc.stdout)
+
+
+def test_agendas_of_any_length(tmp_path: Path) -> None:
+    lines = "".join(f"- {k // 60:02d}:{k % 60:02d}:00 : Point {k + 1} avec Jean Dupont\n" for k in range(600))
+    parsed = agenda.parse_text(lines)
+    assert len(parsed.items) == 600 and parsed.items[-1].title == "Point 600"
+    console = Console(width=120, record=True)
+    console.print(agenda.format_table(parsed))
+    assert "Point 600" in console.export_text()
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("agenda.json", "[" * 5000, "invalid JSON: a value too long or nested too deeply to read"),
+    ("agenda.toml", "a = " + "[" * 5000, "invalid TOML: a value too long or nested too deeply to read"),
+    ("agenda.json", '{"items": [{"time": ' + "1" * 5000 + ', "title": "A"}]}',
+     "invalid JSON: a value too long or nested too deeply to read"),
+])
+def test_values_too_deep_or_too_long(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AgendaError) as caught:
+        agenda.parse(path)
+    assert str(caught.value) == f"{path}: {message}"

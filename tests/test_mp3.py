@@ -173,3 +173,24 @@ def test_a_failed_encode_leaves_nothing(tmp_path):
         write_mp3(bad, tmp_path / "out.mp3", (), title="t")
     assert "MP3 encoding failed" in str(caught.value)
     assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_more_chapters_than_a_table_of_contents_holds(recording, tmp_path, caplog):
+    source, _ = recording
+    total = duration(source)
+    step = total / 300
+    chapters = tuple(
+        Chapter(k + 1, f"Point {k + 1}", 60.0 * k, round(k * step, 3), round((k + 1) * step, 3) if k < 299 else total)
+        for k in range(300)
+    )
+    dest = tmp_path / "many.mp3"
+    write_mp3(source, dest, chapters, title="Conseil municipal")
+    tags = ID3(dest)
+    (toc,) = tags.getall("CTOC")
+    assert toc.child_element_ids == [f"chp{k}" for k in range(1, 256)]
+    assert [c.sub_frames["TIT2"].text[0] for c in tags.getall("CHAP")] == [f"Point {k}" for k in range(1, 256)]
+    assert (
+        f"{dest}: 300 chapters, but an MP3's table of contents holds at most 255: chapters 256 to 300 are left out of"
+        " it (every other output has them all)"
+    ) in caplog.text
+    assert len(ffprobe(dest, "-show_chapters")["chapters"]) == 255

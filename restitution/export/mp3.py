@@ -30,6 +30,7 @@ SAMPLE_RATE = 44100
 # Marks an MP3 we encoded, with its settings: given again as a source, it is copied, not re-encoded.
 _ENCODING_TAG = "restitution-encoding"
 _NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets: unused, times rule
+MAX_TOC = 255  # a CTOC frame counts its entries in one byte (ID3v2 Chapter Frame Addendum)
 
 
 class _InOrderID3(ID3):
@@ -179,7 +180,12 @@ def write_mp3(
         if comment:
             tags.add(COMM(encoding=3, lang=language, desc="", text=[comment]))
         tags.add(TXXX(encoding=3, desc=_ENCODING_TAG, text=[encoding]))
-        for frame in _chapter_frames(chapters, _duration(tmp)):
+        if len(chapters) > MAX_TOC:
+            log.warning(
+                "%s: %d chapters, but an MP3's table of contents holds at most %d: chapters %d to %d are left out"
+                " of it (every other output has them all)", dest, len(chapters), MAX_TOC, MAX_TOC + 1, len(chapters),
+            )
+        for frame in _chapter_frames(chapters[:MAX_TOC], _duration(tmp)):
             tags.add(frame)
         try:
             tags.save(tmp, v2_version=4)
