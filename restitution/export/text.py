@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..clock import hms
 from ..files import write_json, write_text
 from ..types import Chapter, Segment, SessionResult
 
@@ -18,11 +19,6 @@ from ..types import Chapter, Segment, SessionResult
 PARAGRAPH_PAUSE = 2.5
 # ... and so does this much talk, so a monologue is not one wall of text.
 PARAGRAPH_MAX_SECONDS = 90.0
-
-
-def hms(seconds: float) -> str:
-    total = max(0, int(seconds))
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
 def human_duration(seconds: float) -> str:

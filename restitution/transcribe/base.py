@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import Protocol
 
 import numpy as np
 
-from ..types import Segment, Transcript, Word
-
-SAMPLE_RATE = 16000
-Hook = Callable[..., Any]
+from ..audio import SAMPLE_RATE
+from ..types import Hook, Segment, Transcript, Word
 
 
 class Transcriber(Protocol):
