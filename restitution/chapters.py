@@ -17,6 +17,9 @@ from .types import Agenda, AgendaItem, Chapter, Diarization, Offset, Transcript
 
 log = logging.getLogger("restitution")
 
+# The chapters stage's algorithm: bump it when a change moves chapter cuts.
+CHAPTERS_VERSION = 1
+
 LEAD_IN = 0.3  # seconds of silence kept before the first word of a chapter, when there is room
 MIN_CHAPTER = 1.0  # seconds: a snapped start never comes closer than this to the previous one
 MAX_NUDGE = 1.5  # seconds a cut may move to leave a word; beyond, the voice detector is trusted

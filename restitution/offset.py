@@ -22,6 +22,9 @@ from .types import Agenda, Diarization, Offset, Transcript
 
 log = logging.getLogger("restitution")
 
+# The offset stage's algorithm: bump it when a change moves estimated offsets.
+OFFSET_VERSION = 1
+
 STEP = 0.1  # seconds between candidate offsets
 SHARP = 1.0  # spread (s) of boundary evidence: a speaker change or pause is this precise
 # A spoken cue (a name, the item's title words) only says "around here": it may come before the

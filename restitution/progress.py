@@ -13,9 +13,11 @@ LABELS = {
     "diarize": "Finding speakers",
     "offset": "Estimating the offset",
     "chapters": "Cutting chapters",
+    "refine": "Checking voices against the agenda",
     "speakers": "Naming speakers",
     "export": "Writing outputs",
     "index": "Indexing",
+    "enroll": "Enrolling voices",
 }
 
 

@@ -25,6 +25,9 @@ from .types import Diarization, Speaker
 
 log = logging.getLogger("restitution")
 
+# The enroll stage's algorithm: bump it when a change alters which voiceprints a session adds.
+ENROLL_VERSION = 1
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS voiceprints (
     id INTEGER PRIMARY KEY,

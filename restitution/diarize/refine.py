@@ -32,6 +32,9 @@ from .embedded import SAMPLE_RATE, WINDOW, Embedder, _clip, load_embedder, torch
 
 log = logging.getLogger("restitution")
 
+# The refine stage's algorithm: bump it when a change moves stretches between voices.
+REFINE_VERSION = 1
+
 PIECE_GAP = 1.0  # turns of one label closer than this form one stretch
 PIECE_MAX = 6.0  # longest stretch: home and tested stretches alike in length, so alike in noise
 MIN_TEST = 1.5  # seconds of speech a stretch needs to be judged; shorter ones follow a neighbour or stay
@@ -129,7 +132,7 @@ def refine(
     except ModelError as exc:
         log.warning("speakers: not checked against the agenda (%s)", exc)
         return diarization
-    progress = (lambda done, total: hook("speakers", completed=done, total=total)) if hook else None
+    progress = (lambda done, total: hook("refine", completed=done, total=total)) if hook else None
     with torch_threads(options.threads):
         return check_stretches(
             diarization, chapters, names, audio, embedder,

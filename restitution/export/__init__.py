@@ -6,8 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..cache import StageCache, make_key
 from ..options import PipelineOptions
 from ..types import SessionResult
+
+# The export stage's algorithm: bump it when any writer below changes what it writes.
+EXPORT_VERSION = 1
 
 
 def write_all(
@@ -18,7 +22,6 @@ def write_all(
     hook: Callable[..., Any] | None = None,
 ) -> None:
     """Write every output of one session into `out_dir`, and refresh the archive page."""
-    from ..files import write_text
     from . import chapters, html, mp3, session_json, srt, text, vtt
 
     sid = result.session.id
@@ -41,9 +44,9 @@ def write_all(
     # Re-exports (new chapters, names, title) re-tag the MP3 already encoded from this very
     # recording with these settings instead of encoding three hours again.
     mp3_dest = out_dir / f"{sid}.mp3"
-    marker = out_dir / ".work" / "mp3.source"
-    made_from = f"{result.audio.sha256} {ex.mp3_bitrate} {ex.loudnorm}\n"
-    reuse = mp3_dest.is_file() and marker.is_file() and marker.read_text() == made_from
+    work = StageCache(out_dir / ".work")
+    made_from = make_key("export.mp3", EXPORT_VERSION, result.audio.sha256, ex.mp3_bitrate, ex.loudnorm)
+    reuse = mp3_dest.is_file() and work.fresh("export.mp3", made_from)
     mp3.write_mp3(
         mp3_dest if reuse else result.session.recording,
         mp3_dest,
@@ -57,7 +60,7 @@ def write_all(
         loudnorm=ex.loudnorm,
         language={"fr": "fra", "en": "eng"}.get(result.language, "und"),
     )
-    write_text(marker, made_from)
+    work.save("export.mp3", made_from, None, EXPORT_VERSION)
     mp3.write_chapter_files(mp3_dest, chapter_dir, result.chapters)
     html.write_session_page(result, out_dir)
     html.write_archive_page(out_dir.parent)

@@ -8,11 +8,13 @@ from typing import Protocol
 import numpy as np
 
 from ..audio import SAMPLE_RATE
+from ..options import ASROptions
 from ..types import Hook, Segment, Transcript, Word
 
 
 class Transcriber(Protocol):
     engine: str  # "faster-whisper" | "openai-whisper"
+    options: ASROptions  # decoding settings are read from here at each call
 
     def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None) -> Transcript:
         """Transcribe 16 kHz mono float32 audio; `language=None` detects it."""
