@@ -116,6 +116,9 @@ def run(
     index: Annotated[Optional[Path], typer.Option(help="Search index (default: <outputs>/index.sqlite).")] = None,
     config: ConfigOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Recompute every stage, ignoring the cache.")] = False,
+    force_from: Annotated[
+        Optional[str], typer.Option("--force-from", metavar="STAGE", help="Recompute this stage and those after it.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stage's details.")] = False,
 ) -> None:
     """Process one session.
@@ -146,7 +149,9 @@ def run(
         options = load_options(_config_path(config), session_toml, str(toml_path), overrides)
         with RichHook(err) as hook:
             # The token only reaches pyannote; it is never stored with the options.
-            result = run_session(session, options, hook, force=force, hf_token=os.environ.get("HF_TOKEN"))
+            result = run_session(
+                session, options, hook, force=force, force_from=force_from, hf_token=os.environ.get("HF_TOKEN")
+            )
     except RestitutionError as e:
         fail(str(e))
     out_dir = options.outputs_dir / result.session.id
