@@ -36,9 +36,23 @@ _SHORT_FRACTION = 0.02
 # Signatures of containers ffmpeg reads. A file that starts like one of these but that ffprobe
 # cannot open is damaged; anything else is simply not audio.
 _MAGIC: tuple[tuple[int, bytes], ...] = (
-    (0, b"ID3"), (0, b"RIFF"), (0, b"RF64"), (0, b"fLaC"), (0, b"OggS"), (0, b"FORM"),
-    (0, b"\x1a\x45\xdf\xa3"), (0, b"#!AMR"), (0, b"MAC "), (0, b"wvpk"), (0, b"caff"),
-    (0, b"\x30\x26\xb2\x75"), (4, b"ftyp"), (4, b"moov"), (4, b"mdat"), (4, b"free"), (4, b"wide"),
+    (0, b"ID3"),
+    (0, b"RIFF"),
+    (0, b"RF64"),
+    (0, b"fLaC"),
+    (0, b"OggS"),
+    (0, b"FORM"),
+    (0, b"\x1a\x45\xdf\xa3"),
+    (0, b"#!AMR"),
+    (0, b"MAC "),
+    (0, b"wvpk"),
+    (0, b"caff"),
+    (0, b"\x30\x26\xb2\x75"),
+    (4, b"ftyp"),
+    (4, b"moov"),
+    (4, b"mdat"),
+    (4, b"free"),
+    (4, b"wide"),
 )
 
 log = logging.getLogger("restitution")
@@ -102,7 +116,7 @@ def _check_file(path: Path) -> int:
 def _looks_like_media(path: Path) -> bool:
     with open(path, "rb") as f:
         head = f.read(16)
-    if any(head[offset:offset + len(magic)] == magic for offset, magic in _MAGIC):
+    if any(head[offset : offset + len(magic)] == magic for offset, magic in _MAGIC):
         return True
     return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0  # MPEG/AAC frame sync
 
@@ -151,8 +165,10 @@ def sha256(path: Path) -> str:
 
 def _packet_duration(path: Path) -> float:
     """Sum the first audio stream's packet durations: exact, and only demuxes (no decoding)."""
-    cmd = command(["-v", "error", "-select_streams", "a:0", "-show_entries", "packet=duration_time",
-                   "-of", "csv=p=0", url(path)], "ffprobe")
+    cmd = command(
+        ["-v", "error", "-select_streams", "a:0", "-show_entries", "packet=duration_time", "-of", "csv=p=0", url(path)],
+        "ffprobe",
+    )
     total = 0.0
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:
         assert proc.stdout is not None
@@ -180,8 +196,7 @@ def probe(path: Path) -> AudioInfo:
         raise AudioError("no audio stream (not an audio or video file?)", path)
     stream = audio[0]
     has_video = any(
-        s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
-        for s in streams
+        s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic") for s in streams
     )
     duration = _float(stream.get("duration")) or _float(data.get("format", {}).get("duration"))
     if duration is None or "Estimating duration from bitrate" in stderr:
@@ -210,8 +225,26 @@ def _float(value: object) -> float | None:
 
 
 def _decode_args(path: Path) -> list[str]:
-    return ["-v", "error", "-i", url(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
-            "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
+    return [
+        "-v",
+        "error",
+        "-i",
+        url(path),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-ac",
+        "1",
+        "-ar",
+        str(SAMPLE_RATE),
+        "-f",
+        "f32le",
+        "-acodec",
+        "pcm_f32le",
+        "pipe:1",
+    ]
 
 
 def _check_decoded(path: Path, info: AudioInfo, samples: int, returncode: int, stderr: str) -> None:
@@ -221,9 +254,7 @@ def _check_decoded(path: Path, info: AudioInfo, samples: int, returncode: int, s
     if samples == 0:
         raise AudioError("no audio samples", path)
     if decoded < info.duration - max(_SHORT_TOLERANCE, _SHORT_FRACTION * info.duration):
-        raise AudioError(
-            f"corrupt or truncated audio: decoded {decoded:.1f} s of {info.duration:.1f} s", path
-        )
+        raise AudioError(f"corrupt or truncated audio: decoded {decoded:.1f} s of {info.duration:.1f} s", path)
     if stderr.strip():
         log.warning("%s: ffmpeg reported while decoding: %s", path, _reason(stderr, path))
 
@@ -257,9 +288,10 @@ def _stream(path: Path, tmp: Path, err: IO[bytes], total: float, hook: Hook | No
     # stderr goes to a file, not a pipe: a corrupt stream can log more than a pipe holds,
     # and ffmpeg would block on it while we block on stdout.
     written = 0
-    with open(tmp, "wb") as out, subprocess.Popen(
-        command(_decode_args(path)), stdout=subprocess.PIPE, stderr=err
-    ) as proc:
+    with (
+        open(tmp, "wb") as out,
+        subprocess.Popen(command(_decode_args(path)), stdout=subprocess.PIPE, stderr=err) as proc,
+    ):
         assert proc.stdout is not None
         try:
             while chunk := proc.stdout.read(_CHUNK):
@@ -315,4 +347,17 @@ def read_block(samples: np.ndarray, start: int, end: int) -> np.ndarray:
     return np.array(samples[start:end], dtype=np.float32)
 
 
-__all__ = ["DECODE_VERSION", "SAMPLE_RATE", "command", "decode", "ffmpeg", "load", "probe", "read", "read_block", "run_tool", "sha256", "url"]
+__all__ = [
+    "DECODE_VERSION",
+    "SAMPLE_RATE",
+    "command",
+    "decode",
+    "ffmpeg",
+    "load",
+    "probe",
+    "read",
+    "read_block",
+    "run_tool",
+    "sha256",
+    "url",
+]

@@ -74,6 +74,7 @@ class BatchReport:
 
 def _absolute(options: PipelineOptions) -> PipelineOptions:
     """Paths a worker elsewhere (another cwd, another host on the shared filesystem) can use."""
+
     def absolute(value: str) -> str:
         return os.path.abspath(value) if value else value
 
@@ -169,7 +170,9 @@ def run_batch(
         item = _plan(folder, config, overrides, retry_failed)
         sid = item.session.id if isinstance(item, Job) else item.id
         if sid in owner:
-            item = Outcome(sid, folder, "failed", f"same session id '{sid}' as {owner[sid]}: rename one folder", "prepare")
+            item = Outcome(
+                sid, folder, "failed", f"same session id '{sid}' as {owner[sid]}: rename one folder", "prepare"
+            )
         owner.setdefault(sid, folder)
         if isinstance(item, Job):
             if dry_run:
@@ -212,8 +215,11 @@ def format_report(report: BatchReport) -> Any:
 
     style = {"processed": "green", "skipped": "dim", "failed": "red", "planned": "cyan"}
     table = Table(title="Batch", title_justify="left")
-    for name, kw in (("Session", {}), ("Status", {}), ("Audio", {"justify": "right"}), ("Time", {"justify": "right"}), ("Details", {"overflow": "fold"})):
-        table.add_column(name, **kw)
+    table.add_column("Session")
+    table.add_column("Status")
+    table.add_column("Audio", justify="right")
+    table.add_column("Time", justify="right")
+    table.add_column("Details", overflow="fold")
     for o in report.outcomes:
         detail = o.reason
         if o.status == "failed":
@@ -256,7 +262,9 @@ class BatchDisplay:
     def __exit__(self, *exc: Any) -> None:
         self.progress.__exit__(*exc)
 
-    def __call__(self, step: str, session_id: str | None = None, *, completed: float | None = None, total: float | None = None) -> None:
+    def __call__(
+        self, step: str, session_id: str | None = None, *, completed: float | None = None, total: float | None = None
+    ) -> None:
         from rich.markup import escape
 
         from .progress import LABELS

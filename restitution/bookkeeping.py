@@ -164,7 +164,12 @@ def stale(out_dir: Path, recording: Path, keys_for: Callable[[str], SessionKeys]
 
 
 def record_failure(
-    out_dir: Path, inputs: dict[str, list[int]], opts_hash: str | None, error: str, stage: str | None, log_path: Path | None
+    out_dir: Path,
+    inputs: dict[str, list[int]],
+    opts_hash: str | None,
+    error: str,
+    stage: str | None,
+    log_path: Path | None,
 ) -> None:
     try:
         write_json(
@@ -221,7 +226,13 @@ def session_log(out_dir: Path) -> Iterator[Path]:
     logger.setLevel(min(effective, logging.INFO))
     logger.addHandler(handler)
     try:
-        log.info("run of %s by pid %d on %s (restitution %s)", Path(out_dir).name, os.getpid(), socket.gethostname(), __version__)
+        log.info(
+            "run of %s by pid %d on %s (restitution %s)",
+            Path(out_dir).name,
+            os.getpid(),
+            socket.gethostname(),
+            __version__,
+        )
         yield path
     finally:
         logger.removeHandler(handler)

@@ -67,7 +67,11 @@ def asr(options: ASROptions) -> dict[str, Any]:
     except (RestitutionError, OSError) as e:
         # The run itself will fail to load it and say why; the key only has to differ.
         weights = f"unavailable: {e}"
-    return {"engine": options.engine, "backend": version_of(_ASR_BACKENDS.get(options.engine, options.engine)), "weights": weights}
+    return {
+        "engine": options.engine,
+        "backend": version_of(_ASR_BACKENDS.get(options.engine, options.engine)),
+        "weights": weights,
+    }
 
 
 def embedding(name: str) -> dict[str, Any]:

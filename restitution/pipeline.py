@@ -87,12 +87,12 @@ STAGES: tuple[Stage, ...] = (
         lambda o: fingerprint.diarization(o.diarization), Diarization, produces="diarization",
     ),
     Stage(
-        "offset", st.estimate_offset, ("samples", "audio", "agenda", "transcript", "diarization"), offset.OFFSET_VERSION,
-        st.offset_options, record=Offset,
+        "offset", st.estimate_offset, ("samples", "audio", "agenda", "transcript", "diarization"),
+        offset.OFFSET_VERSION, st.offset_options, record=Offset,
     ),
     Stage(
-        "chapters", st.cut_chapters, ("audio", "agenda", "offset", "transcript", "diarization"), chapters.CHAPTERS_VERSION,
-        lambda o, agenda: st.without(o.chapters),
+        "chapters", st.cut_chapters, ("audio", "agenda", "offset", "transcript", "diarization"),
+        chapters.CHAPTERS_VERSION, lambda o, agenda: st.without(o.chapters),
     ),
     Stage(
         "refine", st.refine_speakers, ("samples", "diarization", "chapters"), REFINE_VERSION,
@@ -223,7 +223,14 @@ def run_session(
         if first is not None:
             for stage in STAGES[first:]:
                 cache.forget(stage.name)
-        run = Run(prepared, options, hook, hf_token, cache, {"audio": prepared.info, "agenda": prepared.agenda, "session": session})
+        run = Run(
+            prepared,
+            options,
+            hook,
+            hf_token,
+            cache,
+            {"audio": prepared.info, "agenda": prepared.agenda, "session": session},
+        )
         for stage in STAGES:
             if stage.name in keys.stages:
                 books.stage = stage.name

@@ -83,7 +83,7 @@ class VoiceLibrary:
         if not name:
             raise ValueError("a voice needs a name")
         blob = _unit(embedding).astype("<f4").tobytes()
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         with self._connect() as db:
             if source:
                 db.execute("DELETE FROM voiceprints WHERE name = ? AND model = ? AND source = ?", (name, model, source))

@@ -64,7 +64,9 @@ class _StageHook:
         self.stage = "prepare"
         self._last = 0.0
 
-    def __call__(self, step: str, artifact: Any = None, *, completed: float | None = None, total: float | None = None) -> None:
+    def __call__(
+        self, step: str, artifact: Any = None, *, completed: float | None = None, total: float | None = None
+    ) -> None:
         changed = step in STAGE_NAMES and step != self.stage
         if changed:
             self.stage = step
@@ -144,12 +146,15 @@ def dask_task(job: Job) -> Outcome:
     from distributed import get_worker
 
     worker = get_worker()
+
     def emit(sid: str, step: str, completed: float | None, total: float | None) -> None:
         # Dask's events must be msgpack-able: a dict of plain values (stages report numpy floats).
         def plain(value: float | None) -> float | None:
             return None if value is None else float(value)
 
-        worker.log_event(DASK_TOPIC, {"session": sid, "step": step, "completed": plain(completed), "total": plain(total)})
+        worker.log_event(
+            DASK_TOPIC, {"session": sid, "step": step, "completed": plain(completed), "total": plain(total)}
+        )
 
     return process(job, emit)
 
@@ -168,7 +173,9 @@ def run_here(jobs: list[Job], hook: Hook) -> Iterator[Outcome]:
 def _lost(job: Job, why: str) -> Outcome:
     """A session whose worker vanished: record it as the worker itself could not."""
     record_failure(job.out_dir, job.inputs, options_hash(job.options), why, None, job.out_dir / LOG_NAME)
-    return Outcome(job.session.id, job.session.folder or job.session.recording, "failed", why, None, job.out_dir / LOG_NAME)
+    return Outcome(
+        job.session.id, job.session.folder or job.session.recording, "failed", why, None, job.out_dir / LOG_NAME
+    )
 
 
 def _drain(queue: Any, hook: Hook) -> None:

@@ -19,9 +19,11 @@ from rich.console import Console
 
 from restitution.batch import format_report, run_batch
 from restitution.bookkeeping import DONE, FAILED, session_log
-from restitution.synth import VOICES, ItemSpec, SynthSpeaker, make_session
+from synth import VOICES, ItemSpec, SynthSpeaker, make_session
 
-BAD_AGENDA = "- Introduction par Yves Martin\n- 00:00:20 : Ateliers par Romain Delassus\n- 00:00:10 : Retour en arrière\n"
+BAD_AGENDA = (
+    "- Introduction par Yves Martin\n- 00:00:20 : Ateliers par Romain Delassus\n- 00:00:10 : Retour en arrière\n"
+)
 
 
 def short_items() -> list[ItemSpec]:
@@ -115,7 +117,10 @@ def test_a_fixed_input_is_retried_without_asking(tmp_path: Path, one_good: Path)
     # Still wrong, but changed: the archivist touched it, so it runs again.
     (folder / "agenda.txt").write_text(BAD_AGENDA.replace("00:00:10", "00:00:05"), "utf-8")
     report = run_batch(root, overrides=overrides(out), dry_run=True)
-    assert (report.outcomes[0].status, report.outcomes[0].reason) == ("planned", "retry: inputs, options or version changed")
+    assert (report.outcomes[0].status, report.outcomes[0].reason) == (
+        "planned",
+        "retry: inputs, options or version changed",
+    )
 
 
 def test_dry_run_plans_and_writes_nothing(tmp_path: Path, one_good: Path) -> None:
@@ -139,9 +144,15 @@ def test_a_session_locked_by_a_live_process_is_skipped_not_failed(tmp_path: Path
     shutil.copytree(one_good, root / "seance-1")
     out = tmp_path / "outputs"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom restitution.lock import session_lock\n"
-         "with session_lock(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(120)\n", str(out / "seance-1")],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\nfrom restitution.lock import session_lock\n"
+            "with session_lock(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(120)\n",
+            str(out / "seance-1"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
@@ -302,7 +313,9 @@ def test_five_sessions_three_processed_two_failed_then_skipped(reference, archiv
     assert not report.ok and not no_partials(out)
     for sid in GOOD:
         done = json.loads((out / sid / ".work" / DONE).read_text())
-        assert {"session.json", f"{sid}.vtt", f"{sid}.srt", f"{sid}.mp3", "transcript.json", "chapters.json"} <= set(done["outputs"])
+        assert {"session.json", f"{sid}.vtt", f"{sid}.srt", f"{sid}.mp3", "transcript.json", "chapters.json"} <= set(
+            done["outputs"]
+        )
         assert events.stages(sid)[:3] == ["prepare", "decode", "transcribe"], "stage events come back from the workers"
         assert events.stages(sid)[-1] == "processed"
         assert "run of " + sid in (out / sid / "run.log").read_text()
@@ -321,7 +334,9 @@ def test_five_sessions_three_processed_two_failed_then_skipped(reference, archiv
     assert [o.status for o in again.outcomes] == ["failed", "failed", "skipped", "skipped", "skipped"]
     assert all(o.reason == "complete" for o in again.skipped)
     assert all("not retried" in o.reason for o in again.failed)
-    assert {sid: (out / sid / "run.log").stat().st_size for sid in GOOD} == sizes, "a second run only checks fingerprints"
+    assert {sid: (out / sid / "run.log").stat().st_size for sid in GOOD} == sizes, (
+        "a second run only checks fingerprints"
+    )
 
     retried = run_batch(archive, overrides={**E2E, "outputs": str(out)}, retry_failed=True)
     assert [o.status for o in retried.outcomes] == ["failed", "failed", "skipped", "skipped", "skipped"]
@@ -372,7 +387,9 @@ def test_dask_cluster_gives_the_same_outputs(reference, archive: Path, tmp_path:
     out = tmp_path / "outputs"
     events = Events()
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") as cluster:
-        report = run_batch(archive, overrides={**E2E, "outputs": str(out)}, scheduler=cluster.scheduler_address, hook=events)
+        report = run_batch(
+            archive, overrides={**E2E, "outputs": str(out)}, scheduler=cluster.scheduler_address, hook=events
+        )
     assert [(o.id, o.status, o.reason) for o in report.outcomes] == [
         (o.id, o.status, o.reason) for o in ref_report.outcomes
     ]

@@ -82,7 +82,18 @@ def with_version(stage: str, version: int) -> tuple[pipeline.Stage, ...]:
 
 def test_every_stage_has_a_key_and_the_progress_steps_are_the_table() -> None:
     assert list(keys()) == list(STAGE_NAMES)
-    assert STAGE_NAMES == ("decode", "transcribe", "diarize", "offset", "chapters", "refine", "speakers", "export", "index", "enroll")
+    assert STAGE_NAMES == (
+        "decode",
+        "transcribe",
+        "diarize",
+        "offset",
+        "chapters",
+        "refine",
+        "speakers",
+        "export",
+        "index",
+        "enroll",
+    )
 
 
 def test_threads_paths_and_progress_change_no_key() -> None:
@@ -96,7 +107,9 @@ def test_threads_paths_and_progress_change_no_key() -> None:
         voices=dataclasses.replace(base.voices, library="/tmp/voices.sqlite"),
     )
     moved = dataclasses.replace(SESSION, recording=Path("/elsewhere/recording.mp3"), agenda_path=Path("/x/agenda.txt"))
-    relined = Agenda(tuple(dataclasses.replace(item, line=item.line + 5) for item in AGENDA.items), source="/x/agenda.txt")
+    relined = Agenda(
+        tuple(dataclasses.replace(item, line=item.line + 5) for item in AGENDA.items), source="/x/agenda.txt"
+    )
     assert keys(other, relined, moved) == keys()
 
 
@@ -141,7 +154,9 @@ def finished(tmp_path: Path) -> tuple[Path, Path]:
     folder = tmp_path / "recordings" / "seance"
     folder.mkdir(parents=True)
     (folder / "recording.mp3").write_bytes(b"ID3" + bytes(range(256)) * 8)
-    (folder / "agenda.txt").write_text("- Introduction par Léa Kerbrat\n- 00:01:00 : Ateliers par Hugo Delorme\n", "utf-8")
+    (folder / "agenda.txt").write_text(
+        "- Introduction par Léa Kerbrat\n- 00:01:00 : Ateliers par Hugo Delorme\n", "utf-8"
+    )
     out = tmp_path / "outputs"
     session, data, toml = load_session(folder)
     options = load_options(None, data, str(toml), {"outputs": str(out)})
@@ -215,7 +230,9 @@ def test_what_makes_outputs_stale_is_said(finished, damage: str, reason: str) ->
         with open(root / "seance" / "recording.mp3", "ab") as f:
             f.write(b"\0")
     elif damage == "agenda":
-        (root / "seance" / "agenda.txt").write_text("- Ouverture par Léa Kerbrat\n- 00:01:00 : Ateliers par Hugo Delorme\n", "utf-8")
+        (root / "seance" / "agenda.txt").write_text(
+            "- Ouverture par Léa Kerbrat\n- 00:01:00 : Ateliers par Hugo Delorme\n", "utf-8"
+        )
     elif damage == "output":
         (out / "seance" / "seance.vtt").unlink()
     else:
@@ -253,7 +270,9 @@ def test_real_runs_recompute_exactly_what_changed(synth_session, tmp_path: Path,
     run_session(session, options())
     work = tmp_path / "out" / session.id / ".work"
     first = _stamps(work)
-    assert {"decode.json", "transcribe.json", "diarize.json", "offset.json", "refine.json", "export.mp3.json"} <= set(first)
+    assert {"decode.json", "transcribe.json", "diarize.json", "offset.json", "refine.json", "export.mp3.json"} <= set(
+        first
+    )
 
     with caplog.at_level(logging.INFO, logger="restitution"):
         run_session(session, options(asr={"threads": 1}, diarization={"threads": 2}))
@@ -263,7 +282,9 @@ def test_real_runs_recompute_exactly_what_changed(synth_session, tmp_path: Path,
     monkeypatch.setattr(pipeline, "STAGES", with_version("offset", 2))
     run_session(session, options())
     bumped = _stamps(work)
-    assert sorted(changed(first, bumped)) == ["offset.json", "refine.json"], "offset and what follows it, nothing before"
+    assert sorted(changed(first, bumped)) == ["offset.json", "refine.json"], (
+        "offset and what follows it, nothing before"
+    )
     monkeypatch.undo()
 
     run_session(session, options(), force_from="diarize")

@@ -108,7 +108,7 @@ def test_channel_has_every_required_element(outputs: Path) -> None:
 def test_one_item_per_readable_session_with_enclosure_transcripts_chapters(outputs: Path) -> None:
     channel = parse(write_feed(outputs, base_url=BASE + "/", title="T")).find("channel")
     items = channel.findall("item")
-    assert [i.findtext("guid") for i in items] == [("hostile".encode().hex() * 64)[:64], ("atelier-donnees".encode().hex() * 64)[:64]], (
+    assert [i.findtext("guid") for i in items] == [(b"hostile".hex() * 64)[:64], (b"atelier-donnees".hex() * 64)[:64]], (
         "newest first; the unreadable session.json and the session without MP3 are left out"
     )
     item = items[1]

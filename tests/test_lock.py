@@ -122,15 +122,15 @@ for _ in range(3):
 def test_index_lock_serializes_writers(tmp_path: Path) -> None:
     index = tmp_path / "index.sqlite"
     journal = tmp_path / "journal.txt"
-    children = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(index), str(journal), name]) for name in "abc"
-    ]
+    children = [subprocess.Popen([sys.executable, "-c", WRITER, str(index), str(journal), name]) for name in "abc"]
     for child in children:
         assert child.wait(timeout=60) == 0
     records = journal.read_text().splitlines()
     assert len(records) == 18
     for start, end in zip(records[0::2], records[1::2]):
-        assert start.startswith("start ") and end == "end " + start.split()[1], "two writers were inside the lock at once"
+        assert start.startswith("start ") and end == "end " + start.split()[1], (
+            "two writers were inside the lock at once"
+        )
     assert (tmp_path / "index.sqlite.lock").exists()
 
 

@@ -44,8 +44,9 @@ def test_loose_stretches_cluster_and_join_an_anonymous_voice_but_two_anonymous_n
 def seven_items(tmp_path_factory):
     """The foundation's seven-item agenda, 8 named speakers, 2 unnamed participants, 4 minutes,
     diarized for real; returns (truth, samples, agenda, diarization, chapters)."""
+    import synth
     from restitution import agenda as agenda_io
-    from restitution import audio, chapters, offset, synth
+    from restitution import audio, chapters, offset
     from restitution.diarize import diarize
     from restitution.types import Transcript
 

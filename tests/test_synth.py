@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from conftest import small_session_items
 
-from restitution import synth
-from restitution.synth import SynthSession, SynthTruth, make_session, speak
+from synth import SynthSession, SynthTruth, make_session, speak
+from synth import session as synth_session_module
 
 AGENDA_LINE = re.compile(r"^- (?:(\d\d):(\d\d):(\d\d) : )?(.+)$")
 
@@ -196,7 +196,7 @@ def test_shipped_example_is_what_the_script_makes(tmp_path: Path) -> None:
 
 
 def test_long_sessions_reuse_sentences_but_never_the_spoken_cues(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(synth, "_POOL", 6)  # what a three-hour session does after 40 sentences a voice
+    monkeypatch.setattr(synth_session_module, "_POOL", 6)  # what a three-hour session does after 40 sentences a voice
     items = small_session_items()[:2]
     for item in items:
         item.seconds = 90

@@ -201,7 +201,7 @@ def check_stretches(
     if not thresholds:
         return diarization
     seconds = speaking_time(diarization.turns)
-    label_of = {}  # a name's main label (clustering may have split a voice into several)
+    label_of: dict[str, str] = {}  # a name's main label (clustering may have split a voice into several)
     for lab in sorted(names, key=lambda lab: -seconds.get(lab, 0.0)):
         label_of.setdefault(names[lab], lab)
 
@@ -292,7 +292,7 @@ def _merge_level(home_vectors: dict[str, list[np.ndarray]], thresholds: dict[str
 def _match(v: np.ndarray, profiles: dict[str, np.ndarray], thresholds: dict[str, float]) -> str | None:
     """The tested named voice `v` passes by the widest margin, if any (`thresholds` is not empty)."""
     margins = {name: float(v @ profiles[name]) - t for name, t in thresholds.items()}
-    best = max(margins, key=margins.get)
+    best = max(margins, key=lambda name: margins[name])
     log.debug("speakers: nearest named voice %s, margin %.2f", best, margins[best])
     return best if margins[best] >= 0 else None
 

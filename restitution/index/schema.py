@@ -105,7 +105,9 @@ def translate(path: Path, query: str | None = None) -> Iterator[None]:
     except sqlite3.OperationalError as e:
         msg = str(e)
         if "locked" in msg or "busy" in msg:
-            raise SearchIndexError(f"the index is busy (another process holds it longer than {BUSY_TIMEOUT:.0f} s); try again", path) from None
+            raise SearchIndexError(
+                f"the index is busy (another process holds it longer than {BUSY_TIMEOUT:.0f} s); try again", path
+            ) from None
         if msg.startswith("fts5:") or "unterminated string" in msg:
             raise SearchIndexError(
                 f"malformed search query {query!r} ({msg}); quote phrases, write AND, OR, NOT in capitals", path

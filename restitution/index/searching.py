@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..clock import hms
 from ..errors import SearchIndexError
-from ..search_query import Hit, bm25, column_words, fts_query, highlight, idf, patterns, scoring_units, spaced
+from ..search_query import Hit, Unit, bm25, column_words, fts_query, highlight, idf, patterns, scoring_units, spaced
 from .schema import open_index, translate
 
 # Beyond this many matches only the newest ones are ranked by bm25 (see the module docstring).
@@ -41,7 +41,9 @@ def _check_date(value: str | None, flag: str) -> str | None:
     return value
 
 
-def _scope(conn: sqlite3.Connection, index_path: Path, session: str | None, since: str | None, until: str | None):
+def _scope(
+    conn: sqlite3.Connection, index_path: Path, session: str | None, since: str | None, until: str | None
+) -> tuple[int, int, list[int] | None] | None:
     """The rowid range to scan and, when it is not exact, the session ids to keep; None: no match."""
     lo, hi, keep = 0, 2**62, None
     if session is not None:
@@ -53,25 +55,33 @@ def _scope(conn: sqlite3.Connection, index_path: Path, session: str | None, sinc
         lo, hi = row
     if since is not None or until is not None:
         found = conn.execute(
-            "SELECT sid, seg_lo, seg_hi FROM sessions WHERE seg_lo BETWEEN ? AND ? AND date >= ? AND substr(date, 1, ?) <= ?",
+            "SELECT sid, seg_lo, seg_hi FROM sessions"
+            " WHERE seg_lo BETWEEN ? AND ? AND date >= ? AND substr(date, 1, ?) <= ?",
             (lo, hi, since or "", len(until or ""), until or "9999"),
         ).fetchall()
         if not found:
             return None
         lo, hi = min(r[1] for r in found), max(r[2] for r in found)
         # Sessions are usually indexed in date order, so the range is often exact already.
-        if len(found) < conn.execute("SELECT count(*) FROM sessions WHERE seg_lo BETWEEN ? AND ?", (lo, hi)).fetchone()[0]:
+        if (
+            len(found)
+            < conn.execute("SELECT count(*) FROM sessions WHERE seg_lo BETWEEN ? AND ?", (lo, hi)).fetchone()[0]
+        ):
             keep = [r[0] for r in found]
     return lo, hi, keep
 
 
-def _docs(conn: sqlite3.Connection, unit) -> int:
+def _docs(conn: sqlite3.Connection, unit: Unit) -> int:
     """Segments holding a word or phrase; for a phrase, those holding its rarest word (a bound)."""
     words, prefix = unit
     counts = []
+    args: tuple[str, ...]
     for i, word in enumerate(words):
         if prefix and i == len(words) - 1:
-            sql, args = "SELECT coalesce(sum(docs), 0) FROM terms WHERE term >= ? AND term < ?", (word, word + "\U0010ffff")
+            sql, args = (
+                "SELECT coalesce(sum(docs), 0) FROM terms WHERE term >= ? AND term < ?",
+                (word, word + "\U0010ffff"),
+            )
         else:
             sql, args = "SELECT coalesce(max(docs), 0) FROM terms WHERE term = ?", (word,)
         counts.append(conn.execute(sql, args).fetchone()[0])
@@ -129,12 +139,13 @@ def search(
             if not best:
                 return []
             rows = conn.execute(
-                f"""SELECT g.id, s.id, s.folder, s.title, c.title, p.name, p.label, g.start, g.end, g.text, g.words, g.times
+                f"""SELECT g.id, s.id, s.folder, s.title, c.title, p.name, p.label,
+                g.start, g.end, g.text, g.words, g.times
                 FROM segments g
                 JOIN sessions s ON s.sid = g.sid
                 LEFT JOIN chapters c ON c.cid = g.cid
                 LEFT JOIN speakers p ON p.pid = g.pid
-                WHERE g.id IN ({','.join(str(int(r[1])) for r in best)})"""
+                WHERE g.id IN ({",".join(str(int(r[1])) for r in best)})"""
             ).fetchall()
     finally:
         conn.close()

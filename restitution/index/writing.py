@@ -35,7 +35,10 @@ def _word_times(seg: Segment, n_tokens: int) -> str:
 def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str) -> None:
     s = result.session
     old = _doc_counts(
-        w for (w,) in conn.execute("SELECT words FROM segments WHERE sid IN (SELECT sid FROM sessions WHERE id = ?)", (s.id,))
+        w
+        for (w,) in conn.execute(
+            "SELECT words FROM segments WHERE sid IN (SELECT sid FROM sessions WHERE id = ?)", (s.id,)
+        )
     )
     if old:
         conn.executemany("UPDATE terms SET docs = docs - ? WHERE term = ?", [(n, t) for t, n in old.items()])
@@ -46,9 +49,19 @@ def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str
     conn.execute("DELETE FROM sessions WHERE id = ?", (s.id,))
     sid = conn.execute(
         "INSERT INTO sessions(id, folder, title, date, duration, language, recording, sha256) VALUES (?,?,?,?,?,?,?,?)",
-        (s.id, folder, s.title or s.id, s.date, result.audio.duration, result.language, str(s.recording), result.audio.sha256),
+        (
+            s.id,
+            folder,
+            s.title or s.id,
+            s.date,
+            result.audio.duration,
+            result.language,
+            str(s.recording),
+            result.audio.sha256,
+        ),
     ).lastrowid
-    pids, names = {}, {}
+    pids: dict[str | None, int | None] = {}
+    names: dict[str | None, str | None] = {}
     for sp in result.speakers:
         names[sp.id] = sp.name or sp.id
         pids[sp.id] = conn.execute(
@@ -66,7 +79,8 @@ def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str
     # Explicit consecutive rowids (we hold the write lock): a session's segments form one rowid
     # range, which is what makes session and date filters cheap.
     next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM segments").fetchone()[0]
-    rows, k = [], 0
+    rows: list[tuple[Any, ...]] = []
+    k = 0
     for seg in sorted(result.segments, key=lambda g: (g.start, g.end)):
         text = " ".join(seg.text.split())
         if not text:
@@ -75,13 +89,25 @@ def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str
             k += 1
         in_chapter = bool(chapters) and chapters[k].start <= seg.start + 1e-6
         if seg.speaker is not None and seg.speaker not in pids:
-            pids[seg.speaker] = conn.execute("INSERT INTO speakers(sid, label) VALUES (?, ?)", (sid, seg.speaker)).lastrowid
+            pids[seg.speaker] = conn.execute(
+                "INSERT INTO speakers(sid, label) VALUES (?, ?)", (sid, seg.speaker)
+            ).lastrowid
         toks = tokens(text)
-        rows.append((
-            next_id + len(rows), sid, cids[k] if in_chapter else None, pids.get(seg.speaker), seg.start, seg.end, text,
-            " ".join(toks), names.get(seg.speaker, seg.speaker), chapters[k].title if in_chapter else None,
-            _word_times(seg, len(toks)),
-        ))
+        rows.append(
+            (
+                next_id + len(rows),
+                sid,
+                cids[k] if in_chapter else None,
+                pids.get(seg.speaker),
+                seg.start,
+                seg.end,
+                text,
+                " ".join(toks),
+                names.get(seg.speaker, seg.speaker),
+                chapters[k].title if in_chapter else None,
+                _word_times(seg, len(toks)),
+            )
+        )
     conn.executemany(
         "INSERT INTO segments(id, sid, cid, pid, start, end, text, words, speaker, chapter, times)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -126,7 +152,9 @@ def result_from_session_json(data: dict[str, Any], source: str | Path = "session
     """A SessionResult from a parsed `restitution/session@1` file."""
     try:
         s = data["session"]
-        session = Session(id=s["id"], recording=Path(s.get("recording") or ""), title=s.get("title"), date=s.get("date"))
+        session = Session(
+            id=s["id"], recording=Path(s.get("recording") or ""), title=s.get("title"), date=s.get("date")
+        )
         audio = AudioInfo(Path(s.get("recording") or ""), float(s["duration"]), s.get("sha256") or "", 0, 0, "")
         offset = Offset.from_dict(data.get("offset") or {"seconds": 0.0, "method": "none"})
         return SessionResult(
