@@ -65,7 +65,18 @@ def overrides(out: Path, **more) -> dict:
 
 @pytest.fixture(scope="module")
 def one_good(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return good_session(tmp_path_factory.mktemp("good") / "seance-1", seed=1)
+    """A valid session folder whose recording is 14 s of tone: every decision below is made
+    before a model hears anything, so no speech needs synthesizing."""
+    folder = tmp_path_factory.mktemp("good") / "seance-1"
+    folder.mkdir()
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=14", "-ac", "1",
+         str(folder / "recording.mp3")],
+        check=True,
+    )  # fmt: skip
+    agenda = "- Introduction par Yves Martin\n- 00:00:07 : Présentation des ateliers par Romain Delassus\n"
+    (folder / "agenda.txt").write_text(agenda, "utf-8")
+    return folder
 
 
 def test_bad_inputs_are_recorded_and_not_retried_until_asked(tmp_path: Path, one_good: Path) -> None:

@@ -62,6 +62,7 @@ def seven_items(tmp_path_factory):
     return truth, samples, agenda, dia, chaps
 
 
+@pytest.mark.slow
 def test_unnamed_participants_never_carry_an_agenda_name(seven_items):
     """Real espeak voices, real diarization: without the check, the two participants who speak
     a few seconds in the questions are clustered with named speakers and take their names."""
@@ -91,6 +92,7 @@ def test_unnamed_participants_never_carry_an_agenda_name(seven_items):
     assert all(len(c) == 192 for c in refined.centroids.values())
 
 
+@pytest.mark.slow
 def test_without_agenda_names_nothing_changes(seven_items):
     import dataclasses
 
