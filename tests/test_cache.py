@@ -261,7 +261,7 @@ def test_real_runs_recompute_exactly_what_changed(synth_session, tmp_path: Path,
     from restitution.pipeline import run_session
 
     folder = tmp_path / "session"
-    shutil.copytree(synth_session.folder, folder)
+    shutil.copytree(synth_session.dir, folder)
     session, data, toml = load_session(folder)
 
     def options(**more: object) -> PipelineOptions:

@@ -60,7 +60,8 @@ def write_all(
         loudnorm=ex.loudnorm,
         language={"fr": "fra", "en": "eng"}.get(result.language, "und"),
     )
-    work.save("export.mp3", made_from, None, EXPORT_VERSION)
+    if not reuse:
+        work.save("export.mp3", made_from, None, EXPORT_VERSION)
     mp3.write_chapter_files(mp3_dest, chapter_dir, result.chapters)
     html.write_session_page(result, out_dir)
     html.write_archive_page(out_dir.parent)
