@@ -140,7 +140,8 @@ def cut(
         target = item.time - offset.seconds
         if target >= duration:
             message = (
-                f"{_describe(index, item)} starts {hms(target, nearest=True)} into a recording of {hms(duration, nearest=True)}, "
+                f"{_describe(index, item)} starts {hms(target, nearest=True)} "
+                f"into a recording of {hms(duration, nearest=True)}, "
                 f"after its end (offset {offset.seconds:.1f} s); check the time or the offset"
             )
             if not options.lenient:
