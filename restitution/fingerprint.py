@@ -20,6 +20,7 @@ from .options import ASROptions, DiarizationOptions
 from .transcribe import models
 
 _SAMPLE = 1 << 20  # bytes read at each end of a weights file
+_WEIGHTS = (".bin", ".pt", ".ckpt", ".safetensors", ".yaml")
 
 # The package that runs each engine, and those that ship each speaker embedding model.
 _ASR_BACKENDS = {"faster-whisper": "faster-whisper", "openai-whisper": "openai-whisper"}
@@ -53,9 +54,9 @@ def file_identity(path: Path) -> str:
 
 def _weights(folder_or_file: Path) -> str:
     path = Path(folder_or_file)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in (".bin", ".pt", ".safetensors"))
-        return ",".join(f"{p.name}:{file_identity(p)}" for p in files)
+    if path.is_dir():  # a CTranslate2 folder, or a pyannote pipeline with a folder per model
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _WEIGHTS)
+        return ",".join(f"{p.relative_to(path).as_posix()}:{file_identity(p)}" for p in files)
     return file_identity(path)
 
 

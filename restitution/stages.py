@@ -154,7 +154,8 @@ def enroll_voices(run: Run) -> None:
 
 
 def asr_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:
-    return {**without(o.asr, "threads"), "language": o.language}
+    # The model is known by its weights, in the stage's fingerprint, wherever its folder is.
+    return {**without(o.asr, "threads", "model"), "language": o.language}
 
 
 def diarize_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:

@@ -291,3 +291,25 @@ def test_real_runs_recompute_exactly_what_changed(synth_session, tmp_path: Path,
     forced = _stamps(work)
     assert sorted(changed(bumped, forced)) == ["diarize.json", "export.mp3.json", "offset.json", "refine.json"]
     assert forced["transcribe.json"] == first["transcribe.json"] and forced["decode.json"] == first["decode.json"]
+
+
+def test_a_model_is_known_by_its_bytes_not_its_place(tmp_path: Path) -> None:
+    from restitution import fingerprint
+
+    model = tmp_path / "a"
+    model.mkdir()
+    (model / "model.bin").write_bytes(bytes(range(256)) * 20_000)  # 5 MB: its ends are sampled
+    (model / "config.json").write_text("{}")
+    copy = tmp_path / "elsewhere" / "b"
+    shutil.copytree(model, copy)
+    base = PipelineOptions()
+
+    def using(folder: Path) -> PipelineOptions:
+        return dataclasses.replace(base, asr=dataclasses.replace(base.asr, model=str(folder)))
+
+    assert fingerprint.file_identity(copy / "model.bin") == fingerprint.file_identity(model / "model.bin")
+    assert keys(using(copy)) == keys(using(model)), "the same weights elsewhere are the same model"
+    tuned = bytearray((model / "model.bin").read_bytes())
+    tuned[-1] ^= 1
+    (copy / "model.bin").write_bytes(bytes(tuned))
+    assert changed(keys(using(model)), keys(using(copy)))[0] == "transcribe"
