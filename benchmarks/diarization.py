@@ -99,10 +99,10 @@ def run_ami(options: DiarizationOptions) -> None:
 
 def name_session(dest: Path, options: DiarizationOptions, seed: int, minutes: float) -> dict[str, float]:
     """Synthesize one session, diarize and name it; return the time shares that matter."""
+    import synth
     from restitution import agenda as agenda_io
     from restitution import chapters as chapters_io
     from restitution import offset as offset_io
-    from restitution import synth
     from restitution.diarize.refine import refine
     from restitution.speakers import name_speakers
     from restitution.types import Transcript

@@ -28,9 +28,9 @@ from restitution import agenda as agenda_mod  # noqa: E402
 from restitution import audio, chapters, offset  # noqa: E402
 from restitution.diarize import diarize  # noqa: E402
 from restitution.options import ASROptions, ChapterOptions, DiarizationOptions, OffsetOptions  # noqa: E402
-from restitution.synth import SynthSession, make_session  # noqa: E402
 from restitution.transcribe import transcribe  # noqa: E402
 from restitution.types import Agenda, AgendaItem, Diarization, Transcript  # noqa: E402
+from synth import SynthSession, make_session  # noqa: E402
 
 
 def offsets(n: int) -> list[float]:

@@ -1,11 +1,14 @@
 """`run_batch`: every session folder under a root, isolated from each other, resumable.
 
-For each folder: skip it when its outputs are complete for the same audio fingerprint and
-options (`.work/done.json`), skip a known failure (`.work/failed.json`) unless asked to retry
-or its inputs changed, and otherwise run `run_session`, which resumes from the stage cache.
-Sessions run in this process (`workers=1`), in N local worker processes, or on a Dask cluster;
-each holds its session lock and writes its log to `outputs/<id>/run.log`. One failing session
-is recorded and the batch goes on: here, and only here, any `Exception` is caught per session.
+For each folder: skip it when its outputs are what a run would make now (`.work/done.json`
+holds the release, the sources' fingerprints and every stage's key; a stage whose algorithm,
+options or model changed since, here or upstream, makes the session stale, and the plan says
+which), skip a known failure (`.work/failed.json`) unless asked to retry or its inputs changed,
+and otherwise run `run_session`, which resumes from the stage cache. Sessions run in this
+process (`workers=1`), in N local worker processes, or on a Dask cluster (worker.py); each
+holds its session lock and writes its log to `outputs/<id>/run.log`. One failing session is
+recorded and the batch goes on: in `worker.process`, and only there, any `Exception` is caught
+per session.
 """
 
 from __future__ import annotations
@@ -14,40 +17,22 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .bookkeeping import DONE, FAILED, options_hash, read_marker, stat_of
+from .clock import hms
 from .errors import RestitutionError
 from .files import slugify
 from .options import PipelineOptions, load_options
+from .pipeline import outputs_stale
 from .sessions import find_sessions, load_session
-from .types import Session
-from .worker import (
-    DASK_TOPIC,
-    DONE,
-    FAILED,
-    LOG_NAME,
-    Job,
-    Outcome,
-    dask_task,
-    die_with_parent,
-    init_worker,
-    pool_task,
-    is_complete,
-    mark_complete,
-    options_hash,
-    process,
-    read_marker,
-    record_failure,
-    stat_of,
-)
+from .types import Hook, Session
+from .worker import Job, Outcome, run_dask, run_here, run_pool
 
 log = logging.getLogger("restitution")
-
-Hook = Callable[..., None]
 
 
 @dataclass
@@ -89,6 +74,7 @@ class BatchReport:
 
 def _absolute(options: PipelineOptions) -> PipelineOptions:
     """Paths a worker elsewhere (another cwd, another host on the shared filesystem) can use."""
+
     def absolute(value: str) -> str:
         return os.path.abspath(value) if value else value
 
@@ -115,7 +101,8 @@ def _plan(folder: Path, config: Path | None, overrides: dict[str, Any], retry_fa
         return Outcome(slugify(folder.name), folder, "failed", str(e), "prepare")
     out_dir = options.outputs_dir / session.id
     work = out_dir / ".work"
-    if is_complete(out_dir, None, options, session.recording):
+    stale = outputs_stale(session, options)
+    if stale is None:
         return Outcome(session.id, folder, "skipped", "complete")
     failed = read_marker(work / FAILED)
     if failed is not None:
@@ -130,122 +117,11 @@ def _plan(folder: Path, config: Path | None, overrides: dict[str, Any], retry_fa
             return Outcome(session.id, folder, "failed", reason, failed.get("stage"), log_path)
         reason = "retry" if unchanged else "retry: inputs, options or version changed"
     elif (work / DONE).is_file():
-        reason = "recording or options changed"
+        reason = stale
     else:
         cached = len(list(work.glob("*.json"))) if work.is_dir() else 0
         reason = f"resume ({cached} cached stages)" if cached else "new"
     return Job(session, options, out_dir, inputs, reason)
-
-
-# --- runners: each yields outcomes as sessions finish -----------------------------------------
-
-
-def _run_here(jobs: list[Job], hook: Hook) -> Iterator[Outcome]:
-    def emit(sid: str, step: str, completed: float | None, total: float | None) -> None:
-        hook(step, sid, completed=completed, total=total)
-
-    for job in jobs:
-        yield process(job, emit)
-
-
-def _lost(job: Job, why: str) -> Outcome:
-    """A session whose worker vanished: record it as the worker itself could not."""
-    record_failure(job.out_dir, job.inputs, options_hash(job.options), why, None, job.out_dir / LOG_NAME)
-    return Outcome(job.session.id, job.session.folder or job.session.recording, "failed", why, None, job.out_dir / LOG_NAME)
-
-
-def _drain(queue: Any, hook: Hook) -> None:
-    import queue as queue_mod
-
-    while True:
-        try:
-            sid, step, completed, total = queue.get_nowait()
-        except (queue_mod.Empty, EOFError, OSError):
-            return
-        hook(step, sid, completed=completed, total=total)
-
-
-def _run_pool(jobs: list[Job], workers: int, hook: Hook) -> Iterator[Outcome]:
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing.managers import SyncManager
-
-    # spawn: a fresh interpreter per worker (no forked model or lock state); each worker loads
-    # the Whisper model once, on its first session, and keeps it for the next ones.
-    ctx = multiprocessing.get_context("spawn")
-    pending = deque(jobs)
-    # A manager queue survives a worker killed mid-put; the manager, too, dies with the batch.
-    manager = SyncManager(ctx=ctx)
-    manager.start(die_with_parent)
-    with manager:
-        events = manager.Queue()
-        pool: ProcessPoolExecutor | None = None
-        running: dict[Any, Job] = {}
-        try:
-            while pending or running:
-                if pool is None:
-                    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(events,))
-                # Never more in flight than workers: a worker that dies takes only its own sessions.
-                while pending and len(running) < workers:
-                    job = pending.popleft()
-                    running[pool.submit(pool_task, job)] = job
-                done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(events, hook)
-                broken = False
-                for future in done:
-                    job = running.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        yield _lost(job, "its worker process died (killed, or out of memory)")
-                if broken:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    pool = None
-            _drain(events, hook)
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _run_dask(jobs: list[Job], scheduler: str, hook: Hook) -> Iterator[Outcome]:
-    import queue as queue_mod
-    import uuid
-
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise RestitutionError("--scheduler needs Dask: pip install dask distributed") from None
-    try:
-        client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as e:
-        raise RestitutionError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
-    events: queue_mod.Queue[Any] = queue_mod.Queue()
-    try:
-        client.subscribe_topic(DASK_TOPIC, lambda event: events.put(event[1]))
-        futures = {}
-        for job in jobs:
-            # pure=False and a unique key: a rerun must run again, not fetch the old result.
-            key = f"restitution-{job.session.id}-{uuid.uuid4().hex[:8]}"
-            futures[client.submit(dask_task, job, key=key, pure=False, retries=0)] = job
-        finished = as_completed(list(futures))
-        while not finished.is_empty():
-            for future in finished.next_batch(block=False) if finished.has_ready() else []:
-                job = futures[future]
-                try:
-                    yield future.result()
-                except Exception as e:  # a worker died or the cluster lost the task
-                    yield _lost(job, f"the Dask task failed: {type(e).__name__}: {e}")
-            while True:
-                try:
-                    event = events.get(timeout=0.2)
-                except queue_mod.Empty:
-                    break
-                hook(event["step"], event["session"], completed=event["completed"], total=event["total"])
-    finally:
-        client.close()
 
 
 def _create_indexes(paths: set[Path]) -> None:
@@ -294,7 +170,9 @@ def run_batch(
         item = _plan(folder, config, overrides, retry_failed)
         sid = item.session.id if isinstance(item, Job) else item.id
         if sid in owner:
-            item = Outcome(sid, folder, "failed", f"same session id '{sid}' as {owner[sid]}: rename one folder", "prepare")
+            item = Outcome(
+                sid, folder, "failed", f"same session id '{sid}' as {owner[sid]}: rename one folder", "prepare"
+            )
         owner.setdefault(sid, folder)
         if isinstance(item, Job):
             if dry_run:
@@ -316,11 +194,11 @@ def run_batch(
     if jobs:
         _create_indexes({job.options.index_path for job in jobs})
         if scheduler:
-            runner = _run_dask(jobs, scheduler, hook)
+            runner = run_dask(jobs, scheduler, hook)
         elif workers > 1:
-            runner = _run_pool(jobs, min(workers, len(jobs)), hook)
+            runner = run_pool(jobs, min(workers, len(jobs)), hook)
         else:
-            runner = _run_here(jobs, hook)
+            runner = run_here(jobs, hook)
         for outcome in runner:
             finish(outcome)
     ordered = [outcomes[str(f)] for f in folders if str(f) in outcomes]
@@ -330,11 +208,6 @@ def run_batch(
 # --- what the CLI shows -------------------------------------------------------------------------
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
 def format_report(report: BatchReport) -> Any:
     """A rich Table: one row per session, the totals in its caption."""
     from rich.table import Table
@@ -342,8 +215,11 @@ def format_report(report: BatchReport) -> Any:
 
     style = {"processed": "green", "skipped": "dim", "failed": "red", "planned": "cyan"}
     table = Table(title="Batch", title_justify="left")
-    for name, kw in (("Session", {}), ("Status", {}), ("Audio", {"justify": "right"}), ("Time", {"justify": "right"}), ("Details", {"overflow": "fold"})):
-        table.add_column(name, **kw)
+    table.add_column("Session")
+    table.add_column("Status")
+    table.add_column("Audio", justify="right")
+    table.add_column("Time", justify="right")
+    table.add_column("Details", overflow="fold")
     for o in report.outcomes:
         detail = o.reason
         if o.status == "failed":
@@ -351,14 +227,14 @@ def format_report(report: BatchReport) -> Any:
         table.add_row(
             Text(o.id),
             Text(o.status, style=style.get(o.status, "")),
-            _clock(o.audio_seconds) if o.audio_seconds else "",
-            _clock(o.seconds) if o.seconds else "",
+            hms(o.audio_seconds, nearest=True) if o.audio_seconds else "",
+            hms(o.seconds, nearest=True) if o.seconds else "",
             Text(detail),  # Text: an error message is never read as rich markup
         )
     parts = [f"{len(report.processed)} processed", f"{len(report.skipped)} skipped", f"{len(report.failed)} failed"]
     if report.planned:
         parts.append(f"{len(report.planned)} to process")
-    table.caption = f"{', '.join(parts)}; {report.audio_hours:.2f} h of audio in {_clock(report.wall_time)}"
+    table.caption = f"{', '.join(parts)}; {report.audio_hours:.2f} h of audio in {hms(report.wall_time, nearest=True)}"
     return table
 
 
@@ -386,7 +262,9 @@ class BatchDisplay:
     def __exit__(self, *exc: Any) -> None:
         self.progress.__exit__(*exc)
 
-    def __call__(self, step: str, session_id: str | None = None, *, completed: float | None = None, total: float | None = None) -> None:
+    def __call__(
+        self, step: str, session_id: str | None = None, *, completed: float | None = None, total: float | None = None
+    ) -> None:
         from rich.markup import escape
 
         from .progress import LABELS
@@ -406,15 +284,4 @@ class BatchDisplay:
             self.progress.update(self.sessions[session_id], description=label, completed=completed or 0, total=total)
 
 
-__all__ = [
-    "run_batch",
-    "BatchReport",
-    "Outcome",
-    "format_report",
-    "BatchDisplay",
-    "is_complete",
-    "mark_complete",
-    "options_hash",
-    "DONE",
-    "FAILED",
-]
+__all__ = ["BatchDisplay", "BatchReport", "Outcome", "format_report", "run_batch"]

@@ -79,6 +79,9 @@ def run(
     index: Annotated[Path | None, typer.Option(help="Search index (default: <outputs>/index.sqlite).")] = None,
     config: ConfigOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Recompute every stage, ignoring the cache.")] = False,
+    force_from: Annotated[
+        str | None, typer.Option("--force-from", metavar="STAGE", help="Recompute this stage and those after it.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stage's details.")] = False,
 ) -> None:
     """Process one session.
@@ -108,7 +111,9 @@ def run(
     options = load_options(config_path(config), session_toml, str(toml_path), flags)
     with progress_hook(err) as hook:
         # The token only reaches pyannote; it is never stored with the options.
-        result = run_session(session, options, hook, force=force, hf_token=os.environ.get("HF_TOKEN"))
+        result = run_session(
+            session, options, hook, force=force, force_from=force_from, hf_token=os.environ.get("HF_TOKEN")
+        )
     out_dir = options.outputs_dir / result.session.id
     o = result.offset
     conf = f", confidence {o.confidence:.2f}" if o.confidence is not None else ""

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import evidence
-from .audio import probe
+from .audio import SAMPLE_RATE, ffmpeg, probe, url
 from .errors import AudioError
 from .options import OffsetOptions
 from .types import Agenda, AgendaItem, Diarization, Offset, Transcript
 
 log = logging.getLogger("restitution")
+
+# The offset stage's algorithm: bump it when a change moves estimated offsets.
+OFFSET_VERSION = 1
 
 STEP = 0.1  # seconds between candidate offsets
 SHARP = 1.0  # spread (s) of boundary evidence: a speaker change or pause is this precise
@@ -33,7 +34,6 @@ CUE_BEFORE, CUE_AFTER, CUE_FADE = 10.0, 15.0, 10.0
 # An item supports an offset where it scores at least SUPPORT (a speaker change, or a pause
 # with a cue); an item that scores less there but reaches SUPPORT elsewhere disagrees.
 SUPPORT = 0.35
-SAMPLE_RATE = 16000
 PRIOR = 0.05  # score taken off across the whole search range: decides near-ties only
 # One item alone may place the offset this far, or as far as the recording is long: beyond, it
 # takes two items that agree. An item at 00:10:00 matched to a pause 5 s into an 11-second
@@ -227,18 +227,11 @@ ENVELOPE_RATE = 100  # Hz: 10 ms frames for the coarse search
 
 def _decode_window(path: Path, start: float, length: float) -> np.ndarray:
     """Mono 16 kHz float32 samples of [start, start + length) of `path`, decoded by ffmpeg."""
-    command = [
-        "ffmpeg", "-nostdin", "-v", "error", "-ss", f"{max(0.0, start):.3f}", "-t", f"{length:.3f}",
-        "-i", "file:" + os.path.abspath(path), "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-",
+    args = [
+        "-v", "error", "-ss", f"{max(0.0, start):.3f}", "-t", f"{length:.3f}",
+        "-i", url(path), "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-",
     ]  # fmt: skip
-    try:
-        run = subprocess.run(command, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise AudioError("ffmpeg is not installed (apt-get install ffmpeg)", path) from None
-    if run.returncode != 0:
-        reason = run.stderr.decode(errors="replace").strip().splitlines()
-        raise AudioError(f"cannot decode the reference copy: {reason[-1] if reason else 'ffmpeg failed'}", path)
-    return np.frombuffer(run.stdout, dtype=np.float32)
+    return np.frombuffer(ffmpeg(args, path, "decoding the reference copy")[0], dtype=np.float32)
 
 
 def _envelope(samples: np.ndarray) -> np.ndarray:

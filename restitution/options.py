@@ -318,11 +318,3 @@ def load_options(
     if overrides:
         options = apply(options, overrides, "command line")
     return options
-
-
-def stage_options(options: PipelineOptions, name: str) -> dict[str, Any]:
-    """The options one stage depends on, as a plain dict for cache keys and the record."""
-    value = getattr(options, name)
-    return (
-        dataclasses.asdict(value) if dataclasses.is_dataclass(value) and not isinstance(value, type) else {name: value}
-    )

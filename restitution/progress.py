@@ -30,6 +30,7 @@ LABELS = {
     "speakers": "Naming speakers",
     "export": "Writing outputs",
     "index": "Indexing",
+    "enroll": "Enrolling voices",
 }
 # Steps whose `completed`/`total` are seconds of the recording; the others count items.
 SECONDS = {"decode", "transcribe", "diarize"}

@@ -23,6 +23,9 @@ from .types import Agenda, Chapter, Diarization, Segment, Speaker, Transcript, T
 
 log = logging.getLogger("restitution")
 
+# The speakers stage's algorithm: bump it when a change alters who is named what.
+SPEAKERS_VERSION = 1
+
 MIN_CHAPTER_SECONDS = 1.0  # a label must speak this long in a chapter to take one of its names
 TIE_SECONDS = 0.5  # claims on two names closer than this are a tie (names listed together)
 FRAGMENT_SIMILARITY = 0.8  # a second label this close to a named voice is that voice, split

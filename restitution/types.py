@@ -13,11 +13,16 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T", bound="Record")
+
+# How the library reports progress: hook(step, artifact=None, *, completed=None, total=None),
+# `step` a stage name (pipeline.STAGE_NAMES) or "done"; what it returns is ignored.
+Hook = Callable[..., object]
 
 
 class Record:

@@ -25,6 +25,9 @@ from .types import Diarization, Speaker
 
 log = logging.getLogger("restitution")
 
+# The enroll stage's algorithm: bump it when a change alters which voiceprints a session adds.
+ENROLL_VERSION = 1
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS voiceprints (
     id INTEGER PRIMARY KEY,
@@ -80,7 +83,7 @@ class VoiceLibrary:
         if not name:
             raise ValueError("a voice needs a name")
         blob = _unit(embedding).astype("<f4").tobytes()
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         with self._connect() as db:
             if source:
                 db.execute("DELETE FROM voiceprints WHERE name = ? AND model = ? AND source = ?", (name, model, source))

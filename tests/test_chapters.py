@@ -15,7 +15,16 @@ from restitution.errors import AgendaError
 from restitution.export import chapters as chapter_export
 from restitution.options import ChapterOptions
 from restitution.types import (
-    Agenda, AgendaItem, AgendaSpeaker, Chapter, Diarization, Offset, Segment, Transcript, Turn, Word,
+    Agenda,
+    AgendaItem,
+    AgendaSpeaker,
+    Chapter,
+    Diarization,
+    Offset,
+    Segment,
+    Transcript,
+    Turn,
+    Word,
 )
 
 

@@ -7,10 +7,10 @@ import pytest
 
 from restitution.audio import read
 from restitution.options import ASROptions
-from restitution.synth_audio import noise_section, speak
 from restitution.transcribe import transcribe
 from restitution.transcribe.guard import clean, compression_ratio
 from restitution.types import Segment, Transcript, Word
+from synth import noise_section, speak
 
 SR = 16000
 

@@ -14,6 +14,8 @@ from rich.console import Console
 from restitution import index
 from restitution.errors import SearchIndexError
 from restitution.export.session_json import write_session_json
+from restitution.index import schema
+from restitution.index.writing import _insert_session
 from restitution.types import SessionResult
 
 TABLES = ("sessions", "chapters", "speakers", "segments", "segments_fts")
@@ -182,7 +184,7 @@ def test_a_reader_sees_old_rows_while_a_writer_transaction_is_open(db, tmp_path)
     writer = index.open_index(db)
     try:
         writer.execute("BEGIN IMMEDIATE")
-        index._insert_session(writer, sample_result(lines=[(1.0, "S1", "Nouveau contenu.")]), "atelier-2024")
+        _insert_session(writer, sample_result(lines=[(1.0, "S1", "Nouveau contenu.")]), "atelier-2024")
         # Another connection (WAL) reads the committed state: all the old rows, none of the new.
         assert len(index.search(db, "bienvenue")) == 1
         assert index.search(db, "nouveau") == []
@@ -194,7 +196,7 @@ def test_a_reader_sees_old_rows_while_a_writer_transaction_is_open(db, tmp_path)
 
 
 def test_writer_blocked_beyond_the_timeout_gets_a_clear_error(db, tmp_path, monkeypatch):
-    monkeypatch.setattr(index, "BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT", 0.2)
     holder = index.open_index(db)
     holder.execute("BEGIN IMMEDIATE")
     try:

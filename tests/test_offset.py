@@ -165,6 +165,7 @@ def session_audio(tmp_path_factory) -> tuple[np.ndarray, Path]:
     return np.concatenate(pieces), tmp
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shift", [7.3, 0.0])
 def test_reference_copy_offset_within_a_tenth(session_audio, shift):
     audio, tmp = session_audio
@@ -188,6 +189,7 @@ def test_reference_copy_offset_within_a_tenth(session_audio, shift):
     assert result.confidence is not None and result.confidence >= 0.5
 
 
+@pytest.mark.slow
 def test_unrelated_reference_has_low_confidence(session_audio, tmp_path):
     audio, _ = session_audio
     other = _speech(tmp_path, "Ceci est un tout autre enregistrement, sans rapport avec la séance. " * 14, "en", "other")
@@ -235,6 +237,7 @@ def test_synthesized_session_offset_and_chapters(heard, with_diarization):
         assert not any(s.start < chapter.start < s.end for s in truth.sentences), chapter
 
 
+@pytest.mark.slow
 def test_missing_reference_is_a_one_line_error(session_audio, tmp_path):
     from restitution.errors import AudioError
 

@@ -84,7 +84,7 @@ def test_every_output_gets_the_mode_the_umask_gives(umask: int, recording: Path,
     VoiceLibrary(outputs / "voices.sqlite").enroll("Romain Delassus", [0.1] * 8, model="test")
     modes = modes_under(outputs)
     for name in ("atelier-2024.mp3", "chapters/01-introduction.mp3", "atelier-2024.vtt", "atelier-2024.srt",
-                 "index.html", "session.json", ".work/mp3.source"):  # fmt: skip
+                 "index.html", "session.json", ".work/export.mp3.json"):  # fmt: skip
         assert f"atelier-2024/{name}" in modes
     for name in ("index.html", "feed.xml", "index.sqlite", "voices.sqlite", ".archive-id"):
         assert name in modes

@@ -96,6 +96,7 @@ def speech(seconds: float) -> np.ndarray:
     return np.resize(x, int(seconds * RATE)).astype(np.float32)
 
 
+@pytest.mark.slow
 def test_local_pipeline_runs_end_to_end_through_our_backend(random_pipeline: Path, tmp_path: Path):
     audio = speech(9.0)
     raw = tmp_path / "audio.f32"
@@ -140,6 +141,7 @@ def test_pyannote_3_and_4_outputs_convert_alike():
     assert v4.turns == v3.turns and v4.centroids == v31.centroids
 
 
+@pytest.mark.slow
 def test_missing_models_are_one_clear_line(tmp_path: Path):
     empty = tmp_path / "empty"
     empty.mkdir()

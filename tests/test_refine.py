@@ -44,8 +44,9 @@ def test_loose_stretches_cluster_and_join_an_anonymous_voice_but_two_anonymous_n
 def seven_items(tmp_path_factory):
     """The foundation's seven-item agenda, 8 named speakers, 2 unnamed participants, 4 minutes,
     diarized for real; returns (truth, samples, agenda, diarization, chapters)."""
+    import synth
     from restitution import agenda as agenda_io
-    from restitution import audio, chapters, offset, synth
+    from restitution import audio, chapters, offset
     from restitution.diarize import diarize
     from restitution.types import Transcript
 
@@ -61,6 +62,7 @@ def seven_items(tmp_path_factory):
     return truth, samples, agenda, dia, chaps
 
 
+@pytest.mark.slow
 def test_unnamed_participants_never_carry_an_agenda_name(seven_items):
     """Real espeak voices, real diarization: without the check, the two participants who speak
     a few seconds in the questions are clustered with named speakers and take their names."""
@@ -90,6 +92,7 @@ def test_unnamed_participants_never_carry_an_agenda_name(seven_items):
     assert all(len(c) == 192 for c in refined.centroids.values())
 
 
+@pytest.mark.slow
 def test_without_agenda_names_nothing_changes(seven_items):
     import dataclasses
 

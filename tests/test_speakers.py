@@ -160,6 +160,7 @@ def test_a_voice_split_in_two_labels_keeps_one_name_and_the_other_speaker_is_fou
     assert names["S5"] == "Intervenant 1"
 
 
+@pytest.mark.slow
 def test_synthesized_session_end_to_end_names_the_voices(synth_session):
     """Real diarization of an espeak-ng session, its agenda, chapters: names on the right voices."""
     from restitution import agenda as agenda_io

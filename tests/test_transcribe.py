@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
@@ -91,8 +92,12 @@ def test_silence_gives_an_empty_transcript():
     assert t.segments == () and t.duration == 3.0
 
 
+@pytest.mark.slow
 def test_model_is_loaded_once_per_process():
     assert get_transcriber(FAST) is get_transcriber(FAST)
+    # A session's own decoding settings reuse the weights; only what loads them loads again.
+    other_beam = get_transcriber(dataclasses.replace(FAST, beam_size=FAST.beam_size + 1, vad_filter=False))
+    assert other_beam.model is get_transcriber(FAST).model and other_beam.options.beam_size == FAST.beam_size + 1
 
 
 def test_unknown_engine_lists_the_valid_ones():

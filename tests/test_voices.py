@@ -54,6 +54,7 @@ def clip(path: Path, text: str, voice: str, pitch: int, speed: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_voiceprints_from_clips_recognise_the_same_voice(tmp_path: Path):
     anne = ("fr+f2", 62, 168)
     paul = ("fr+m1", 38, 150)
@@ -74,6 +75,7 @@ def test_voiceprints_from_clips_recognise_the_same_voice(tmp_path: Path):
     assert lib.match(query, model=model)[0] == "Paul Durand"
 
 
+@pytest.mark.slow
 def test_clip_without_speech_is_one_clear_error(tmp_path: Path):
     silent = tmp_path / "silence.wav"
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "2", str(silent)], check=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import read_block
+from ..audio import SAMPLE_RATE, read_block
 from ..errors import ConfigError, ModelError
 from ..options import DiarizationOptions
 from ..types import Diarization, Turn
@@ -23,7 +23,6 @@ from .cluster import cluster
 
 log = logging.getLogger("restitution")
 
-SAMPLE_RATE = 16000
 BLOCK_SECONDS = 600.0  # audio read and VAD'd at a time
 WINDOW = 2.5  # seconds of audio per embedding: 1.5 s confused espeak voices far more often
 STEP = 1.0  # hop between embeddings

@@ -32,6 +32,9 @@ from .embedded import SAMPLE_RATE, WINDOW, Embedder, _clip, load_embedder, torch
 
 log = logging.getLogger("restitution")
 
+# The refine stage's algorithm: bump it when a change moves stretches between voices.
+REFINE_VERSION = 1
+
 PIECE_GAP = 1.0  # turns of one label closer than this form one stretch
 PIECE_MAX = 6.0  # longest stretch: home and tested stretches alike in length, so alike in noise
 MIN_TEST = 1.5  # seconds of speech a stretch needs to be judged; shorter ones follow a neighbour or stay
@@ -129,7 +132,7 @@ def refine(
     except ModelError as exc:
         log.warning("speakers: not checked against the agenda (%s)", exc)
         return diarization
-    progress = (lambda done, total: hook("speakers", completed=done, total=total)) if hook else None
+    progress = (lambda done, total: hook("refine", completed=done, total=total)) if hook else None
     with torch_threads(options.threads):
         return check_stretches(
             diarization, chapters, names, audio, embedder,
@@ -198,7 +201,7 @@ def check_stretches(
     if not thresholds:
         return diarization
     seconds = speaking_time(diarization.turns)
-    label_of = {}  # a name's main label (clustering may have split a voice into several)
+    label_of: dict[str, str] = {}  # a name's main label (clustering may have split a voice into several)
     for lab in sorted(names, key=lambda lab: -seconds.get(lab, 0.0)):
         label_of.setdefault(names[lab], lab)
 
@@ -289,7 +292,7 @@ def _merge_level(home_vectors: dict[str, list[np.ndarray]], thresholds: dict[str
 def _match(v: np.ndarray, profiles: dict[str, np.ndarray], thresholds: dict[str, float]) -> str | None:
     """The tested named voice `v` passes by the widest margin, if any (`thresholds` is not empty)."""
     margins = {name: float(v @ profiles[name]) - t for name, t in thresholds.items()}
-    best = max(margins, key=margins.get)
+    best = max(margins, key=lambda name: margins[name])
     log.debug("speakers: nearest named voice %s, margin %.2f", best, margins[best])
     return best if margins[best] >= 0 else None
 

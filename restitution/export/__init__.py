@@ -11,8 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..cache import StageCache, make_key
 from ..options import PipelineOptions
 from ..types import SessionResult
+
+# The export stage's algorithm: bump it when any writer below changes what it writes.
+EXPORT_VERSION = 1
 
 
 def planned_paths(result: SessionResult, out_dir: Path) -> list[Path]:
@@ -22,7 +26,7 @@ def planned_paths(result: SessionResult, out_dir: Path) -> list[Path]:
     sid = result.session.id
     chapter_dir = out_dir / "chapters"
     names = ["session.json", f"{sid}.vtt", f"{sid}.srt", "transcript.txt", "transcript.md", "transcript.json",
-             "chapters.vtt", "chapters.json", f"{sid}.mp3", "index.html", ".work/mp3.source"]  # fmt: skip
+             "chapters.vtt", "chapters.json", f"{sid}.mp3", "index.html", ".work/export.mp3.json"]  # fmt: skip
     paths = [out_dir / name for name in names] + [chapter_dir]
     if chapter_dir.is_dir():
         paths += list(chapter_dir.iterdir())  # stale chapter files may be deleted
@@ -38,7 +42,7 @@ def write_all(
     hook: Callable[..., Any] | None = None,
 ) -> None:
     """Write every output of one session into `out_dir`, and refresh the archive page."""
-    from ..files import check_inside, confined, write_text
+    from ..files import check_inside, confined
     from . import chapters, html, mp3, session_json, srt, text, vtt
     from .labels import is_placeholder
 
@@ -66,9 +70,9 @@ def write_all(
         # Re-exports (new chapters, names, title) re-tag the MP3 already encoded from this very
         # recording with these settings instead of encoding three hours again.
         mp3_dest = out_dir / f"{sid}.mp3"
-        marker = out_dir / ".work" / "mp3.source"
-        made_from = f"{result.audio.sha256} {ex.mp3_bitrate} {ex.loudnorm}\n"
-        reuse = mp3_dest.is_file() and marker.is_file() and marker.read_text() == made_from
+        work = StageCache(out_dir / ".work")
+        made_from = make_key("export.mp3", EXPORT_VERSION, result.audio.sha256, ex.mp3_bitrate, ex.loudnorm)
+        reuse = mp3_dest.is_file() and work.fresh("export.mp3", made_from)
         labels = [options.voices.unnamed_label]
         people = [s.name for s in result.speakers if s.name and not is_placeholder(s.name, s.source, labels)]
         mp3.write_mp3(
@@ -84,7 +88,8 @@ def write_all(
             loudnorm=ex.loudnorm,
             language={"fr": "fra", "en": "eng"}.get(result.language, "und"),
         )
-        write_text(marker, made_from)
+        if not reuse:
+            work.save("export.mp3", made_from, None, EXPORT_VERSION)
         mp3.write_chapter_files(mp3_dest, chapter_dir, result.chapters)
         html.write_session_page(result, out_dir, ex)
     html.write_archive_page(out_dir.parent)

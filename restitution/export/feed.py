@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from ..clock import hms
 from ..errors import ConfigError, RestitutionError
 from ..files import atomic_open, confined, write_text
 from .labels import is_placeholder, strings, unnamed_labels
@@ -62,11 +63,6 @@ def _it(name: str) -> str:
 
 def _pc(name: str) -> str:
     return f"{{{PODCAST}}}{name}"
-
-
-def _duration(seconds: float) -> str:
-    total = int(round(seconds))
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
 def _pub_date(date: str | None, fallback: Path) -> dt.datetime:
@@ -134,7 +130,7 @@ def _item(
     _sub(item, "guid", item_guid(archive_id, sid), isPermaLink="false")
     _sub(item, "pubDate", email.utils.format_datetime(date))
     _sub(item, "enclosure", url=url + quote(mp3.name), length=mp3.stat().st_size, type="audio/mpeg")
-    _sub(item, _it("duration"), _duration(float(s["duration"])))
+    _sub(item, _it("duration"), hms(float(s["duration"]), nearest=True))
     _sub(item, _it("explicit"), "false")
     language = s.get("language") or ""
     transcripts: tuple[tuple[str, str, dict[str, str]], ...] = (

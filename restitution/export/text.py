@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..clock import hms
 from ..files import write_json, write_text
 from ..types import Chapter, Segment, SessionResult
 from .labels import is_placeholder, unnamed_labels
@@ -22,11 +23,6 @@ from .words import rejoin
 PARAGRAPH_PAUSE = 2.5
 # ... and so does this much talk, so a monologue is not one wall of text.
 PARAGRAPH_MAX_SECONDS = 90.0
-
-
-def hms(seconds: float) -> str:
-    total = max(0, int(seconds))
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
 def human_duration(seconds: float) -> str:

@@ -8,8 +8,9 @@ backend lazily, so openai-whisper is only needed when it is chosen.
 
 from __future__ import annotations
 
-import functools
+import copy
 import importlib
+import threading
 
 import numpy as np
 
@@ -18,6 +19,10 @@ from ..language import check_spoken
 from ..options import ASROptions
 from ..types import Transcript
 from .base import Hook, Transcriber
+
+# The transcribe stage's algorithm (the engines, speech groups, the guard): bump it when a
+# change alters transcripts, and every session transcribes again.
+TRANSCRIBE_VERSION = 1
 
 # engine name -> module holding `check(options)` and `load(options) -> Transcriber`
 ENGINES = {
@@ -37,12 +42,43 @@ def check(options: ASROptions) -> None:
     _backend(options).check(options)
 
 
-@functools.lru_cache(maxsize=1)
+def _loading(options: ASROptions) -> ASROptions:
+    """The options that make a loaded model; the others (beam size, VAD, ...) steer decoding only."""
+    return ASROptions(
+        engine=options.engine,
+        model=options.model,
+        compute_type=options.compute_type,
+        threads=options.threads,
+        batch_size=options.batch_size,
+    )
+
+
+# At most one model per process, by the options that loaded it: a batch worker loads it once.
+_loaded: dict[ASROptions, Transcriber] = {}
+_loading_lock = threading.Lock()
+
+
+def is_loaded(options: ASROptions) -> bool:
+    """Whether `get_transcriber(options)` would reuse the model already in memory."""
+    return _loading(options) in _loaded
+
+
 def get_transcriber(options: ASROptions) -> Transcriber:
-    """The loaded model for these options; kept per process so a batch worker loads it once."""
+    """The model for these options, loaded once per process; a session's own beam size or VAD
+    setting gets the same weights under its own settings instead of loading them again."""
     backend = _backend(options)
     backend.check(options)
-    return backend.load(options)
+    key = _loading(options)
+    with _loading_lock:
+        loaded = _loaded.get(key)
+        if loaded is None:
+            _loaded.clear()  # release the old model before the new one takes its memory
+            loaded = _loaded[key] = backend.load(options)
+    if loaded.options == options:
+        return loaded
+    tuned = copy.copy(loaded)  # shares the weights; only the decoding settings differ
+    tuned.options = options
+    return tuned
 
 
 def transcribe(audio: np.ndarray, options: ASROptions, language: str | None = None, hook: Hook | None = None) -> Transcript:
@@ -57,4 +93,4 @@ def transcribe(audio: np.ndarray, options: ASROptions, language: str | None = No
     return transcriber.transcribe(audio, language or None, hook)
 
 
-__all__ = ["ENGINES", "Transcriber", "check", "get_transcriber", "transcribe"]
+__all__ = ["ENGINES", "TRANSCRIBE_VERSION", "Transcriber", "check", "get_transcriber", "is_loaded", "transcribe"]

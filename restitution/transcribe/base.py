@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import Protocol
 
 import numpy as np
 
-from ..types import Segment, Transcript, Word
-
-SAMPLE_RATE = 16000
-Hook = Callable[..., Any]
+from ..audio import SAMPLE_RATE
+from ..options import ASROptions
+from ..types import Hook, Segment, Transcript, Word
 
 
 class Transcriber(Protocol):
     engine: str  # "faster-whisper" | "openai-whisper"
+    options: ASROptions  # decoding settings are read from here at each call
 
     def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None) -> Transcript:
         """Transcribe 16 kHz mono float32 audio; `language=None` detects it."""
