@@ -4,11 +4,13 @@ For each folder: skip it when its outputs are what a run would make now (`.work/
 holds the release, the sources' fingerprints and every stage's key; a stage whose algorithm,
 options or model changed since, here or upstream, makes the session stale, and the plan says
 which), skip a known failure (`.work/failed.json`) unless asked to retry or its inputs changed,
-and otherwise run `run_session`, which resumes from the stage cache. Sessions run in this
-process (`workers=1`), in N local worker processes, or on a Dask cluster (worker.py); each
-holds its session lock and writes its log to `outputs/<id>/run.log`. One failing session is
-recorded and the batch goes on: in `worker.process`, and only there, any `Exception` is caught
-per session.
+and otherwise run `run_session`, which resumes from the stage cache. Sessions run
+in N local worker processes (one at least: never in the batch's own process, so that a native
+crash, a signal or memory exhaustion ends only that session, recorded in its failed.json with
+how the worker died) or on a Dask cluster (worker.py); each holds its session lock and writes its
+log to `outputs/<id>/run.log`. One failing session is recorded and the batch goes on: in
+`worker.process`, and only there, any `Exception` is caught per session; an error found while
+planning (a session.toml, an unreadable folder, an unusable index) fails that session alone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import dataclasses
 import logging
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,13 +27,13 @@ from typing import Any
 from . import __version__
 from .bookkeeping import DONE, FAILED, options_hash, read_marker, stat_of
 from .clock import hms
-from .errors import RestitutionError
-from .files import slugify
+from .errors import ConfigError, RestitutionError
+from .files import inside, slugify
 from .options import PipelineOptions, load_options
-from .pipeline import outputs_stale
-from .sessions import find_sessions, load_session
+from .pipeline import check_databases, outputs_stale
+from .sessions import distinct_ids, find_sessions, load_session
 from .types import Hook, Session
-from .worker import Job, Outcome, run_dask, run_here, run_pool
+from .worker import Job, Outcome, run_dask, run_pool
 
 log = logging.getLogger("restitution")
 
@@ -92,46 +95,94 @@ def _inputs(session: Session, toml_path: Path | None) -> dict[str, list[int]]:
     return {str(p): stat_of(p) for p in paths if p is not None}
 
 
-def _plan(folder: Path, config: Path | None, overrides: dict[str, Any], retry_failed: bool) -> Job | Outcome:
+@dataclass(frozen=True)
+class _Loaded:
+    folder: Path
+    session: Session
+    options: PipelineOptions
+    inputs: dict[str, list[int]]
+
+
+def _failure(e: BaseException, folder: Path) -> str:
+    if isinstance(e, OSError):
+        return f"{e.filename or folder}: cannot read: {e.strerror or e}"
+    return str(e)
+
+
+def _confine(options: PipelineOptions, batch: PipelineOptions, source: Path | None) -> None:
+    """A session.toml may move where its session writes, but not out of the batch's outputs."""
+    root = batch.outputs_dir.resolve()
+    places = (
+        ("outputs", options.outputs_dir, batch.outputs_dir, "outputs"),
+        ("index", options.index_path, batch.index_path, "search index"),
+        ("voices.library", options.voices_path, batch.voices_path, "voice library"),
+    )
+    for key, path, default, what in places:
+        resolved = path.resolve()
+        if resolved == default.resolve() or resolved == root or root in resolved.parents:
+            continue
+        raise ConfigError(f"'{key}' puts the {what} at {path}, outside the batch's outputs folder {root}", source)
+
+
+def _load(folder: Path, config: Path | None, overrides: dict[str, Any], batch: PipelineOptions) -> _Loaded | Outcome:
+    """The session of `folder` and its options, every path checked; or its failure, named."""
     try:
         session, session_toml, toml_path = load_session(folder)
         options = _absolute(load_options(config, session_toml, str(toml_path), overrides))
-        inputs = _inputs(session, toml_path)
-    except RestitutionError as e:  # cheap to find again: nothing recorded, nothing written
-        return Outcome(slugify(folder.name), folder, "failed", str(e), "prepare")
-    out_dir = options.outputs_dir / session.id
-    work = out_dir / ".work"
-    stale = outputs_stale(session, options)
-    if stale is None:
-        return Outcome(session.id, folder, "skipped", "complete")
-    failed = read_marker(work / FAILED)
-    if failed is not None:
-        unchanged = (failed.get("inputs"), failed.get("options"), failed.get("version")) == (
-            inputs,
-            options_hash(options),
-            __version__,
-        )
-        if unchanged and not retry_failed:
-            log_path = Path(failed["log"]) if failed.get("log") else None
-            reason = f"failed earlier, not retried (--retry-failed): {failed.get('error')}"
-            return Outcome(session.id, folder, "failed", reason, failed.get("stage"), log_path)
-        reason = "retry" if unchanged else "retry: inputs, options or version changed"
-    elif (work / DONE).is_file():
-        reason = stale
-    else:
-        cached = len(list(work.glob("*.json"))) if work.is_dir() else 0
-        reason = f"resume ({cached} cached stages)" if cached else "new"
+        _confine(options, batch, toml_path)
+        check_databases(options)
+        return _Loaded(folder, session, options, _inputs(session, toml_path))
+    except (RestitutionError, OSError) as e:  # cheap to find again: nothing recorded, nothing written
+        return Outcome(slugify(folder.name), folder, "failed", _failure(e, folder), "prepare")
+
+
+def _plan(loaded: _Loaded, retry_failed: bool) -> Job | Outcome:
+    session, options, inputs, folder = loaded.session, loaded.options, loaded.inputs, loaded.folder
+    try:
+        out_dir = inside(options.outputs_dir, session.id)
+        work = out_dir / ".work"
+        stale = outputs_stale(session, options)
+        if stale is None:
+            return Outcome(session.id, folder, "skipped", "complete")
+        failed = read_marker(work / FAILED)
+        if failed is not None:
+            unchanged = (failed.get("inputs"), failed.get("options"), failed.get("version")) == (
+                inputs,
+                options_hash(options),
+                __version__,
+            )
+            if unchanged and not retry_failed:
+                log_path = Path(failed["log"]) if isinstance(failed.get("log"), str) else None
+                reason = f"failed earlier, not retried (--retry-failed): {failed.get('error')}"
+                return Outcome(session.id, folder, "failed", reason, failed.get("stage"), log_path)
+            reason = "retry" if unchanged else "retry: inputs, options or version changed"
+        elif (work / DONE).is_file():
+            reason = stale
+        else:
+            cached = len(list(work.glob("*.json"))) if work.is_dir() else 0
+            reason = f"resume ({cached} cached stages)" if cached else "new"
+    except (RestitutionError, OSError) as e:
+        return Outcome(session.id, folder, "failed", _failure(e, folder), "prepare")
     return Job(session, options, out_dir, inputs, reason)
 
 
-def _create_indexes(paths: set[Path]) -> None:
-    """Create each index once, here, before workers race to create it at the same time."""
+def _create_indexes(jobs: list[Job]) -> Iterator[Job | Outcome]:
+    """Create each index once, here, before workers race to create it at the same time; the jobs
+    whose index cannot be created fail, and only they."""
     from . import index
     from .lock import index_lock
 
-    for path in sorted(paths):
-        with index_lock(path):
-            index.open_index(path).close()
+    problems: dict[Path, str] = {}
+    for path in sorted({job.options.index_path for job in jobs}):
+        try:
+            with index_lock(path):
+                index.open_index(path).close()
+        except RestitutionError as e:
+            problems[path] = str(e)
+    for job in jobs:
+        why = problems.get(job.options.index_path)
+        folder = job.session.folder or job.session.recording
+        yield job if why is None else Outcome(job.session.id, folder, "failed", why, "prepare")
 
 
 # --- the batch --------------------------------------------------------------------------------
@@ -152,35 +203,37 @@ def run_batch(
 
     Options are built per session exactly as `restitution run` builds them: defaults <
     `config` < the folder's session.toml < `overrides` (the CLI's flags, as a nested table).
+    A session.toml cannot send outputs, index or voice library outside the batch's outputs
+    folder. Sessions whose names slug alike get distinct ids (sessions.distinct_ids).
     `hook(step, session_id, completed=, total=)` hears each session's stages, then
     "processed" / "skipped" / "failed" / "planned" for it, and ("batch", None, completed=k,
-    total=n) as sessions finish.
+    total=n) as sessions finish. Every session runs in a worker process, even with one worker.
     """
     started = time.monotonic()
     hook = hook or (lambda *a, **k: None)
     overrides = overrides or {}
     if workers < 1:
         raise RestitutionError(f"--workers must be at least 1, not {workers}")
-    load_options(config, None, "session.toml", overrides)  # a bad config fails the batch, not each session
+    batch = load_options(config, None, "session.toml", overrides)  # a bad config fails the batch, not each session
     folders = find_sessions(Path(root).resolve())
     outcomes: dict[str, Outcome] = {}
-    jobs: list[Job] = []
-    owner: dict[str, Path] = {}
+    loaded: list[_Loaded] = []
     for folder in folders:
-        item = _plan(folder, config, overrides, retry_failed)
-        sid = item.session.id if isinstance(item, Job) else item.id
-        if sid in owner:
-            item = Outcome(
-                sid, folder, "failed", f"same session id '{sid}' as {owner[sid]}: rename one folder", "prepare"
-            )
-        owner.setdefault(sid, folder)
-        if isinstance(item, Job):
-            if dry_run:
-                item = Outcome(sid, folder, "planned", item.reason)
-            else:
-                jobs.append(item)
-                continue
-        outcomes[str(folder)] = item
+        item = _load(folder, config, overrides, batch)
+        if isinstance(item, Outcome):
+            outcomes[str(folder)] = item
+        else:
+            loaded.append(item)
+    ids = distinct_ids([item.session for item in loaded], [item.options.outputs_dir for item in loaded])
+    jobs: list[Job] = []
+    for item, session in zip(loaded, ids, strict=True):
+        plan = _plan(dataclasses.replace(item, session=session), retry_failed)
+        if isinstance(plan, Job) and dry_run:
+            plan = Outcome(session.id, item.folder, "planned", plan.reason)
+        if isinstance(plan, Job):
+            jobs.append(plan)
+        else:
+            outcomes[str(item.folder)] = plan
     total = len(folders)
 
     def finish(outcome: Outcome) -> None:
@@ -191,14 +244,17 @@ def run_batch(
     hook("batch", None, completed=0, total=total)
     for outcome in list(outcomes.values()):
         finish(outcome)
-    if jobs:
-        _create_indexes({job.options.index_path for job in jobs})
-        if scheduler:
-            runner = run_dask(jobs, scheduler, hook)
-        elif workers > 1:
-            runner = run_pool(jobs, min(workers, len(jobs)), hook)
+    ready: list[Job] = []
+    for checked in _create_indexes(jobs):
+        if isinstance(checked, Job):
+            ready.append(checked)
         else:
-            runner = run_here(jobs, hook)
+            finish(checked)
+    if ready:
+        if scheduler:
+            runner = run_dask(ready, scheduler, hook)
+        else:
+            runner = run_pool(ready, min(workers, len(ready)), hook)
         for outcome in runner:
             finish(outcome)
     ordered = [outcomes[str(f)] for f in folders if str(f) in outcomes]

@@ -28,8 +28,8 @@ from typing import Any
 from . import __version__, audio
 from .cache import SessionKeys
 from .errors import OutputError, RestitutionError
-from .files import write_json
-from .lock import session_lock
+from .files import check_inside, confined, remove, write_json
+from .lock import LOCK_NAME, session_lock
 from .options import PipelineOptions
 from .types import SessionResult
 
@@ -39,7 +39,7 @@ DONE = "done.json"
 FAILED = "failed.json"
 LOG_NAME = "run.log"
 # Not part of what a session produced: the run's own bookkeeping.
-_NOT_OUTPUTS = {LOG_NAME, ".lock"}
+_NOT_OUTPUTS = {LOG_NAME, LOCK_NAME}
 _SOURCES = {"audio": "recording changed", "agenda": "agenda changed", "session": "session details changed"}
 
 
@@ -94,7 +94,7 @@ def clean_partials(out_dir: Path) -> int:
 # --- done.json ------------------------------------------------------------------------------
 
 
-def mark_complete(out_dir: Path, result: SessionResult, keys: SessionKeys) -> Path:
+def mark_complete(out_dir: Path, result: SessionResult, keys: SessionKeys, source: str | None = None) -> Path:
     """Write `.work/done.json`: which release, sources and stage keys made the outputs in `out_dir`."""
     out_dir = Path(out_dir)
     path = out_dir / ".work" / DONE
@@ -102,6 +102,7 @@ def mark_complete(out_dir: Path, result: SessionResult, keys: SessionKeys) -> Pa
         path,
         {
             "version": __version__,
+            "source": source,  # the folder (or file) these outputs belong to: see sessions.owner
             "sources": keys.sources,
             "stages": {name: key.to_dict() for name, key in keys.stages.items()},
             "recording": stat_of(result.session.recording),
@@ -111,7 +112,7 @@ def mark_complete(out_dir: Path, result: SessionResult, keys: SessionKeys) -> Pa
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         },
     )
-    (out_dir / ".work" / FAILED).unlink(missing_ok=True)
+    remove(out_dir / ".work" / FAILED)
     return path
 
 
@@ -170,11 +171,13 @@ def record_failure(
     error: str,
     stage: str | None,
     log_path: Path | None,
+    source: str | None = None,
 ) -> None:
     try:
         write_json(
             out_dir / ".work" / FAILED,
             {
+                "source": source,
                 "error": error,
                 "stage": stage,
                 "log": str(log_path) if log_path else None,
@@ -250,29 +253,48 @@ class Books:
     """What `open_books` hands the run: where to say which stage runs, and how to close the books."""
 
     out_dir: Path
+    source: str | None = None
     stage: str = "prepare"
 
     def complete(self, result: SessionResult, keys: SessionKeys) -> None:
-        mark_complete(self.out_dir, result, keys)
+        with confined(self.out_dir):
+            mark_complete(self.out_dir, result, keys, self.source)
         log.info("%s done: %.1f s of audio", result.session.id, result.audio.duration)
 
 
+def check_books(out_dir: Path) -> None:
+    """The run's own files stay in the session's folder: a `.lock`, `run.log`, `.work` or file of
+    `.work` that is a symlink leading out is refused before anything is written through it."""
+    out_dir = Path(out_dir)
+    work = out_dir / ".work"
+    paths = [out_dir / LOCK_NAME, out_dir / LOG_NAME, work]
+    if work.is_dir() and not work.is_symlink():
+        paths += list(work.iterdir())
+    for path in paths:
+        check_inside(out_dir, path)
+
+
 @contextlib.contextmanager
-def open_books(out_dir: Path, options: PipelineOptions, inputs: dict[str, list[int]] | None = None) -> Iterator[Books]:
+def open_books(
+    out_dir: Path, options: PipelineOptions, inputs: dict[str, list[int]] | None = None, source: str | None = None
+) -> Iterator[Books]:
     """Lock the session, remove what killed writers left, and forget that it was complete.
 
     With `inputs` (a batch job: path -> [size, mtime_ns] of each input file), the run also logs
-    to run.log, and a failure of any stage is logged and recorded in failed.json with them.
+    to run.log, and a failure of any stage is logged and recorded in failed.json with them, and
+    with `source`, the name of the folder the session comes from (whose outputs these are).
     """
     out_dir = Path(out_dir)
+    check_books(out_dir)
     with session_lock(out_dir):
         logging_to = session_log(out_dir) if inputs is not None else contextlib.nullcontext(None)
         with logging_to as log_path:
             removed = clean_partials(out_dir)
             if removed:
                 log.info("removed %d temporary files left by an interrupted run", removed)
-            (out_dir / ".work" / DONE).unlink(missing_ok=True)  # the outputs are about to change
-            books = Books(out_dir)
+            with confined(out_dir):
+                remove(out_dir / ".work" / DONE)  # the outputs are about to change
+            books = Books(out_dir, source)
             try:
                 yield books
             except Exception as e:
@@ -282,5 +304,6 @@ def open_books(out_dir: Path, options: PipelineOptions, inputs: dict[str, list[i
                         log.error("%s failed at %s: %s", out_dir.name, books.stage, message)
                     else:
                         log.exception("%s failed at %s", out_dir.name, books.stage)
-                    record_failure(out_dir, inputs, options_hash(options), message, books.stage, log_path)
+                    with confined(out_dir):
+                        record_failure(out_dir, inputs, options_hash(options), message, books.stage, log_path, source)
                 raise

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from .display import decoded, printable
 from .errors import ConfigError, RestitutionError
+from .interrupt import Terminated, on_sigterm
 
 
 class _Stream:
@@ -60,6 +61,7 @@ class Commands(TyperGroup):
     where a `RestitutionError` (or a value typer cannot convert) becomes one line and exit 1."""
 
     def invoke(self, ctx: Any) -> Any:  # typer.Context; typed loosely as typer vendors click
+        on_sigterm()  # `kill` (a scheduler stopping the job) ends a run as Ctrl-C does
         try:
             return super().invoke(ctx)
         except RestitutionError as e:
@@ -70,6 +72,9 @@ class Commands(TyperGroup):
             if type(e).__name__ == "MissingParameter":
                 raise
             fail(e.format_message())
+        except Terminated:
+            err.print("terminated (SIGTERM): the stage in progress was abandoned; run again to resume")
+            raise typer.Exit(143) from None
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None

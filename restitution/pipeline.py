@@ -35,8 +35,9 @@ from .diarize import DIARIZE_VERSION
 from .diarize.refine import REFINE_VERSION
 from .errors import AgendaError, ConfigError, RestitutionError
 from .export import EXPORT_VERSION
-from .files import inside
+from .files import confined, inside
 from .options import PipelineOptions
+from .sessions import own_id, source_name
 from .stages import Prepared, Run
 from .transcribe import TRANSCRIBE_VERSION
 from .types import Agenda, Diarization, Hook, Offset, Record, Session, SessionResult, Transcript
@@ -158,8 +159,16 @@ def outputs_stale(session: Session, options: PipelineOptions) -> str | None:
 # --- the run -------------------------------------------------------------------------------------
 
 
+def check_databases(options: PipelineOptions) -> None:
+    """The index and the voice library are usable, or one line now rather than after the run."""
+    index.check_database(options.index_path)
+    if options.voices.enroll or options.voices_path.exists():
+        index.check_database(options.voices_path, "voice library")
+
+
 def prepare(session: Session, options: PipelineOptions) -> Prepared:
-    """Check the recording and the agenda; raise before anything is written under outputs/."""
+    """Check the recording, the agenda and the databases; raise before anything is written under outputs/."""
+    check_databases(options)
     info = audio.probe(session.recording)
     if session.agenda_path is None:
         raise AgendaError("no agenda given", session.recording)
@@ -169,6 +178,13 @@ def prepare(session: Session, options: PipelineOptions) -> Prepared:
     )
     out_dir = inside(options.outputs_dir, session.id)
     return Prepared(session, info, agenda, out_dir)
+
+
+def _checked(session: Session, options: PipelineOptions, force: bool) -> Prepared:
+    prepared = prepare(session, options)
+    if not force:  # the index would refuse it at the end; say so before the work
+        index.check_free(options.index_path, prepared.session, prepared.info.sha256)
+    return prepared
 
 
 def _first_forced(force_from: str | None) -> int | None:
@@ -205,12 +221,14 @@ def run_session(
     """
     hook = hook or _noop
     first = _first_forced(STAGE_NAMES[0] if force else force_from)
+    # Never into another session's outputs: a name that slugs like another's gets its own id.
+    session = own_id(session, options.outputs_dir)
     # The `run` command writes nothing before its inputs are checked; a batch job records even
     # that check's failure, so that an unchanged one is not retried.
-    prepared = prepare(session, options) if inputs is None else None
+    prepared = _checked(session, options, force) if inputs is None else None
     out_dir = prepared.out_dir if prepared else inside(options.outputs_dir, session.id)
-    with open_books(out_dir, options, inputs) as books:
-        prepared = prepared or prepare(session, options)
+    with open_books(out_dir, options, inputs, source_name(session)) as books:
+        prepared = prepared or _checked(session, options, force)
         keys = stage_keys(session, options, prepared.agenda, prepared.info.sha256)
         cache = StageCache(out_dir / ".work")
         if first is not None:
@@ -223,11 +241,15 @@ def run_session(
             hf_token,
             cache,
             {"audio": prepared.info, "agenda": prepared.agenda, "session": session},
+            force=force,
         )
         for stage in STAGES:
             if stage.name in keys.stages:
                 books.stage = stage.name
-                _run_stage(run, stage, keys.stages[stage.name].key)
+                # Every write and delete stays in the session's folder; export's alone also
+                # refreshes the archive page beside it.
+                with confined(options.outputs_dir if stage.name == "export" else out_dir):
+                    _run_stage(run, stage, keys.stages[stage.name].key)
         result: SessionResult = run["result"]
         books.complete(result, keys)
     hook("done")
@@ -247,4 +269,14 @@ def _run_stage(run: Run, stage: Stage, key: str) -> None:
     run.values[stage.output] = value
 
 
-__all__ = ["STAGES", "STAGE_NAMES", "Prepared", "Stage", "outputs_stale", "prepare", "run_session", "stage_keys"]
+__all__ = [
+    "STAGES",
+    "STAGE_NAMES",
+    "Prepared",
+    "Stage",
+    "check_databases",
+    "outputs_stale",
+    "prepare",
+    "run_session",
+    "stage_keys",
+]

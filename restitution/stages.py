@@ -52,6 +52,7 @@ class Run:
     name: str = ""  # the running stage's name, algorithm version and key
     version: int = 0
     key: str = ""
+    force: bool = False  # --force: may replace another recording's rows under this id in the index
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -141,7 +142,7 @@ def write_outputs(run: Run) -> None:
 def index_result(run: Run) -> None:
     # The index is shared by every session of the archive: one writer at a time.
     with index_lock(run.options.index_path):
-        index.index_session(run.options.index_path, run["result"], run.prepared.out_dir)
+        index.index_session(run.options.index_path, run["result"], run.prepared.out_dir, replace=run.force)
 
 
 def enroll_voices(run: Run) -> None:

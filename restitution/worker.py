@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -17,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .bookkeeping import LOG_NAME, failure_message, options_hash, record_failure
-from .errors import RestitutionError
-from .lock import SessionLocked
+from .errors import OutputError, RestitutionError
+from .interrupt import on_sigterm
+from .lock import SessionLocked, session_lock
 from .options import PipelineOptions
 from .pipeline import STAGE_NAMES, outputs_stale, run_session
 from .types import Hook, Session
@@ -106,18 +108,6 @@ def process(job: Job, emit: Emit | None = None) -> Outcome:
     return outcome("processed", job.reason, audio=result.audio.duration)
 
 
-# Set in each local worker process by `init_worker`.
-_worker_emit: Emit | None = None
-
-
-def init_worker(queue: Any) -> None:
-    global _worker_emit
-    die_with_parent()
-    logger = logging.getLogger("restitution")
-    logger.propagate = False  # records go to run.log, not over the parent's progress display
-    _worker_emit = lambda *event: queue.put(event)  # noqa: E731
-
-
 def die_with_parent() -> None:
     """Linux: SIGKILL this helper process when the batch process dies, so a killed batch leaves
     no orphan still holding a session lock (the restarted batch would find it "being processed")."""
@@ -135,8 +125,22 @@ def die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def pool_task(job: Job) -> Outcome:
-    return process(job, _worker_emit)
+def serve(conn: Any) -> None:
+    """A local worker process: run the jobs the batch sends over `conn` until it sends None.
+
+    Stage events and outcomes go back over the same pipe. A worker killed mid-send only breaks
+    its own pipe, which the batch reads as that worker's death.
+    """
+    die_with_parent()
+    on_sigterm()
+    logger = logging.getLogger("restitution")
+    logger.propagate = False  # records go to run.log, not over the parent's progress display
+
+    def emit(sid: str, step: str, completed: float | None, total: float | None) -> None:
+        conn.send(("event", sid, step, completed, total))
+
+    while (job := conn.recv()) is not None:
+        conn.send(("outcome", process(job, emit)))
 
 
 DASK_TOPIC = "restitution-progress"
@@ -162,76 +166,125 @@ def dask_task(job: Job) -> Outcome:
 # --- runners: each yields outcomes as sessions finish -----------------------------------------
 
 
-def run_here(jobs: list[Job], hook: Hook) -> Iterator[Outcome]:
-    def emit(sid: str, step: str, completed: float | None, total: float | None) -> None:
-        hook(step, sid, completed=completed, total=total)
-
-    for job in jobs:
-        yield process(job, emit)
+_CRASHES = {"SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT"}
 
 
-def _lost(job: Job, why: str) -> Outcome:
-    """A session whose worker vanished: record it as the worker itself could not."""
-    record_failure(job.out_dir, job.inputs, options_hash(job.options), why, None, job.out_dir / LOG_NAME)
-    return Outcome(
-        job.session.id, job.session.folder or job.session.recording, "failed", why, None, job.out_dir / LOG_NAME
-    )
-
-
-def _drain(queue: Any, hook: Hook) -> None:
-    import queue as queue_mod
-
-    while True:
+def death(exitcode: int | None) -> str:
+    """Why a worker process ended, for the session it was running."""
+    if exitcode is not None and exitcode < 0:
         try:
-            sid, step, completed, total = queue.get_nowait()
-        except (queue_mod.Empty, EOFError, OSError):
-            return
-        hook(step, sid, completed=completed, total=total)
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        if name in _CRASHES:
+            return f"its worker process crashed ({name}, in native code: a decoder or model library)"
+        if name == "SIGKILL":
+            return "its worker process was killed (SIGKILL: out of memory, or killed by hand)"
+        return f"its worker process was killed by {name}"
+    return f"its worker process exited with status {exitcode} before the session ended"
+
+
+def _lost(job: Job, why: str, stage: str | None) -> Outcome:
+    """A session whose worker vanished: record it as the worker itself could not, under the
+    session's lock (the dead worker's flock is gone, so its stale `.lock` is taken and removed)."""
+    log_path = job.out_dir / LOG_NAME
+    try:
+        with session_lock(job.out_dir):
+            with open(log_path, "a", encoding="utf-8") as f:
+                f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} ERROR {job.session.id} failed at {stage}: {why}\n")
+            record_failure(job.out_dir, job.inputs, options_hash(job.options), why, stage, log_path)
+    except SessionLocked:
+        pass  # another run took the session over meanwhile: its books are its own
+    except (OutputError, OSError) as e:
+        log.error("cannot record the failure of %s: %s", job.session.id, e)
+    written = log_path if log_path.is_file() else None
+    return Outcome(job.session.id, job.session.folder or job.session.recording, "failed", why, stage, written)
+
+
+@dataclass
+class _Worker:
+    process: Any  # multiprocessing.Process
+    conn: Any  # our end of its pipe
+    job: Job | None = None
+    stage: str | None = None
+
+    def give(self, job: Job | None) -> None:
+        self.job, self.stage = job, None
+        self.conn.send(job)
 
 
 def run_pool(jobs: list[Job], workers: int, hook: Hook) -> Iterator[Outcome]:
+    """Run `jobs` in `workers` local processes (one at least: a session never runs in the batch's
+    own process, so a native crash, a signal or memory exhaustion ends only its session)."""
     import multiprocessing
     from collections import deque
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing.managers import SyncManager
+    from multiprocessing.connection import wait
 
     # spawn: a fresh interpreter per worker (no forked model or lock state); each worker loads
     # the Whisper model once, on its first session, and keeps it for the next ones.
     ctx = multiprocessing.get_context("spawn")
     pending = deque(jobs)
-    # A manager queue survives a worker killed mid-put; the manager, too, dies with the batch.
-    manager = SyncManager(ctx=ctx)
-    manager.start(die_with_parent)
-    with manager:
-        events = manager.Queue()
-        pool: ProcessPoolExecutor | None = None
-        running: dict[Any, Job] = {}
-        try:
-            while pending or running:
-                if pool is None:
-                    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(events,))
-                # Never more in flight than workers: a worker that dies takes only its own sessions.
-                while pending and len(running) < workers:
-                    job = pending.popleft()
-                    running[pool.submit(pool_task, job)] = job
-                done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(events, hook)
-                broken = False
-                for future in done:
-                    job = running.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        yield _lost(job, "its worker process died (killed, or out of memory)")
-                if broken:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    pool = None
-            _drain(events, hook)
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+    busy: list[_Worker] = []
+
+    def start() -> _Worker:
+        ours, theirs = ctx.Pipe()
+        proc = ctx.Process(target=serve, args=(theirs,), daemon=True)
+        proc.start()
+        theirs.close()
+        return _Worker(proc, ours)
+
+    def read(worker: _Worker) -> Outcome | None:
+        """Handle what the worker sent; its outcome when the session ended, raise EOFError when it died."""
+        while worker.conn.poll():
+            message = worker.conn.recv()
+            if message[0] == "outcome":
+                outcome: Outcome = message[1]
+                return outcome
+            _, sid, step, completed, total = message
+            worker.stage = step
+            hook(step, sid, completed=completed, total=total)
+        return None
+
+    try:
+        while pending or busy:
+            while pending and len(busy) < workers:
+                worker = start()
+                worker.give(pending.popleft())
+                busy.append(worker)
+            wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
+            for worker in list(busy):
+                assert worker.job is not None
+                try:
+                    outcome = read(worker)
+                except (EOFError, OSError):
+                    outcome = None
+                    worker.process.join(5)
+                if outcome is not None:
+                    yield outcome
+                    if pending:
+                        worker.give(pending.popleft())
+                        continue
+                    worker.give(None)
+                    worker.process.join(30)
+                elif worker.process.is_alive():
+                    continue
+                else:
+                    worker.process.join()
+                    yield _lost(worker.job, death(worker.process.exitcode), worker.stage)
+                busy.remove(worker)
+                worker.conn.close()
+    finally:
+        # Interrupted (Ctrl-C, SIGTERM) or done: the workers abandon their stage as the batch does,
+        # releasing their session locks, then go.
+        for worker in busy:
+            if worker.process.is_alive():
+                worker.process.terminate()
+        for worker in busy:
+            worker.process.join(30)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
 
 
 def run_dask(jobs: list[Job], scheduler: str, hook: Hook) -> Iterator[Outcome]:
@@ -261,7 +314,7 @@ def run_dask(jobs: list[Job], scheduler: str, hook: Hook) -> Iterator[Outcome]:
                 try:
                     yield future.result()
                 except Exception as e:  # a worker died or the cluster lost the task
-                    yield _lost(job, f"the Dask task failed: {type(e).__name__}: {e}")
+                    yield _lost(job, f"the Dask task failed: {type(e).__name__}: {e}", None)
             while True:
                 try:
                     event = events.get(timeout=0.2)

@@ -177,13 +177,29 @@ def test_a_session_locked_by_a_live_process_is_skipped_not_failed(tmp_path: Path
     assert not (out / "seance-1" / ".work" / FAILED).exists()
 
 
-def test_same_session_id_from_two_folders_fails_the_second(tmp_path: Path, one_good: Path) -> None:
+def test_names_that_slug_alike_get_distinct_stable_ids(tmp_path: Path, one_good: Path, caplog) -> None:
     root = tmp_path / "recordings"
     shutil.copytree(one_good, root / "Séance 1")
     shutil.copytree(one_good, root / "seance-1")
-    report = run_batch(root, overrides=overrides(tmp_path / "out"), dry_run=True)
-    assert [o.status for o in report.outcomes] == ["planned", "failed"]
-    assert "same session id 'seance-1'" in report.outcomes[1].reason
+    out = tmp_path / "out"
+    with caplog.at_level(logging.WARNING, logger="restitution"):
+        report = run_batch(root, overrides=overrides(out), dry_run=True)
+    first, second = report.outcomes
+    assert [o.status for o in report.outcomes] == ["planned", "planned"]
+    # By name first: "Séance 1" sorts before "seance-1" and keeps the plain slug.
+    assert first.id == "seance-1" and first.folder.name == "Séance 1"
+    assert second.id.startswith("seance-1-") and len(second.id) == len("seance-1-") + 6
+    assert f"session seance-1 gets the id {second.id}: its slug is also that of" in caplog.text
+    again = run_batch(root, overrides=overrides(out), dry_run=True)
+    assert [o.id for o in again.outcomes] == [first.id, second.id], "ids are stable from one batch to the next"
+
+    # An output folder already made from "seance-1" stays its own, whatever the order of names.
+    (out / "seance-1" / ".work").mkdir(parents=True)
+    (out / "seance-1" / ".work" / DONE).write_text(json.dumps({"source": "seance-1"}), "utf-8")
+    owned = run_batch(root, overrides=overrides(out), dry_run=True)
+    by_folder = {o.folder.name: o.id for o in owned.outcomes}
+    assert by_folder["seance-1"] == "seance-1"
+    assert by_folder["Séance 1"].startswith("seance-1-") and by_folder["Séance 1"] != second.id
 
 
 def test_session_log_captures_info_without_making_the_console_chatty(tmp_path: Path) -> None:

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from ..errors import SearchIndexError
 from ..search_query import Hit, format_hits, hits_to_json
-from .schema import SCHEMA_VERSION, open_index
+from .schema import SCHEMA_VERSION, check_database, open_index
 from .searching import search
-from .writing import INDEX_VERSION, index_session, optimize, rebuild, result_from_session_json
+from .writing import INDEX_VERSION, check_free, index_session, optimize, rebuild, result_from_session_json
 
 __all__ = [
     "INDEX_VERSION",
     "SCHEMA_VERSION",
     "Hit",
     "SearchIndexError",
+    "check_database",
+    "check_free",
     "format_hits",
     "hits_to_json",
     "index_session",

@@ -19,6 +19,7 @@ Layout, chosen for search speed at archive scale (a thousand sessions, ten milli
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,9 +122,43 @@ def translate(path: Path, query: str | None = None) -> Iterator[None]:
         raise SearchIndexError(f"not a usable search index ({e}); {REBUILD_HINT}", path) from None
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_database(path: Path, what: str = "search index", *, damaged_ok: bool = False) -> None:
+    """Before any work: `path` is an SQLite database this process can write, or a place where one
+    can be created; else one SearchIndexError naming it. Creates nothing. With `damaged_ok`
+    (a rebuild, whose purpose it is), a file that is not a database may be replaced."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise SearchIndexError(f"is a folder, not a {what} file", path)
+        if path.exists():
+            if not path.is_file():
+                raise SearchIndexError(f"is not a regular file: cannot be the {what}", path)
+            with open(path, "rb") as f:
+                head = f.read(len(SQLITE_MAGIC))
+            if head and head != SQLITE_MAGIC and not damaged_ok:
+                raise SearchIndexError(f"is not an SQLite database: cannot be the {what}", path)
+            if not os.access(path, os.W_OK):
+                raise SearchIndexError(f"cannot write the {what}: permission denied", path)
+            return
+        parent = path.absolute().parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise SearchIndexError(f"cannot create the {what}: {parent} is not a folder", path)
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise SearchIndexError(f"cannot create the {what}: {parent} is not writable", path)
+    except OSError as e:
+        raise SearchIndexError(f"cannot use the {what}: {e.strerror or e}", path) from None
+
+
 def open_index(path: Path, *, create: bool = True) -> sqlite3.Connection:
     """Open (and with `create`, set up) the index. Autocommit; writers use explicit transactions."""
     path = Path(path)
+    if path.is_dir():
+        raise SearchIndexError("is a folder, not a search index file", path)
     if not create and not path.exists():
         raise SearchIndexError("no search index here yet; run a session or `restitution index rebuild`", path)
     try:

@@ -107,6 +107,8 @@ def search(
     last word: "circul*");
     `since` / `until` are ISO dates, inclusive."""
     index_path = Path(index_path)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise SearchIndexError(f"the number of hits must be a whole number, at least 1, not {limit!r}")
     match = fts_query(query)
     for column, value in (("speaker", speaker), ("chapter", chapter)):
         if value is not None:
@@ -135,7 +137,7 @@ def search(
             avgdl = (n_words or 0) / (total or 1)
             wanted = patterns(units)
             scored = [(-bm25(words, wanted, weights, avgdl), rowid) for rowid, words in candidates]
-            best = heapq.nsmallest(max(1, int(limit)), scored, key=lambda r: (r[0], -r[1]))
+            best = heapq.nsmallest(limit, scored, key=lambda r: (r[0], -r[1]))
             if not best:
                 return []
             rows = conn.execute(

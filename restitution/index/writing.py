@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -9,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from ..display import decoded
-from ..errors import SearchIndexError
+from ..errors import RestitutionError, SearchIndexError
 from ..export.session_json import read_session_json
+from ..lock import index_lock
 from ..search_query import normalize, tokens
 from ..types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker, Word
-from .schema import open_index, translate
+from .schema import check_database, open_index, translate
+
+log = logging.getLogger("restitution")
 
 # The index stage's algorithm (which rows a session becomes): bump it when that changes, and
 # every session is indexed again. A new layout is SCHEMA_VERSION's business instead.
@@ -31,6 +36,38 @@ def _word_times(seg: Segment, n_tokens: int) -> str:
     """When each folded word of the segment starts, so a hit can point at the matched word."""
     times = [round((w.start - seg.start) * 10) for w in seg.words for _ in tokens(w.text)]
     return " ".join(map(str, times)) if times and len(times) == n_tokens else ""
+
+
+def _other_recording(conn: sqlite3.Connection, session: Session, sha256: str) -> str | None:
+    """The recording already indexed under this session's id, when it is another one: another
+    file and other contents (the same file re-encoded, or the archive moved, is the same session)."""
+    row = conn.execute("SELECT recording, sha256 FROM sessions WHERE id = ?", (session.id,)).fetchone()
+    if row is None or row[1] == sha256 or row[0] == decoded(str(session.recording)):
+        return None
+    return str(row[0])
+
+
+def _refusal(path: Path, session: Session, other: str) -> SearchIndexError:
+    return SearchIndexError(
+        f"session {session.id!r} is already indexed from another recording ({other}); "
+        f"not replacing it with {decoded(str(session.recording))} (--force replaces it)",
+        path,
+    )
+
+
+def check_free(path: Path, session: Session, sha256: str) -> None:
+    """Raise before any work if `index_session` would refuse this recording under `session.id`."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    conn = open_index(path, create=False)
+    try:
+        with translate(path):
+            other = _other_recording(conn, session, sha256)
+    finally:
+        conn.close()
+    if other is not None:
+        raise _refusal(path, session, other)
 
 
 def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str) -> None:
@@ -127,86 +164,174 @@ def _insert_session(conn: sqlite3.Connection, result: SessionResult, folder: str
         )
 
 
-def _write(path: Path, conn: sqlite3.Connection, results: list[tuple[SessionResult, str]]) -> None:
-    with translate(path):
-        # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for result, folder in results:
-                _insert_session(conn, result, folder)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+def index_session(path: Path, result: SessionResult, out_dir: Path, *, replace: bool = False) -> None:
+    """Replace the session's rows, in one transaction. `out_dir` is outputs/<id>/ (links use its name).
 
-
-def index_session(path: Path, result: SessionResult, out_dir: Path) -> None:
-    """Replace the session's rows, in one transaction. `out_dir` is outputs/<id>/ (links use its name)."""
+    Rows of another recording under the same id are replaced only with `replace` (`--force`): a
+    session never silently takes another's place in the archive's search."""
+    path = Path(path)
     conn = open_index(path)
     try:
-        _write(Path(path), conn, [(result, Path(out_dir).name)])
+        with translate(path):
+            # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                other = None if replace else _other_recording(conn, result.session, result.audio.sha256)
+                if other is not None:
+                    raise _refusal(path, result.session, other)
+                _insert_session(conn, result, Path(out_dir).name)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
     finally:
         conn.close()
+
+
+def _text(value: Any, field: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{field} is {type(value).__name__}, not text")
+    return value
+
+
+def _list(value: Any, field: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise TypeError(f"{field} is not a list of objects")
+    return value
 
 
 def result_from_session_json(data: dict[str, Any], source: str | Path = "session.json") -> SessionResult:
     """A SessionResult from a parsed `restitution/session@1` file."""
     try:
         s = data["session"]
+        if not isinstance(s, dict):
+            raise TypeError("session is not an object")
+        recording = Path(_text(s.get("recording"), "session.recording") or "")
         session = Session(
-            id=s["id"], recording=Path(s.get("recording") or ""), title=s.get("title"), date=s.get("date")
+            id=str(_text(s["id"], "session.id")),
+            recording=recording,
+            title=_text(s.get("title"), "session.title"),
+            date=_text(s.get("date"), "session.date"),
         )
-        audio = AudioInfo(Path(s.get("recording") or ""), float(s["duration"]), s.get("sha256") or "", 0, 0, "")
+        duration = float(s["duration"])
+        if not math.isfinite(duration) or duration < 0:
+            raise ValueError(f"session.duration is {duration}")
+        audio = AudioInfo(recording, duration, _text(s.get("sha256"), "session.sha256") or "", 0, 0, "")
         offset = Offset.from_dict(data.get("offset") or {"seconds": 0.0, "method": "none"})
+        segments = []
+        for g in _list(data.get("segments"), "segments"):
+            text = _text(g["text"], "segments[].text") or ""
+            words = tuple(Word.from_dict(w) for w in _list(g.get("words"), "segments[].words"))
+            speaker = _text(g.get("speaker"), "segments[].speaker")
+            segments.append(Segment(float(g["start"]), float(g["end"]), text, words, speaker))
         return SessionResult(
             session=session,
             audio=audio,
-            language=s.get("language") or "",
+            language=_text(s.get("language"), "session.language") or "",
             offset=offset,
-            speakers=tuple(Speaker.from_dict(sp) for sp in data.get("speakers", [])),
-            chapters=tuple(Chapter.from_dict(ch) for ch in data.get("chapters", [])),
-            segments=tuple(
-                Segment(
-                    float(g["start"]),
-                    float(g["end"]),
-                    g["text"],
-                    tuple(Word.from_dict(w) for w in g.get("words") or ()),
-                    g.get("speaker"),
-                )
-                for g in data.get("segments", [])
-            ),
+            speakers=tuple(Speaker.from_dict(sp) for sp in _list(data.get("speakers"), "speakers")),
+            chapters=tuple(Chapter.from_dict(ch) for ch in _list(data.get("chapters"), "chapters")),
+            segments=tuple(segments),
         )
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise SearchIndexError(f"session.json lacks or mistypes a field ({e})", source) from None
+
+
+def _readable(files: list[Path]) -> list[tuple[SessionResult, str, Path]]:
+    found = []
+    for f in files:
+        try:
+            found.append((result_from_session_json(read_session_json(f), f), f.parent.name, f))
+        except RestitutionError as e:
+            log.warning("leaving a session out of the index: %s", e)
+    return found
 
 
 def rebuild(index_path: Path, outputs_dir: Path) -> int:
     """Recreate the index from outputs/*/session.json alone; return the number of sessions.
 
-    The new database is built beside the old one and swapped in, so searches keep working
-    (on the old data) until the new index is complete, and a damaged index can be replaced.
+    Under the index lock (so a run indexing meanwhile waits, and its session is in the files read
+    or indexed after), the new database is built beside the live one, then copied into it with
+    SQLite's backup, one transaction: searches keep their snapshot, and nobody's WAL is touched.
+    Only a live file that is not a usable database is replaced instead. A session.json that
+    cannot be read is left out with a warning; finding none refuses, rather than empty the index.
     """
-    index_path = Path(index_path)
-    files = sorted(Path(outputs_dir).glob("*/session.json"))
-    results = [(result_from_session_json(read_session_json(f), f), f.parent.name) for f in files]
-    # Oldest first: rowids then grow with the date, and "newest matches" means newest sessions.
-    results.sort(key=lambda r: (r[0].session.date or "", r[0].session.id))
+    index_path, outputs_dir = Path(index_path), Path(outputs_dir)
+    check_database(index_path, damaged_ok=True)
+    if not outputs_dir.is_dir():
+        raise SearchIndexError(f"no outputs folder {outputs_dir}; refusing to empty the index", index_path)
     tmp = index_path.with_name(index_path.name + ".rebuild")
+    with index_lock(index_path):
+        files = sorted(outputs_dir.glob("*/session.json"))
+        found = _readable(files)
+        if not found:
+            what = f"none of the {len(files)} session.json files" if files else "no session.json"
+            raise SearchIndexError(f"{what} under {outputs_dir} could be read; refusing to empty the index", index_path)
+        # Oldest first: rowids then grow with the date, and "newest matches" means newest sessions.
+        found.sort(key=lambda r: (r[0].session.date or "", r[0].session.id))
+        try:
+            count = _build(tmp, found)
+            _swap(tmp, index_path)
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+                leftover.unlink(missing_ok=True)
+    return count
+
+
+def _build(tmp: Path, found: list[tuple[SessionResult, str, Path]]) -> int:
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         leftover.unlink(missing_ok=True)
     conn = open_index(tmp)
+    count = 0
     try:
-        _write(tmp, conn, results)
         with translate(tmp):
+            conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for result, folder, source in found:
+                    # A savepoint each: a session whose fields SQLite refuses is left out alone.
+                    conn.execute("SAVEPOINT one")
+                    try:
+                        _insert_session(conn, result, folder)
+                    except (sqlite3.Error, TypeError, ValueError, AttributeError) as e:
+                        conn.execute("ROLLBACK TO one")
+                        log.warning("leaving a session out of the index: %s: %s", source, e)
+                    else:
+                        count += 1
+                    conn.execute("RELEASE one")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
             conn.execute("INSERT INTO segments_fts(segments_fts) VALUES ('optimize')")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            conn.execute("PRAGMA journal_mode = DELETE")  # one self-contained file to move into place
     finally:
         conn.close()
-    for stale in (Path(f"{index_path}-wal"), Path(f"{index_path}-shm")):
-        stale.unlink(missing_ok=True)
-    tmp.replace(index_path)
-    return len(results)
+    if not count:
+        raise SearchIndexError("no session could be indexed; refusing to empty the index", tmp)
+    return count
+
+
+def _swap(tmp: Path, index_path: Path) -> None:
+    source = sqlite3.connect(tmp)
+    try:
+        live = open_index(index_path, create=False) if index_path.exists() else None
+    except SearchIndexError:  # damaged or of another format: nothing there worth a transaction
+        live = None
+    try:
+        if live is None:
+            for stale in (Path(f"{index_path}-wal"), Path(f"{index_path}-shm")):
+                stale.unlink(missing_ok=True)
+            source.close()
+            tmp.replace(index_path)
+            return
+        with translate(index_path):
+            source.backup(live)
+    finally:
+        source.close()
+        if live is not None:
+            live.close()
 
 
 def optimize(index_path: Path) -> None:
