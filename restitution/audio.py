@@ -179,6 +179,11 @@ def _packet_duration(path: Path) -> float:
     return total
 
 
+# Sample rates a recording can have: telephone audio is 8 kHz, studio masters reach 768 kHz; a
+# header outside this range is damaged, and would make ffmpeg read a minute as days or as nothing.
+MIN_RATE, MAX_RATE = 1000, 768_000
+
+
 def probe(path: Path) -> AudioInfo:
     """What the recording holds; raises AudioError naming the file when it holds no usable audio."""
     path = Path(path)
@@ -195,6 +200,11 @@ def probe(path: Path) -> AudioInfo:
     if not audio:
         raise AudioError("no audio stream (not an audio or video file?)", path)
     stream = audio[0]
+    rate = _float(stream.get("sample_rate")) or 0.0
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise AudioError(
+            f"sample rate {rate:,.0f} Hz is not a recording's ({MIN_RATE:,} to {MAX_RATE:,} Hz): a damaged header?", path
+        )
     has_video = any(
         s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic") for s in streams
     )

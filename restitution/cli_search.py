@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .cli_common import ConfigOpt, IndexOpt, OutOpt, at_least_one, console, err, load, say
+from .cli_common import ConfigOpt, IndexOpt, OutOpt, at_least_one, console, err, load, say, setup_logging
 
 index_app = typer.Typer(help="Maintain the archive's search index.", no_args_is_help=True)
 
@@ -69,6 +69,7 @@ def index_rebuild(
     """
     from . import index as index_mod
 
+    setup_logging(False)  # the sessions left out are warnings
     options = load(config, outputs=str(out) if out else None, index=str(index) if index else None)
     count = index_mod.rebuild(options.index_path, options.outputs_dir)
     say(f"indexed {count} sessions into {options.index_path}")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AudioError, OutputError
+from .errors import AudioError, ConfigError, OutputError
 from .types import Diarization, Speaker
 
 log = logging.getLogger("restitution")
@@ -81,7 +81,7 @@ class VoiceLibrary:
         """
         name = " ".join(name.split())
         if not name:
-            raise ValueError("a voice needs a name")
+            raise ConfigError("a voice needs a name, not a blank one", self.path)
         blob = _unit(embedding).astype("<f4").tobytes()
         now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         with self._connect() as db:

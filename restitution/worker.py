@@ -23,6 +23,7 @@ from .interrupt import on_sigterm
 from .lock import SessionLocked, session_lock
 from .options import PipelineOptions
 from .pipeline import STAGE_NAMES, outputs_stale, run_session
+from .sessions import source_name
 from .types import Hook, Session
 
 log = logging.getLogger("restitution")
@@ -192,7 +193,7 @@ def _lost(job: Job, why: str, stage: str | None) -> Outcome:
         with session_lock(job.out_dir):
             with open(log_path, "a", encoding="utf-8") as f:
                 f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} ERROR {job.session.id} failed at {stage}: {why}\n")
-            record_failure(job.out_dir, job.inputs, options_hash(job.options), why, stage, log_path)
+            record_failure(job.out_dir, job.inputs, options_hash(job.options), why, stage, log_path, source_name(job.session))
     except SessionLocked:
         pass  # another run took the session over meanwhile: its books are its own
     except (OutputError, OSError) as e:

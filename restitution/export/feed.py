@@ -177,6 +177,10 @@ def _sessions(outputs_dir: Path) -> list[tuple[dict[str, Any], Path, dt.datetime
         except RestitutionError as e:
             log.warning("leaving a session out of the feed: %s", e)
             continue
+        s = data.get("session")
+        if not (isinstance(s, dict) and isinstance(s.get("id"), str) and isinstance(s.get("date"), str | None)):
+            log.warning("leaving a session out of the feed: %s: session.id or session.date is mistyped", path)
+            continue
         mp3 = path.parent / f"{data['session']['id']}.mp3"
         if not mp3.is_file():
             log.warning("leaving %s out of the feed: %s is missing", path.parent.name, mp3.name)
@@ -222,7 +226,13 @@ def build_feed(
     if sessions:
         _sub(channel, "lastBuildDate", email.utils.format_datetime(sessions[0][2]))
     for data, folder, date in sessions:
-        _item(channel, data, folder, base, date, archive_id)
+        item = ET.Element("channel")  # built apart: a hand-edited session.json that breaks it is left out whole
+        try:
+            _item(item, data, folder, base, date, archive_id)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            log.warning("leaving a session out of the feed: %s: a field is missing or mistyped (%s)", folder, e)
+            continue
+        channel.extend(item)
     ET.indent(rss, space="  ")
     return ET.ElementTree(rss)
 
