@@ -25,7 +25,7 @@ from .types import Session
 MEDIA_SUFFIXES = {
     ".mp3", ".wav", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wma", ".aiff", ".aif",
     ".mp4", ".m4v", ".mkv", ".mov", ".webm", ".avi", ".ts", ".mpg", ".mpeg",
-}
+}  # fmt: skip
 AGENDA_NAMES = ("agenda.txt", "agenda.toml", "agenda.json")
 
 

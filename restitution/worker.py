@@ -193,7 +193,8 @@ def _lost(job: Job, why: str, stage: str | None) -> Outcome:
         with session_lock(job.out_dir):
             with open(log_path, "a", encoding="utf-8") as f:
                 f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} ERROR {job.session.id} failed at {stage}: {why}\n")
-            record_failure(job.out_dir, job.inputs, options_hash(job.options), why, stage, log_path, source_name(job.session))
+            hashed, source = options_hash(job.options), source_name(job.session)
+            record_failure(job.out_dir, job.inputs, hashed, why, stage, log_path, source)
     except SessionLocked:
         pass  # another run took the session over meanwhile: its books are its own
     except (OutputError, OSError) as e:

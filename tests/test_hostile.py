@@ -165,7 +165,9 @@ def test_configuration_errors_fail_their_session_only(tmp_path: Path, good: Path
     assert (out / "notadb.txt").read_text() == "not a database\n"
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv to drop privileges")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv (drops privileges)"
+)
 def test_unreadable_folders_and_session_toml_fail_their_session_only(good: Path) -> None:
     # Permissions do not stop root: the batch runs as `nobody`, in a folder nobody can read.
     base = Path(tempfile.mkdtemp(prefix="restitution-perm-"))
@@ -228,7 +230,9 @@ def test_run_takes_a_distinct_id_when_the_output_folder_is_another_sessions(
 
 
 @pytest.mark.parametrize("link", [".work", LOG_NAME, ".lock"])
-def test_a_books_symlink_leading_out_is_refused_before_anything_is_written(tmp_path: Path, good: Path, link: str) -> None:
+def test_a_books_symlink_leading_out_is_refused_before_anything_is_written(
+    tmp_path: Path, good: Path, link: str
+) -> None:
     session, _, _ = load_session(good)
     out, elsewhere = tmp_path / "outputs", tmp_path / "elsewhere"
     elsewhere.mkdir()
