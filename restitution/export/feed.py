@@ -169,6 +169,21 @@ def _archive_id(outputs_dir: Path, base: str) -> uuid.UUID:
     return made
 
 
+def _mistyped(s: Any) -> str | None:
+    """The first field of a hand-edited session.json's `session` the feed cannot use, if any."""
+    if not isinstance(s, dict):
+        return "session"
+    if not isinstance(s.get("id"), str) or not s["id"]:
+        return "session.id"
+    for key in ("title", "date", "language"):
+        if not isinstance(s.get(key), str | None):
+            return f"session.{key}"
+    duration = s.get("duration")
+    if isinstance(duration, bool) or not isinstance(duration, int | float) or not 0 <= duration < float("inf"):
+        return "session.duration"
+    return None
+
+
 def _sessions(outputs_dir: Path) -> list[tuple[dict[str, Any], Path, dt.datetime]]:
     found = []
     for path in sorted(outputs_dir.glob("*/session.json")):
@@ -177,9 +192,9 @@ def _sessions(outputs_dir: Path) -> list[tuple[dict[str, Any], Path, dt.datetime
         except RestitutionError as e:
             log.warning("leaving a session out of the feed: %s", e)
             continue
-        s = data.get("session")
-        if not (isinstance(s, dict) and isinstance(s.get("id"), str) and isinstance(s.get("date"), str | None)):
-            log.warning("leaving a session out of the feed: %s: session.id or session.date is mistyped", path)
+        wrong = _mistyped(data.get("session"))
+        if wrong:
+            log.warning("leaving a session out of the feed: %s: %s is missing or mistyped", path, wrong)
             continue
         mp3 = path.parent / f"{data['session']['id']}.mp3"
         if not mp3.is_file():

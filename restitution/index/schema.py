@@ -23,6 +23,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from ..errors import SearchIndexError
 
@@ -122,7 +123,25 @@ def translate(path: Path, query: str | None = None) -> Iterator[None]:
         raise SearchIndexError(f"not a usable search index ({e}); {REBUILD_HINT}", path) from None
 
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
+def version_of(path: Path) -> int | None:
+    """The schema version of the SQLite database at `path` (0: empty or not ours yet), or None when
+    it is not a database. Read through SQLite, never with open(): closing a descriptor of the file
+    would drop the POSIX locks this process's other connections to it hold."""
+    uri = f"file:{quote(str(Path(path).absolute()))}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT)
+    except sqlite3.OperationalError as e:
+        raise SearchIndexError(f"cannot open: {e}", path) from None
+    try:
+        with translate(path):
+            try:
+                return int(conn.execute("PRAGMA user_version").fetchone()[0])
+            except sqlite3.OperationalError:  # busy, unreadable: not a verdict on its contents
+                raise
+            except sqlite3.DatabaseError:  # "file is not a database"
+                return None
+    finally:
+        conn.close()
 
 
 def check_database(path: Path, what: str = "search index", *, damaged_ok: bool = False) -> None:
@@ -136,12 +155,10 @@ def check_database(path: Path, what: str = "search index", *, damaged_ok: bool =
         if path.exists():
             if not path.is_file():
                 raise SearchIndexError(f"is not a regular file: cannot be the {what}", path)
-            with open(path, "rb") as f:
-                head = f.read(len(SQLITE_MAGIC))
-            if head and head != SQLITE_MAGIC and not damaged_ok:
-                raise SearchIndexError(f"is not an SQLite database: cannot be the {what}", path)
-            if not os.access(path, os.W_OK):
+            if not os.access(path, os.R_OK | os.W_OK):
                 raise SearchIndexError(f"cannot write the {what}: permission denied", path)
+            if not damaged_ok and path.stat().st_size and version_of(path) is None:
+                raise SearchIndexError(f"is not an SQLite database: cannot be the {what}", path)
             return
         parent = path.absolute().parent
         while not parent.exists() and parent != parent.parent:

@@ -16,7 +16,7 @@ from ..export.session_json import read_session_json
 from ..lock import index_lock
 from ..search_query import normalize, tokens
 from ..types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker, Word
-from .schema import check_database, open_index, translate
+from .schema import BUSY_TIMEOUT, SCHEMA_VERSION, check_database, open_index, translate, version_of
 
 log = logging.getLogger("restitution")
 
@@ -287,7 +287,6 @@ def _build(tmp: Path, found: list[tuple[SessionResult, str, Path]]) -> int:
     count = 0
     try:
         with translate(tmp):
-            conn.execute("PRAGMA journal_mode = DELETE")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for result, folder, source in found:
@@ -313,25 +312,34 @@ def _build(tmp: Path, found: list[tuple[SessionResult, str, Path]]) -> int:
     return count
 
 
+def _live(index_path: Path) -> sqlite3.Connection | None:
+    """The live index to copy the new one into; None when nothing there is worth a transaction
+    (no file, not an SQLite file, another format): the new file then replaces it."""
+    if not index_path.exists() or version_of(index_path) != SCHEMA_VERSION:
+        return None
+    with translate(index_path):
+        return sqlite3.connect(index_path, timeout=BUSY_TIMEOUT, isolation_level=None)
+
+
 def _swap(tmp: Path, index_path: Path) -> None:
-    source = sqlite3.connect(tmp)
-    try:
-        live = open_index(index_path, create=False) if index_path.exists() else None
-    except SearchIndexError:  # damaged or of another format: nothing there worth a transaction
-        live = None
-    try:
-        if live is None:
-            for stale in (Path(f"{index_path}-wal"), Path(f"{index_path}-shm")):
-                stale.unlink(missing_ok=True)
+    live = _live(index_path)
+    if live is not None:
+        source = sqlite3.connect(tmp)
+        try:
+            with translate(index_path):
+                try:
+                    source.backup(live)
+                    return
+                except sqlite3.OperationalError:
+                    raise
+                except sqlite3.DatabaseError:  # damaged pages: the file is replaced after all
+                    pass
+        finally:
             source.close()
-            tmp.replace(index_path)
-            return
-        with translate(index_path):
-            source.backup(live)
-    finally:
-        source.close()
-        if live is not None:
             live.close()
+    for stale in (Path(f"{index_path}-wal"), Path(f"{index_path}-shm")):
+        stale.unlink(missing_ok=True)
+    tmp.replace(index_path)
 
 
 def optimize(index_path: Path) -> None:
