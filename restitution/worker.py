@@ -19,7 +19,7 @@ from typing import Any
 
 from .bookkeeping import LOG_NAME, failure_message, options_hash, record_failure
 from .errors import OutputError, RestitutionError
-from .interrupt import on_sigterm
+from .interrupt import Terminated, on_sigterm
 from .lock import SessionLocked, session_lock
 from .options import PipelineOptions
 from .pipeline import STAGE_NAMES, outputs_stale, run_session
@@ -140,8 +140,14 @@ def serve(conn: Any) -> None:
     def emit(sid: str, step: str, completed: float | None, total: float | None) -> None:
         conn.send(("event", sid, step, completed, total))
 
-    while (job := conn.recv()) is not None:
-        conn.send(("outcome", process(job, emit)))
+    try:
+        while (job := conn.recv()) is not None:
+            conn.send(("outcome", process(job, emit)))
+    except KeyboardInterrupt as e:  # the stage was abandoned and the lock released on the way here
+        # End by that signal, quietly: the batch tells a session interrupted from one that failed.
+        sig = signal.SIGTERM if isinstance(e, Terminated) else signal.SIGINT
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
 
 
 DASK_TOPIC = "restitution-progress"

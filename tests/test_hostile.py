@@ -61,6 +61,7 @@ def env() -> dict[str, str]:
 DEATHS = {
     signal.SIGSEGV: "its worker process crashed (SIGSEGV, in native code: a decoder or model library)",
     signal.SIGKILL: "its worker process was killed (SIGKILL: out of memory, or killed by hand)",
+    signal.SIGTERM: "its worker process was killed by SIGTERM",  # the worker alone: it ends its stage cleanly
 }
 
 
@@ -270,15 +271,19 @@ def test_a_bad_index_is_refused_before_decoding(tmp_path: Path, good: Path) -> N
 
 
 @pytest.mark.slow
-def test_sigterm_during_transcription_releases_the_lock_and_says_so(tmp_path: Path, good: Path) -> None:
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_sigterm_during_transcription_releases_the_lock_and_says_so(tmp_path: Path, good: Path, command: str) -> None:
     out = tmp_path / "outputs"
-    command = [sys.executable, "-m", "restitution", "run", str(good), "--out", str(out), "--language", "fr"]
-    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env())
+    target = good if command == "run" else good.parent  # a batch of that one session, in a worker process
+    args = [sys.executable, "-m", "restitution", command, str(target), "--out", str(out)]
+    if command == "run":
+        args += ["--language", "fr"]
+    run = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env())
     decoded = out / "seance" / ".work" / "decode.json"
     deadline = time.monotonic() + 300
     while not decoded.exists() and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert (out / "seance" / ".lock").exists(), "the run holds the lock while it transcribes"
+    assert (out / "seance" / ".lock").exists(), "the session is locked while it is transcribed"
     run.send_signal(signal.SIGTERM)
     stdout, stderr = run.communicate(timeout=120)
     assert run.returncode == 143
@@ -286,4 +291,5 @@ def test_sigterm_during_transcription_releases_the_lock_and_says_so(tmp_path: Pa
     assert stderr.splitlines()[-1] == "terminated (SIGTERM): the stage in progress was abandoned; run again to resume"
     assert not (out / "seance" / ".lock").exists()
     assert not (out / "seance" / ".work" / DONE).exists() and not (out / "seance" / "session.json").exists()
+    assert not (out / "seance" / ".work" / FAILED).exists(), "an interruption is not a failure"
     assert not [p for p in out.rglob("*.part")]
