@@ -1,8 +1,9 @@
-"""Where a batch's sessions run: this process, N local worker processes, or a Dask cluster.
+"""Where a batch's sessions run: N local worker processes (one at least), or a Dask cluster.
 
 `process(job)` runs one session in whichever process it lands in; the runners hand jobs to
 those processes and yield each session's `Outcome` as it finishes. The session's books (lock,
-markers, log) are `run_session`'s business (bookkeeping.py).
+markers, log) are `run_session`'s business (bookkeeping.py), except when a worker dies: then
+the batch records how (`death`), since the worker cannot.
 """
 
 from __future__ import annotations
