@@ -270,10 +270,15 @@ def run_pool(jobs: list[Job], workers: int, hook: Hook) -> Iterator[Outcome]:
                     worker.process.join(5)
                 if outcome is not None:
                     yield outcome
-                    if pending:
-                        worker.give(pending.popleft())
-                        continue
-                    worker.give(None)
+                    job = pending.popleft() if pending else None
+                    try:
+                        worker.give(job)
+                    except OSError:  # it died just after its outcome: the job goes to a new worker
+                        if job is not None:
+                            pending.appendleft(job)
+                    else:
+                        if job is not None:
+                            continue
                     worker.process.join(30)
                 elif worker.process.is_alive():
                     continue
