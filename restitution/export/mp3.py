@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from typing import Any
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,7 +41,7 @@ class _InOrderID3(ID3):
     order, and ffmpeg (ffprobe, players built on it) lists chapters in file order, not CTOC order.
     """
 
-    def _write(self, config):  # type: ignore[no-untyped-def]
+    def _write(self, config: Any) -> bytearray:
         return bytearray().join(save_frame(frame, config=config) for frame in self.values())
 
 
@@ -171,8 +172,8 @@ def write_mp3(
                 "%s: %d chapters, but an MP3's table of contents holds at most %d: chapters %d to %d are left out"
                 " of it (every other output has them all)", dest, len(chapters), MAX_TOC, MAX_TOC + 1, len(chapters),
             )
-        for frame in _chapter_frames(chapters[:MAX_TOC], _duration(tmp)):
-            tags.add(frame)
+        for chapter_frame in _chapter_frames(chapters[:MAX_TOC], _duration(tmp)):
+            tags.add(chapter_frame)
         try:
             tags.save(tmp, v2_version=4)
         except (MutagenError, OSError) as e:
