@@ -116,6 +116,14 @@ def test_chapters_are_stored_in_time_order_whatever_their_titles(recording, tmp_
     assert [c.element_id for c in ID3(dest).getall("CHAP")] == ["chp1", "chp2", "chp3"]
 
 
+@pytest.mark.parametrize("toc_title", ["Chapitres", "Chapters"])
+def test_table_of_contents_title_is_the_one_given(recording, tmp_path, toc_title):
+    source, chapters = recording
+    dest = write_mp3(source, tmp_path / "toc.mp3", chapters, title="t", toc_title=toc_title)
+    (toc,) = ID3(dest).getall("CTOC")
+    assert toc.sub_frames.getall("TIT2")[0].text == [toc_title]
+
+
 def test_per_chapter_files_have_the_chapter_durations_and_titles(recording, encoded, tmp_path):
     _, chapters = recording
     paths = write_chapter_files(encoded, tmp_path / "chapters", chapters)

@@ -44,7 +44,7 @@ def write_all(
     """Write every output of one session into `out_dir`, and refresh the archive page."""
     from ..files import check_inside, confined
     from . import chapters, html, mp3, session_json, srt, text, vtt
-    from .labels import is_placeholder
+    from .labels import is_placeholder, strings
 
     out_dir = Path(out_dir)
     for path in planned_paths(result, out_dir):
@@ -87,6 +87,7 @@ def write_all(
             bitrate=ex.mp3_bitrate,
             loudnorm=ex.loudnorm,
             language={"fr": "fra", "en": "eng"}.get(result.language, "und"),
+            toc_title=strings(result.language)["chapters_label"],
         )
         if not reuse:
             work.save("export.mp3", made_from, None, EXPORT_VERSION)

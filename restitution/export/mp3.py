@@ -91,14 +91,14 @@ def _ms(seconds: float) -> int:
     return int(round(seconds * 1000))
 
 
-def _chapter_frames(chapters: Sequence[Chapter], duration: float) -> list[CHAP | CTOC]:
+def _chapter_frames(chapters: Sequence[Chapter], duration: float, toc_title: str) -> list[CHAP | CTOC]:
     ids = [f"chp{c.index}" for c in chapters]
     frames: list[CHAP | CTOC] = [
         CTOC(
             element_id="toc",
             flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
             child_element_ids=ids,
-            sub_frames=[TIT2(encoding=3, text=["Chapitres"])],
+            sub_frames=[TIT2(encoding=3, text=[toc_title])],
         )
     ]
     limit = _ms(duration)
@@ -141,6 +141,7 @@ def write_mp3(
     bitrate: str = "128k",
     loudnorm: bool = False,
     language: str = "fra",
+    toc_title: str = "Chapters",
 ) -> Path:
     """Encode `source` to `dest` once and tag it (ID3v2.4, CHAP + CTOC); returns `dest`.
 
@@ -172,7 +173,7 @@ def write_mp3(
                 "%s: %d chapters, but an MP3's table of contents holds at most %d: chapters %d to %d are left out"
                 " of it (every other output has them all)", dest, len(chapters), MAX_TOC, MAX_TOC + 1, len(chapters),
             )
-        for chapter_frame in _chapter_frames(chapters[:MAX_TOC], _duration(tmp)):
+        for chapter_frame in _chapter_frames(chapters[:MAX_TOC], _duration(tmp), toc_title):
             tags.add(chapter_frame)
         try:
             tags.save(tmp, v2_version=4)
