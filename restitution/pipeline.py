@@ -29,7 +29,8 @@ from .export import write_all
 from .files import inside, write_text
 from .lock import index_lock, session_lock
 from .options import PipelineOptions, stage_options
-from .transcribe import guard, transcribe
+from .speech import DETECTOR, SpeechMap, detect, find_gaps, heard, wordless
+from .transcribe import CUT, RECOVERY, guard, recover, transcribe
 from .types import Agenda, AudioInfo, Diarization, Offset, Session, SessionResult, Transcript
 from .voices import VoiceLibrary, enroll_from_session
 from .worker import clean_partials, mark_complete
@@ -136,28 +137,45 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
     stage_cache = cache.StageCache(work)
     language = options.language or None
 
+    # One voice-activity pass, shared by transcription and diarization so they agree on where speech is.
+    s_key = cache.make_key("speech", prepared.info.sha256, DETECTOR)
+    total = prepared.info.duration
+    speech_map, _ = stage_cache.get_or_compute(
+        "speech", s_key, SpeechMap,
+        lambda: detect(samples, lambda t: hook("speech", completed=t, total=total), options.diarization.threads),
+    )  # fmt: skip
+
     hook("transcribe")
     asr = stage_options(options, "asr")
-    t_key = cache.make_key("transcribe", prepared.info.sha256, asr, language)
+    t_key = cache.make_key("transcribe", prepared.info.sha256, asr, language, s_key, CUT)
     transcript, _ = stage_cache.get_or_compute(
-        "transcribe", t_key, Transcript, lambda: guard.clean(transcribe(samples, options.asr, language, hook=hook))
-    )
+        "transcribe", t_key, Transcript,
+        lambda: guard.clean(transcribe(samples, options.asr, language, hook=hook, speech=speech_map)),
+    )  # fmt: skip
 
     hook("diarize")
     hint = _min_speakers_hint(prepared.agenda)
     # `refine` acts after chapters: switching it must not redo the diarization itself
     clustering = {k: v for k, v in stage_options(options, "diarization").items() if k != "refine"}
-    d_key = cache.make_key("diarize", prepared.info.sha256, clustering, hint)
+    d_key = cache.make_key("diarize", prepared.info.sha256, clustering, hint, s_key)
     diarization, _ = stage_cache.get_or_compute(
         "diarize",
         d_key,
         Diarization,
-        lambda: diarize(samples, options.diarization, min_speakers_hint=hint, hook=hook, token=hf_token),
+        lambda: diarize(samples, options.diarization, min_speakers_hint=hint, hook=hook, token=hf_token, speech=speech_map),
+    )
+
+    # Speech that the map or the diarization hears and that has no words is decoded again on its own.
+    first = transcript
+    silent = wordless(heard(speech_map, diarization.turns), first.segments)
+    r_key = cache.make_key("recover", t_key, d_key, RECOVERY, silent)
+    transcript, _ = stage_cache.get_or_compute(
+        "recover", r_key, Transcript, lambda: recover(samples, first, silent, options.asr)
     )
 
     hook("offset")
     o_key = cache.make_key(
-        "offset", t_key, d_key, prepared.agenda.to_dict(), options.offset, stage_options(options, "offset_search")
+        "offset", r_key, d_key, prepared.agenda.to_dict(), options.offset, stage_options(options, "offset_search")
     )
     found_offset, _ = stage_cache.get_or_compute(
         "offset", o_key, Offset, lambda: _estimate_offset(prepared, options, samples, transcript, diarization)
@@ -192,6 +210,8 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
         language=spoken,
     )
 
+    gaps = find_gaps(speech_map, diarization.turns, segments)  # what is still without words: marked inaudible
+
     result = SessionResult(
         session=session,
         audio=prepared.info,
@@ -201,6 +221,7 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
         chapters=cut,
         segments=segments,
         options=options.to_dict(),
+        gaps=gaps,
     )
 
     hook("export")

@@ -20,6 +20,7 @@ def write_all(
     """Write every output of one session into `out_dir`, and refresh the archive page."""
     from ..files import write_text
     from . import chapters, html, mp3, session_json, srt, text, vtt
+    from .inaudible import with_gaps
 
     sid = result.session.id
     title = result.session.title or sid
@@ -34,7 +35,7 @@ def write_all(
     chapters.write_chapters_json(result.chapters, out_dir / "chapters.json", title=title)
     chapter_dir = out_dir / "chapters"
     chapters.write_chapter_captions(
-        result.segments, result.chapters, chapter_dir, names=vtt.speaker_names(result), options=ex
+        with_gaps(result), result.chapters, chapter_dir, names=vtt.speaker_names(result), options=ex
     )
     if hook:
         hook("export", "mp3")

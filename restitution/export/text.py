@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..files import write_json, write_text
 from ..types import Chapter, Segment, SessionResult
+from .inaudible import with_gaps
 
 # A silence this long starts a new paragraph even when the same person goes on.
 PARAGRAPH_PAUSE = 2.5
@@ -68,7 +69,7 @@ def _segment_text(seg: Segment) -> str:
 def paragraphs(result: SessionResult) -> list[Paragraph]:
     chapters = sorted(result.chapters, key=lambda c: c.start)
     out: list[Paragraph] = []
-    for seg in sorted(result.segments, key=lambda s: (s.start, s.end)):
+    for seg in with_gaps(result):
         text = _segment_text(seg)
         if not text:
             continue
@@ -152,7 +153,7 @@ def render_md(result: SessionResult) -> str:
 def transcript_json(result: SessionResult) -> dict:
     """The Podcasting 2.0 JSON transcript (podcastindex.org `podcast:transcript`, version 1.0.0)."""
     segments = []
-    for seg in sorted(result.segments, key=lambda s: (s.start, s.end)):
+    for seg in with_gaps(result):
         body = _segment_text(seg)
         if not body:
             continue

@@ -18,6 +18,7 @@ from webvtt.models import Timestamp
 from ..files import write_text
 from ..options import ExportOptions
 from ..types import Segment, SessionResult
+from .inaudible import with_gaps
 
 # Below this a cue flashes by; short cues are stretched up to it when the next cue allows.
 MIN_SECONDS = 1.0
@@ -211,7 +212,7 @@ def render_vtt(cues: Sequence[Cue], names: Mapping[str, str] | None = None) -> s
 
 def cues_for(result: SessionResult, options: ExportOptions) -> list[Cue]:
     return build_cues(
-        result.segments,
+        with_gaps(result),
         max_chars=options.caption_max_chars,
         max_lines=options.caption_max_lines,
         max_seconds=options.caption_max_seconds,

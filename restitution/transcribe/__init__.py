@@ -1,6 +1,7 @@
 """Speech to text: one Transcriber protocol, two Whisper engines on the same weights.
 
-    transcript = transcribe(audio, options.asr, language="fr", hook=hook)
+    transcript = transcribe(audio, options.asr, language="fr", hook=hook, speech=speech_map)
+    transcript = recover(audio, transcript, stretches, options.asr)   # speech left without words
 
 The engine is picked by `ASROptions.engine` from `ENGINES`; each adapter imports its
 backend lazily, so openai-whisper is only needed when it is chosen.
@@ -15,8 +16,10 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..options import ASROptions
+from ..speech import SpeechMap
 from ..types import Transcript
-from .base import Hook, Transcriber
+from .base import CUT, Hook, Transcriber
+from .recover import RECOVERY, recover
 
 # engine name -> module holding `check(options)` and `load(options) -> Transcriber`
 ENGINES = {
@@ -44,9 +47,18 @@ def get_transcriber(options: ASROptions) -> Transcriber:
     return backend.load(options)
 
 
-def transcribe(audio: np.ndarray, options: ASROptions, language: str | None = None, hook: Hook | None = None) -> Transcript:
-    """Transcribe 16 kHz mono float32 audio (an array or a memmap) into our Transcript."""
-    return get_transcriber(options).transcribe(audio, language or None, hook)
+def transcribe(
+    audio: np.ndarray,
+    options: ASROptions,
+    language: str | None = None,
+    hook: Hook | None = None,
+    speech: SpeechMap | None = None,
+) -> Transcript:
+    """Transcribe 16 kHz mono float32 audio (an array or a memmap) into our Transcript.
 
+    `speech` is the recording's speech map (speech.detect); with `options.vad_filter` only its
+    regions are decoded. Without it the map is found here.
+    """
+    return get_transcriber(options).transcribe(audio, language or None, hook, speech)
 
-__all__ = ["ENGINES", "Transcriber", "check", "get_transcriber", "transcribe"]
+__all__ = ["CUT", "ENGINES", "RECOVERY", "Transcriber", "check", "get_transcriber", "recover", "transcribe"]
