@@ -176,7 +176,7 @@ class JoinedSpeech:
                 parts.append((index, [word]))
         if len(parts) == 1:
             return [(parts[0][1][0][0], parts[0][1][-1][1], text, parts[0][1])]
-        return [(ws[0][0], ws[-1][1], "".join(w[2] for w in ws), ws) for _, ws in parts]
+        return [(ws[0][0], ws[-1][1], "".join(w[2] for w in ws).strip(), ws) for _, ws in parts]
 
 
 def speech_for(audio: np.ndarray, vad: bool, speech: SpeechMap | None) -> SpeechMap | None:
