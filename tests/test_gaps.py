@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
 
 import jsonschema
+import numpy as np
+import pytest
+import soundfile
+import webvtt
 
+from restitution import run_session
+from restitution.audio import read
 from restitution.export import session_json, srt, text, vtt
 from restitution.export.html import session_page
 from restitution.export.inaudible import INAUDIBLE, with_gaps
-from restitution.options import ExportOptions
+from restitution.options import ExportOptions, PipelineOptions, VoiceOptions
 from restitution.speech import MIN_GAP, SpeechMap, find_gaps, heard, wordless
-from restitution.types import Gap, SessionResult, Turn
+from restitution.types import Gap, Session, SessionResult, Turn
 from tests.builders import sample_result, seg
+
+SR = 16000
 
 
 def test_speech_without_words_becomes_a_gap_with_its_speaker():
@@ -71,3 +80,41 @@ def test_no_gap_no_mark():
     result = sample_result()
     assert INAUDIBLE not in text.render_txt(result)
     assert all(c.text != INAUDIBLE for c in vtt.cues_for(result, ExportOptions()))
+
+
+@pytest.mark.slow
+def test_hummed_speech_nobody_can_decode_is_a_gap_and_an_inaudible_cue(tmp_path, short_french_wav):
+    # Someone hums between two sentences: the voice detector hears a voice, Whisper finds no word
+    # in it, alone or joined; the run records a gap over it and marks it in every reader output.
+    voice = read(short_french_wav)
+    hum_wav = tmp_path / "hum.wav"
+    subprocess.run(["espeak-ng", "-v", "fr", "-w", str(hum_wav), "mmmmmmmmmmmm hmmmmmmmmmmmm mmmmmmmmmmmmm"], check=True)
+    hum = read(hum_wav)
+    pause = np.zeros(3 * SR, np.float32)
+    audio = np.concatenate([voice, pause, hum, pause, voice])
+    audio += (np.random.default_rng(0).standard_normal(len(audio)) * 1e-3).astype(np.float32)
+    hummed = ((len(voice) + len(pause)) / SR, (len(voice) + len(pause) + len(hum)) / SR)
+    folder = tmp_path / "humming"
+    folder.mkdir()
+    soundfile.write(folder / "recording.wav", audio, SR)
+    (folder / "agenda.txt").write_text("- 00:00:00 : Ouverture par Léa Kerbrat\n", "utf-8")
+    session = Session(id="humming", recording=folder / "recording.wav", agenda_path=folder / "agenda.txt")
+    options = PipelineOptions(language="fr", offset="none", outputs=str(tmp_path / "outputs"),
+                              voices=VoiceOptions(enroll=False))
+    run_session(session, options)
+    out = tmp_path / "outputs" / "humming"
+    data = json.loads((out / "session.json").read_text("utf-8"))
+    jsonschema.validate(data, session_json.schema())
+    over = [g for g in data["gaps"] if g["start"] < hummed[1] and g["end"] > hummed[0]]
+    assert over, (data["gaps"], hummed)
+    assert over[0]["speaker"] in {s["id"] for s in data["speakers"]}
+    said = [w for s in data["segments"] for w in s["words"] if hummed[0] < (w["start"] + w["end"]) / 2 < hummed[1]]
+    assert not said
+    cues = webvtt.read(str(out / "humming.vtt"))
+    marked = [c for c in cues if INAUDIBLE in c.text]
+    h, m, sec = marked[0].start.split(":")
+    assert hummed[0] - 0.5 <= int(h) * 3600 + int(m) * 60 + float(sec) < hummed[1]
+    assert INAUDIBLE in (out / "transcript.txt").read_text("utf-8")
+    assert INAUDIBLE in (out / "humming.srt").read_text("utf-8")
+    # The sentences either side are there.
+    assert sum("parole" in s["text"].lower() for s in data["segments"]) == 2

@@ -13,7 +13,7 @@ from restitution.audio import read
 from restitution.options import ASROptions
 from restitution.speech import SpeechMap, binarize, chunks, detect, intersect, subtract, union
 from restitution.transcribe import guard, transcribe
-from restitution.transcribe.base import JoinedSpeech, level
+from restitution.transcribe.base import FLOOR_LEVEL, JoinedSpeech, level
 from tests.builders import timed_words
 
 SR = 16000
@@ -40,15 +40,15 @@ def test_chunks_pad_and_join_regions():
     assert chunks(speech) == [(0.6, 4.4), (9.6, 11.2)]
 
 
-def test_each_region_is_brought_to_one_level_before_decoding():
+def test_quiet_regions_are_raised_before_decoding_and_loud_ones_left_alone():
     rng = np.random.default_rng(0)
-    loud = (rng.standard_normal(2 * SR) * 0.2).astype(np.float32)
-    quiet = loud * 10 ** (-40 / 20)
+    loud = (rng.standard_normal(2 * SR) * 0.1).astype(np.float32)
+    quiet = loud * 10 ** (-45 / 20)
     audio = np.concatenate([loud, np.zeros(SR, np.float32), quiet])
     speech = SpeechMap(((0.0, 2.0), (3.0, 5.0)), (), 5.0)
     joined = JoinedSpeech(audio, [{"start": 0, "end": len(audio)}], speech)
-    first, last = level(joined.audio[: 2 * SR]), level(joined.audio[3 * SR :])
-    assert first == pytest.approx(last, rel=0.05) and first == pytest.approx(0.1, rel=0.05)
+    assert np.array_equal(joined.audio[: 2 * SR], loud)
+    assert level(joined.audio[3 * SR :]) == pytest.approx(FLOOR_LEVEL, rel=0.05)
     # Words decoded in the joined audio go back to recording time, and a segment never spans a cut.
     cut = JoinedSpeech(audio, [{"start": 0, "end": 2 * SR}, {"start": 3 * SR, "end": 5 * SR}])
     words = [(w.start, w.end, w.text, w.probability) for w in timed_words("un deux trois quatre cinq six", 1.0)]
@@ -122,4 +122,7 @@ def test_a_sentence_after_a_long_silence_is_transcribed(short_french_wav, short_
     speech = detect(audio)
     assert speech.regions and speech.regions[0][0] >= 89.0
     words = _words(transcribe(audio, ASROptions(threads=1), "fr", speech=speech))
-    assert _heard(words, 90.0, 90.0 + len(voice) / SR, short_french_text) >= 0.6, words
+    after_silence = _heard(words, 90.0, 90.0 + len(voice) / SR, short_french_text)
+    # Whisper base hears espeak-ng's French poorly: compare with the sentence on its own.
+    alone = _heard(_words(transcribe(voice, ASROptions(threads=1), "fr")), 0.0, len(voice) / SR, short_french_text)
+    assert after_silence >= max(0.4, alone - 0.15), (after_silence, alone, words)

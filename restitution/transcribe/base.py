@@ -65,14 +65,16 @@ def report(hook: Hook | None, done: float, total: float) -> None:
 # they are given at once (several times the audio's size in memory), so a 3-hour recording
 # is decoded in groups of speech chunks; cuts between groups fall in pauses.
 GROUP_SECONDS = 600.0
-# Each speech region is brought to one level before decoding. Whisper hears a window of 30 s
-# at once: joined after a loud region, a quiet one (a far microphone, a soft voice) went
-# unheard. A FLEURS clip at -62 dBFS vanished that way after a clip at -24 dBFS, though
-# alone it was transcribed.
-TARGET_LEVEL = 0.1  # -20 dBFS: the loud tenth of a region's 20 ms frames ends up there
-MAX_GAIN = 10 ** (50 / 20)  # up to +50 dB; digital near-silence stays as it is
+# Quiet speech regions are raised before decoding. Whisper hears a window of 30 s at once:
+# joined after a loud region, a quiet one (a far microphone, a soft voice) went unheard. A
+# FLEURS clip at -62 dBFS vanished that way after a clip at -24 dBFS, though alone it was
+# transcribed. Only raised, never lowered, and only below the floor: bringing every region to
+# one level changed decodings of normally recorded speech for the worse (realfr_dev: 58
+# deleted words instead of 47, see benchmarks/speech_loss.py).
+FLOOR_LEVEL = 10 ** (-30 / 20)  # the loud tenth of a region's 20 ms frames is raised to -30 dBFS at least
+MAX_GAIN = 10 ** (50 / 20)  # by at most +50 dB
 _FRAME = 320  # 20 ms
-CUT = f"speech map chunks, regions at {TARGET_LEVEL} rms, gain up to {MAX_GAIN:.0f}"  # for cache keys
+CUT = f"speech map chunks, regions raised to {FLOOR_LEVEL:.4f} rms, gain up to {MAX_GAIN:.0f}"  # for cache keys
 
 
 def speech_chunks(audio: np.ndarray, speech: SpeechMap | None = None) -> list[dict[str, int]]:
@@ -92,13 +94,13 @@ def level(x: np.ndarray) -> float:
 
 
 def gain(x: np.ndarray) -> float:
-    loudness = level(x)
-    return 1.0 if loudness * MAX_GAIN < TARGET_LEVEL else TARGET_LEVEL / loudness
+    """What a region needs to reach FLOOR_LEVEL: 1.0 for speech already loud enough."""
+    return float(np.clip(FLOOR_LEVEL / max(level(x), 1e-12), 1.0, MAX_GAIN))
 
 
 def normalise(x: np.ndarray, regions: list[tuple[int, int]]) -> np.ndarray:
-    """`x` with each region (sample positions in `x`) at TARGET_LEVEL; the gain ramps across
-    the pauses between regions, so no step is heard."""
+    """`x` with each quiet region (sample positions in `x`) raised to FLOOR_LEVEL; the gain
+    ramps across the pauses between regions, so no step is heard."""
     if not regions:
         return np.clip(x * gain(x), -1.0, 1.0).astype(np.float32)
     knots, gains = [], []
@@ -117,7 +119,7 @@ def _quietest(x: np.ndarray, lo: int, hi: int) -> int:
 
 
 class JoinedSpeech:
-    """Some speech chunks of the recording, each region at one level, joined; and the way
+    """Some speech chunks of the recording, quiet regions raised, joined; and the way
     back to recording time.
 
     Both engines decode the joined speech; doing the cut here (rather than inside
