@@ -122,11 +122,13 @@ def run_ami(options: DiarizationOptions, vad: str = "map", quiet: bool = False) 
         if not quiet:
             print(
                 f"{name:<12} {rate:6.1%} {d['missed detection'] / tot:6.1%} {d['false alarm'] / tot:6.1%} "
-                f"{d['confusion'] / tot:6.1%} {len({t.speaker for t in result.turns}):>4} {len({r[2] for r in ref}):>4} "
+                f"{d['confusion'] / tot:6.1%} {len({t.speaker for t in result.turns}):>4} "
+                f"{len({r[2] for r in ref}):>4} "
                 f"{took / dur:6.3f}"
             )
     out = {k: (t["confusion"] + t["missed detection"] + t["false alarm"]) / t["total"] for k, t in totals.items()}
-    out.update({f"{k} {part}": t[part] / t["total"] for k, t in totals.items() for part in ("missed detection", "false alarm", "confusion")})
+    parts = ("missed detection", "false alarm", "confusion")
+    out.update({f"{k} {part}": t[part] / t["total"] for k, t in totals.items() for part in parts})
     out["rtf"] = compute / seconds
     if not quiet:
         print(f"far-field excerpts together: {out['far']:.1%} (miss {out['far missed detection']:.1%}, FA "

@@ -50,8 +50,11 @@ def _noise(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def join_with_pauses(clips: list[tuple[np.ndarray, list[Turn]]], seed: int) -> tuple[np.ndarray, list[Turn]]:
-    """Clips one after the other, each after a 20-40 s pause; quiet noise over everything."""
+    """Clips one after the other (shuffled unless `seed` is 0), each after a 20-40 s pause;
+    quiet noise over everything."""
     rng, gen = random.Random(seed), np.random.default_rng(seed)
+    if seed:
+        clips = rng.sample(clips, len(clips))
     parts, turns, t = [], [], 0.0
     for audio, clip_turns in clips:
         pause = rng.uniform(20, 40)
@@ -64,12 +67,12 @@ def join_with_pauses(clips: list[tuple[np.ndarray, list[Turn]]], seed: int) -> t
     return joined + _noise(gen, len(joined)), turns
 
 
-def fleurs() -> tuple[np.ndarray, list[Turn]]:
+def fleurs(seed: int) -> tuple[np.ndarray, list[Turn]]:
     clips = []
     for ogg in sorted((EVAL / "fleurs_fr").glob("*.ogg")):
         audio = audio_io.read(ogg)
         clips.append((audio, [(0.0, len(audio) / SR, ogg.with_suffix(".txt").read_text("utf-8").strip())]))
-    return join_with_pauses(clips, seed=12)
+    return join_with_pauses(clips, seed)
 
 
 def _clean(text: str) -> str:
@@ -92,7 +95,7 @@ def _textgrid(path: Path) -> list[Turn]:
     return out
 
 
-def realfr() -> tuple[np.ndarray, list[Turn]]:
+def realfr(seed: int) -> tuple[np.ndarray, list[Turn]]:
     base = EVAL / "realfr_dev"
     clips = []
     for grid in sorted((base / "sppas-samples").rglob("*.TextGrid")):
@@ -106,22 +109,23 @@ def realfr() -> tuple[np.ndarray, list[Turn]]:
         utt, rec, s, e = line.split()
         if _clean(texts.get(utt, "")):
             turns.setdefault(rec, []).append((float(s), float(e), _clean(texts[utt])))
-    files = {"cfpp": "cfpp2channels.mp3", "salledebain_sch_13": "tcof2channels.wav", "separation_per_14": "tcof13bits.wav"}
+    files = {"cfpp": "cfpp2channels.mp3", "salledebain_sch_13": "tcof2channels.wav",
+             "separation_per_14": "tcof13bits.wav"}
     for rec, name in files.items():
         clips.append((audio_io.read(base / "ssak-linto" / "audio" / name), sorted(turns.get(rec, []))))
     leopard = json.loads((base / "picovoice-leopard" / "test_data.json").read_text("utf-8"))
     entry = next(t for t in leopard["tests"]["language_tests"] if t["language"] == "fr")
     audio = audio_io.read(base / "picovoice-leopard" / "test_fr.wav")
     clips.append((audio, [(0.0, len(audio) / SR, entry["transcript"])]))
-    return join_with_pauses(clips, seed=13)
+    return join_with_pauses(clips, seed)
 
 
-def synth(cache: Path) -> tuple[np.ndarray, list[Turn]]:
+def synth(seed: int, cache: Path) -> tuple[np.ndarray, list[Turn]]:
     from restitution import synth as synth_mod
 
-    dest = cache / "speech_loss_synth"
+    dest = cache / f"speech_loss_synth_{seed}"
     if not (dest / "truth.json").is_file():
-        synth_mod.make_session(dest, seed=12, minutes=6, noise_sections=True)
+        synth_mod.make_session(dest, seed=12 + seed, minutes=6, noise_sections=True)
     truth = synth_mod.SynthTruth.from_json(dest / "truth.json")
     audio = audio_io.read(dest / truth.recording)
     return audio, [(s.start, s.end, s.text) for s in truth.sentences if not s.cut]
@@ -133,7 +137,7 @@ def cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-INPUTS = {"fleurs": lambda cache: fleurs(), "realfr": lambda cache: realfr(), "synth": synth}
+INPUTS = {"fleurs": lambda seed, cache: fleurs(seed), "realfr": lambda seed, cache: realfr(seed), "synth": synth}
 
 
 # -- systems -------------------------------------------------------------------------------------
@@ -222,10 +226,33 @@ def score(name: str, system: str, turns: list[Turn], words, gaps, cpu: float, au
     }
 
 
+def _totals(rows: list[dict]) -> list[dict]:
+    """One row per input and system, summed over the arrangements (WER over all their words)."""
+    out: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        t = out.setdefault((r["input"], r["system"]), {"input": r["input"], "system": r["system"], "ref words": 0,
+                                                        "deleted": 0, "substituted": 0, "inserted": 0, "lost": 0,
+                                                        "turns": 0, "gap s": 0.0, "cpu": 0.0, "n": 0})
+        lost, turns = map(int, r["turns lost"].split("/"))
+        for k in ("ref words", "deleted", "substituted", "inserted", "gap s"):
+            t[k] += r[k]
+        t["lost"], t["turns"], t["n"] = t["lost"] + lost, t["turns"] + turns, t["n"] + 1
+        t["cpu"] += r["CPU RTF"]
+    for t in out.values():
+        t["WER"] = (t["deleted"] + t["substituted"] + t["inserted"]) / t["ref words"]
+        t["turns lost"] = f"{t['lost']}/{t['turns']}"
+        t["CPU RTF"] = t["cpu"] / t["n"]
+        t["gap s"] = round(t["gap s"], 1)
+    return list(out.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", nargs="+", choices=sorted(INPUTS), default=["fleurs", "realfr", "synth"])
     parser.add_argument("--systems", nargs="+", choices=sorted(SYSTEMS), default=list(SYSTEMS))
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="arrangements of each input (clip order, pauses, noise; another synthesized session)")
+    parser.add_argument("--dump", type=Path, help="write each system's words per input here, as JSON")
     parser.add_argument("--skip-ami", action="store_true")
     args = parser.parse_args()
     if not EVAL.is_dir():
@@ -234,16 +261,23 @@ def main() -> None:
     cache.mkdir(exist_ok=True)
     rows = []
     for name in args.inputs:
-        audio, turns = INPUTS[name](cache)
-        print(f"{name}: {len(audio) / SR:.0f} s of audio, {len(turns)} reference turns", flush=True)
-        for system in args.systems:
-            cpu = cpu_seconds()
-            words, gaps = SYSTEMS[system](audio, "fr")
-            rows.append(score(name, system, turns, words, gaps, cpu_seconds() - cpu, len(audio) / SR))
-            print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+        for seed in range(args.seeds):
+            audio, turns = INPUTS[name](seed, cache)
+            print(f"{name} #{seed}: {len(audio) / SR:.0f} s of audio, {len(turns)} reference turns", flush=True)
+            for system in args.systems:
+                cpu = cpu_seconds()
+                words, gaps = SYSTEMS[system](audio, "fr")
+                rows.append(score(name, system, turns, words, gaps, cpu_seconds() - cpu, len(audio) / SR))
+                rows[-1]["seed"] = seed
+                print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+                if args.dump:
+                    args.dump.mkdir(parents=True, exist_ok=True)
+                    dump = {"turns": turns, "words": words, "gaps": gaps}
+                    slug = re.sub(r"\W+", "-", system).strip("-").lower()
+                    (args.dump / f"{name}-{seed}-{slug}.json").write_text(json.dumps(dump, ensure_ascii=False), "utf-8")
     print()
-    print_table(rows, ["input", "system", "ref words", "WER", "deleted", "substituted", "inserted", "turns lost",
-                       "gap s", "CPU RTF"])
+    print_table(_totals(rows), ["input", "system", "ref words", "WER", "deleted", "substituted", "inserted",
+                                "turns lost", "gap s", "CPU RTF"])
     if not args.skip_ami:
         from benchmarks.diarization import run_ami
         from restitution.options import DiarizationOptions

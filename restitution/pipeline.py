@@ -162,7 +162,9 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
         "diarize",
         d_key,
         Diarization,
-        lambda: diarize(samples, options.diarization, min_speakers_hint=hint, hook=hook, token=hf_token, speech=speech_map),
+        lambda: diarize(
+            samples, options.diarization, min_speakers_hint=hint, hook=hook, token=hf_token, speech=speech_map
+        ),
     )
 
     # Speech that the map or the diarization hears and that has no words is decoded again on its own.

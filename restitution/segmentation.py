@@ -62,7 +62,8 @@ def _sinc_filters(state: dict, kernel_size: int = 251, min_low_hz: float = 50.0,
     import torch
 
     low = min_low_hz + torch.abs(state["sincnet.conv1d.0.filterbank.low_hz_"])
-    high = torch.clamp(low + min_band_hz + torch.abs(state["sincnet.conv1d.0.filterbank.band_hz_"]), min_low_hz, SAMPLE_RATE / 2)
+    band_hz = torch.abs(state["sincnet.conv1d.0.filterbank.band_hz_"])
+    high = torch.clamp(low + min_band_hz + band_hz, min_low_hz, SAMPLE_RATE / 2)
     window = state["sincnet.conv1d.0.filterbank.window_"]
     n = state["sincnet.conv1d.0.filterbank.n_"]
     band = (high - low)[:, 0]
@@ -83,7 +84,7 @@ def _build(state: dict):
         def __init__(self) -> None:
             super().__init__()
             self.wav_norm = nn.InstanceNorm1d(1, affine=True)
-            self.register_buffer("sinc", _sinc_filters(state))
+            self.filters = _sinc_filters(state)  # fixed once trained: not a parameter any more
             self.pools = nn.ModuleList([nn.MaxPool1d(3, stride=3) for _ in range(3)])
             self.norms = nn.ModuleList([nn.InstanceNorm1d(c, affine=True) for c in (80, 60, 60)])
             self.convs = nn.ModuleList([nn.Conv1d(80, 60, 5), nn.Conv1d(60, 60, 5)])
@@ -92,7 +93,7 @@ def _build(state: dict):
             self.classifier = nn.Linear(128, 7)
 
         def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
-            x = torch.abs(nn.functional.conv1d(self.wav_norm(waveforms), self.sinc, stride=10))
+            x = torch.abs(nn.functional.conv1d(self.wav_norm(waveforms), self.filters, stride=10))
             for i in range(3):
                 if i:
                     x = self.convs[i - 1](x)
@@ -109,13 +110,7 @@ def _build(state: dict):
         **{f"norms.{i}.{p}": f"sincnet.norm1d.{i}.{p}" for i in range(3) for p in ("weight", "bias")},
         **{f"convs.{i}.{p}": f"sincnet.conv1d.{i + 1}.{p}" for i in range(2) for p in ("weight", "bias")},
     }
-    own = {}
-    for name in net.state_dict():
-        if name == "sinc":
-            own[name] = net.sinc
-        else:
-            own[name] = state[renamed.get(name, name)]
-    net.load_state_dict(own)
+    net.load_state_dict({name: state[renamed.get(name, name)] for name in net.state_dict()})
     return net.eval()
 
 
@@ -134,7 +129,7 @@ def load():
 
 def window_starts(n_samples: int, step: float) -> list[int]:
     """Window starts (samples): every `step` seconds, plus one window flush with the end."""
-    size, hop = int(WINDOW_SECONDS * SAMPLE_RATE), int(round(step * SAMPLE_RATE))
+    size, hop = int(WINDOW_SECONDS * SAMPLE_RATE), round(step * SAMPLE_RATE)
     if n_samples <= size:
         return [0]
     starts = list(range(0, n_samples - size + 1, hop))
@@ -143,12 +138,23 @@ def window_starts(n_samples: int, step: float) -> list[int]:
     return starts
 
 
+def frames_per_window(samples: int = int(WINDOW_SECONDS * SAMPLE_RATE)) -> int:
+    """Output frames of one window: the sinc convolution (251, stride 10), then three max-pools
+    of 3 with two convolutions of 5 between them."""
+    n = (samples - 251) // 10 + 1
+    for i in range(3):
+        n = (n - 4 if i else n) // 3
+    return n
+
+
 def frame_times(n_frames: int) -> np.ndarray:
     """Centre of each output frame, seconds."""
     return np.arange(n_frames) * FRAME_STEP + FRAME_DURATION / 2
 
 
-def score(audio: np.ndarray, step: float = 2.5, progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def score(
+    audio: np.ndarray, step: float = 2.5, progress: Callable[[float], None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame probability that someone speaks, and that two speak at once (FRAME_STEP apart).
 
     Windows `step` seconds apart are averaged with a Hamming weight, as pyannote does, so a
@@ -163,8 +169,8 @@ def score(audio: np.ndarray, step: float = 2.5, progress: Callable[[float], None
     sums = np.zeros((n_frames, 2), np.float64)
     weights = np.zeros(n_frames, np.float64)
     starts = window_starts(len(audio), step)
-    per_window = None
-    hamming = None
+    per_window = frames_per_window()
+    hamming = np.hamming(per_window)
     for first in range(0, len(starts), BATCH):
         batch = starts[first : first + BATCH]
         clips = np.zeros((len(batch), 1, size), np.float32)
@@ -173,14 +179,11 @@ def score(audio: np.ndarray, step: float = 2.5, progress: Callable[[float], None
             clips[i, 0, : len(clip)] = clip
         with torch.inference_mode():
             probs = net(torch.from_numpy(clips)).numpy()
-        if per_window is None:
-            per_window = probs.shape[1]
-            hamming = np.hamming(per_window)
         # Powerset classes, in the model's order: nobody, one of three local speakers, two of them.
         speech = 1.0 - probs[:, :, 0]
         overlap = probs[:, :, 4:].sum(axis=2)
         for i, s in enumerate(batch):
-            f0 = int(round(s / SAMPLE_RATE / FRAME_STEP))
+            f0 = round(s / SAMPLE_RATE / FRAME_STEP)
             f1 = min(n_frames, f0 + per_window)
             valid = min(f1 - f0, int(np.ceil((len(audio) - s) / SAMPLE_RATE / FRAME_STEP)))  # padding is not audio
             if valid <= 0:

@@ -55,7 +55,10 @@ def _with_gap() -> SessionResult:
 def test_gaps_are_in_session_json_and_valid_against_the_schema():
     data = json.loads(json.dumps(session_json.to_json(_with_gap())))
     jsonschema.validate(data, session_json.schema())
-    assert data["gaps"] == [{"start": 20.0, "end": 26.0, "speaker": "S2"}, {"start": 100.0, "end": 104.0, "speaker": None}]
+    assert data["gaps"] == [
+        {"start": 20.0, "end": 26.0, "speaker": "S2"},
+        {"start": 100.0, "end": 104.0, "speaker": None},
+    ]
     assert json.loads(json.dumps(session_json.to_json(sample_result())))["gaps"] == []
 
 
@@ -88,7 +91,8 @@ def test_hummed_speech_nobody_can_decode_is_a_gap_and_an_inaudible_cue(tmp_path,
     # in it, alone or joined; the run records a gap over it and marks it in every reader output.
     voice = read(short_french_wav)
     hum_wav = tmp_path / "hum.wav"
-    subprocess.run(["espeak-ng", "-v", "fr", "-w", str(hum_wav), "mmmmmmmmmmmm hmmmmmmmmmmmm mmmmmmmmmmmmm"], check=True)
+    hum_text = "mmmmmmmmmmmm hmmmmmmmmmmmm mmmmmmmmmmmmm"
+    subprocess.run(["espeak-ng", "-v", "fr", "-w", str(hum_wav), hum_text], check=True)
     hum = read(hum_wav)
     pause = np.zeros(3 * SR, np.float32)
     audio = np.concatenate([voice, pause, hum, pause, voice])

