@@ -1,6 +1,6 @@
 """`run_session`: one recording and its agenda in, every output out, by walking `STAGES`.
 
-    decode → transcribe → diarize → offset → chapters → refine → speakers → export → index → enroll
+    decode → speech → transcribe → diarize → recover → offset → chapters → refine → speakers → export → index → enroll
 
 Each stage is declared once, in `STAGES`: its name, the values it reads, its algorithm version
 (a constant kept in the stage's own module, beside the algorithm), the options that change its
@@ -39,7 +39,9 @@ from .files import confined, inside
 from .options import PipelineOptions
 from .sessions import own_id, source_name
 from .stages import Prepared, Run
-from .transcribe import TRANSCRIBE_VERSION
+from .speech import DETECTOR, SPEECH_VERSION, SpeechMap
+from .transcribe import CUT, RECOVERY, TRANSCRIBE_VERSION
+from .transcribe.recover import RECOVER_VERSION
 from .types import Agenda, Diarization, Hook, Offset, Record, Session, SessionResult, Transcript
 from .voices import ENROLL_VERSION
 
@@ -78,14 +80,26 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("decode", st.decode_audio, ("audio",), audio.DECODE_VERSION, produces="samples"),
+    # One voice-activity pass, shared by transcription and diarization so they agree on where speech is.
     Stage(
-        "transcribe", st.transcribe_speech, ("samples",), TRANSCRIBE_VERSION, st.asr_options,
-        lambda o: fingerprint.asr(o.asr), Transcript, produces="transcript",
+        "speech", st.map_speech, ("samples",), SPEECH_VERSION, model=lambda o: {"detector": DETECTOR},
+        record=SpeechMap,
+    ),
+    Stage(
+        "transcribe", st.transcribe_speech, ("samples", "speech"), TRANSCRIBE_VERSION,
+        lambda o, agenda: {**st.asr_options(o, agenda), "cut": CUT}, lambda o: fingerprint.asr(o.asr), Transcript,
+        produces="transcript",
     ),
     # The agenda reaches diarization only through its count of named speakers, in its options.
     Stage(
-        "diarize", st.find_speakers, ("samples",), DIARIZE_VERSION, st.diarize_options,
+        "diarize", st.find_speakers, ("samples", "speech"), DIARIZE_VERSION, st.diarize_options,
         lambda o: fingerprint.diarization(o.diarization), Diarization, produces="diarization",
+    ),
+    # Speech that the map or the diarization hears and that has no words, decoded again on its own.
+    Stage(
+        "recover", st.recover_speech, ("samples", "transcript", "speech", "diarization"), RECOVER_VERSION,
+        lambda o, agenda: {**st.asr_options(o, agenda), "recovery": RECOVERY}, lambda o: fingerprint.asr(o.asr),
+        Transcript, produces="transcript",
     ),
     Stage(
         "offset", st.estimate_offset, ("samples", "audio", "agenda", "transcript", "diarization"),
@@ -101,7 +115,8 @@ STAGES: tuple[Stage, ...] = (
         produces="diarization", when=lambda o: o.diarization.refine,
     ),
     Stage(
-        "speakers", st.name_speakers, ("session", "audio", "agenda", "transcript", "diarization", "offset", "chapters"),
+        "speakers", st.name_speakers,
+        ("session", "audio", "agenda", "transcript", "diarization", "offset", "chapters", "speech"),
         speakers.SPEAKERS_VERSION, st.speakers_options, produces="result",
     ),
     Stage("export", st.write_outputs, ("result",), EXPORT_VERSION, lambda o, agenda: st.without(o.export)),

@@ -20,10 +20,12 @@ from .display import printable
 
 LABELS = {
     "decode": "Decoding audio",
+    "speech": "Finding speech",
     "load model": "Loading the speech model",
     "check language": "Checking the language",
     "transcribe": "Transcribing",
     "diarize": "Finding speakers",
+    "recover": "Listening again to speech without words",
     "offset": "Estimating the offset",
     "chapters": "Cutting chapters",
     "refine": "Checking voices against the agenda",
@@ -33,7 +35,7 @@ LABELS = {
     "enroll": "Enrolling voices",
 }
 # Steps whose `completed`/`total` are seconds of the recording; the others count items.
-SECONDS = {"decode", "transcribe", "diarize"}
+SECONDS = {"decode", "speech", "transcribe", "diarize"}
 # What a batch reports about a whole session (`hook(status, session_id)`).
 OUTCOMES = {"processed": "done", "skipped": "skipped (complete)", "failed": "failed", "planned": "to do"}
 

@@ -22,7 +22,8 @@ from .diarize.refine import refine
 from .export import write_all
 from .lock import index_lock
 from .options import PipelineOptions
-from .transcribe import guard, is_loaded, transcribe
+from .speech import SpeechMap, detect, find_gaps, heard, wordless
+from .transcribe import get_transcriber, guard, is_loaded, recover, transcribe
 from .types import Agenda, AudioInfo, Chapter, Diarization, Hook, Offset, Session, SessionResult, Transcript
 from .voices import VoiceLibrary, enroll_from_session
 
@@ -66,10 +67,16 @@ def decode_audio(run: Run) -> np.ndarray:
     return audio.load(raw)
 
 
+def map_speech(run: Run) -> SpeechMap:
+    total = run["audio"].duration
+    return detect(run["samples"], lambda t: run.hook("speech", completed=t, total=total), run.options.diarization.threads)
+
+
 def transcribe_speech(run: Run) -> Transcript:
     asr = run.options.asr
     reused = is_loaded(asr)
-    transcript = guard.clean(transcribe(run["samples"], asr, run.options.language or None, hook=run.hook))
+    language = run.options.language or None
+    transcript = guard.clean(transcribe(run["samples"], asr, language, hook=run.hook, speech=run["speech"]))
     how = "reused the Whisper model already loaded in" if reused else "loaded the Whisper model in"
     log.info("%s this process (pid %d)", how, os.getpid())
     return transcript
@@ -81,7 +88,18 @@ def _min_speakers_hint(agenda: Agenda) -> int:
 
 def find_speakers(run: Run) -> Diarization:
     hint = _min_speakers_hint(run["agenda"])
-    return diarize(run["samples"], run.options.diarization, min_speakers_hint=hint, hook=run.hook, token=run.hf_token)
+    return diarize(
+        run["samples"], run.options.diarization, min_speakers_hint=hint, hook=run.hook, token=run.hf_token,
+        speech=run["speech"],
+    )  # fmt: skip
+
+
+def recover_speech(run: Run) -> Transcript:
+    first, speech_map = run["transcript"], run["speech"]
+    silent = wordless(heard(speech_map, run["diarization"].turns), first.segments)
+    if not silent:
+        return first
+    return recover(run["samples"], first, silent, get_transcriber(run.options.asr))
 
 
 def estimate_offset(run: Run) -> Offset:
@@ -123,6 +141,7 @@ def name_speakers(run: Run) -> SessionResult:
         options=o.voices,
         language=spoken,
     )
+    gaps = find_gaps(run["speech"], run["diarization"].turns, segments)  # still without words: marked inaudible
     return SessionResult(
         session=session,
         audio=run["audio"],
@@ -132,6 +151,7 @@ def name_speakers(run: Run) -> SessionResult:
         chapters=run["chapters"],
         segments=segments,
         options=o.to_dict(),
+        gaps=gaps,
     )
 
 

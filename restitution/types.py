@@ -183,6 +183,15 @@ class Speaker(Record):
 
 
 @dataclass(frozen=True)
+class Gap(Record):
+    """Speech heard (by the voice detector or the diarization) that no decoding turned into words."""
+
+    start: float
+    end: float
+    speaker: str | None = None  # the diarization label speaking there, when one is
+
+
+@dataclass(frozen=True)
 class Session(Record):
     """One recording and what the user told us about it."""
 
@@ -208,3 +217,4 @@ class SessionResult(Record):
     chapters: tuple[Chapter, ...]
     segments: tuple[Segment, ...]
     options: dict[str, Any] = field(default_factory=dict)
+    gaps: tuple[Gap, ...] = ()  # speech with no words, shown as inaudible; never dropped silently

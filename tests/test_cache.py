@@ -84,8 +84,10 @@ def test_every_stage_has_a_key_and_the_progress_steps_are_the_table() -> None:
     assert list(keys()) == list(STAGE_NAMES)
     assert STAGE_NAMES == (
         "decode",
+        "speech",
         "transcribe",
         "diarize",
+        "recover",
         "offset",
         "chapters",
         "refine",
@@ -123,7 +125,7 @@ def test_an_option_changes_its_stage_and_what_reads_it_only() -> None:
     base = PipelineOptions()
     beam = dataclasses.replace(base, asr=dataclasses.replace(base.asr, beam_size=2))
     assert "diarize" not in changed(keys(), keys(beam)), "diarization does not read the transcript"
-    assert changed(keys(), keys(beam))[:2] == ["transcribe", "offset"]
+    assert changed(keys(), keys(beam))[:3] == ["transcribe", "recover", "offset"]
     snap = dataclasses.replace(base, chapters=dataclasses.replace(base.chapters, snap_window=3.0))
     assert changed(keys(), keys(snap)) == ["chapters", "refine", "speakers", "export", "index", "enroll"]
     page = dataclasses.replace(base, export=dataclasses.replace(base.export, base_url="https://example.org/"))
@@ -194,8 +196,9 @@ def test_complete_outputs_are_skipped_and_a_threads_change_keeps_them_complete(f
 
 def test_batch_reprocesses_a_session_made_by_an_older_version_of_a_changed_stage(finished, monkeypatch) -> None:
     root, out = finished
-    monkeypatch.setattr(pipeline, "STAGES", with_version("transcribe", 2))
-    assert plan(root, out) == ("planned", "stage transcribe changed (algorithm 1 -> 2)")
+    now = next(stage.version for stage in pipeline.STAGES if stage.name == "transcribe")
+    monkeypatch.setattr(pipeline, "STAGES", with_version("transcribe", now + 1))
+    assert plan(root, out) == ("planned", f"stage transcribe changed (algorithm {now} -> {now + 1})")
 
 
 def test_batch_notices_an_upgrade_from_what_done_json_records(finished) -> None:

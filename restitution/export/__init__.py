@@ -44,6 +44,7 @@ def write_all(
     """Write every output of one session into `out_dir`, and refresh the archive page."""
     from ..files import check_inside, confined
     from . import chapters, html, mp3, session_json, srt, text, vtt
+    from .inaudible import with_gaps
     from .labels import is_placeholder, strings
 
     out_dir = Path(out_dir)
@@ -63,7 +64,7 @@ def write_all(
         chapters.write_chapters_json(result.chapters, out_dir / "chapters.json", title=title)
         chapter_dir = out_dir / "chapters"
         chapters.write_chapter_captions(
-            result.segments, result.chapters, chapter_dir, names=vtt.speaker_names(result), options=ex
+            with_gaps(result), result.chapters, chapter_dir, names=vtt.speaker_names(result), options=ex
         )
         if hook:
             hook("export", "mp3")

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..clock import hms
 from ..files import write_json, write_text
 from ..types import Chapter, Segment, SessionResult
+from .inaudible import with_gaps
 from .labels import is_placeholder, unnamed_labels
 from .words import rejoin
 
@@ -68,7 +69,7 @@ def _segment_text(seg: Segment) -> str:
 def paragraphs(result: SessionResult) -> list[Paragraph]:
     chapters = sorted(result.chapters, key=lambda c: c.start)
     out: list[Paragraph] = []
-    for seg in rejoin(result.segments):
+    for seg in with_gaps(result, rejoin(result.segments)):
         text = _segment_text(seg)
         if not text:
             continue
@@ -153,7 +154,7 @@ def render_md(result: SessionResult) -> str:
 def transcript_json(result: SessionResult) -> dict:
     """The Podcasting 2.0 JSON transcript (podcastindex.org `podcast:transcript`, version 1.0.0)."""
     segments = []
-    for seg in rejoin(result.segments):
+    for seg in with_gaps(result, rejoin(result.segments)):
         body = _segment_text(seg)
         if not body:
             continue

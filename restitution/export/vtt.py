@@ -12,6 +12,7 @@ from ..files import write_text
 from ..options import ExportOptions
 from ..types import SessionResult
 from .cues import Cue, build_cues
+from .inaudible import with_gaps
 
 
 def escape(text: str) -> str:
@@ -44,7 +45,7 @@ def render_vtt(cues: Sequence[Cue], names: Mapping[str, str] | None = None) -> s
 
 def cues_for(result: SessionResult, options: ExportOptions, reserve: Mapping[str, int] | None = None) -> list[Cue]:
     return build_cues(
-        result.segments,
+        with_gaps(result),
         max_chars=options.caption_max_chars,
         max_lines=options.caption_max_lines,
         max_seconds=options.caption_max_seconds,

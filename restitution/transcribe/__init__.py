@@ -1,6 +1,7 @@
 """Speech to text: one Transcriber protocol, two Whisper engines on the same weights.
 
-    transcript = transcribe(audio, options.asr, language="fr", hook=hook)
+    transcript = transcribe(audio, options.asr, language="fr", hook=hook, speech=speech_map)
+    transcript = recover(audio, transcript, stretches, options.asr)   # speech left without words
 
 The engine is picked by `ASROptions.engine` from `ENGINES`; each adapter imports its
 backend lazily, so openai-whisper is only needed when it is chosen.
@@ -17,12 +18,14 @@ import numpy as np
 from ..errors import ConfigError
 from ..language import check_spoken
 from ..options import ASROptions
+from ..speech import SpeechMap
 from ..types import Transcript
-from .base import Hook, Transcriber
+from .base import CUT, Hook, Transcriber
+from .recover import RECOVERY, recover
 
 # The transcribe stage's algorithm (the engines, speech groups, the guard): bump it when a
 # change alters transcripts, and every session transcribes again.
-TRANSCRIBE_VERSION = 1
+TRANSCRIBE_VERSION = 2  # 2: decoded on the shared speech map, quiet regions raised
 
 # engine name -> module holding `check(options)` and `load(options) -> Transcriber`
 ENGINES = {
@@ -81,8 +84,18 @@ def get_transcriber(options: ASROptions) -> Transcriber:
     return tuned
 
 
-def transcribe(audio: np.ndarray, options: ASROptions, language: str | None = None, hook: Hook | None = None) -> Transcript:
-    """Transcribe 16 kHz mono float32 audio (an array or a memmap) into our Transcript."""
+def transcribe(
+    audio: np.ndarray,
+    options: ASROptions,
+    language: str | None = None,
+    hook: Hook | None = None,
+    speech: SpeechMap | None = None,
+) -> Transcript:
+    """Transcribe 16 kHz mono float32 audio (an array or a memmap) into our Transcript.
+
+    `speech` is the recording's speech map (speech.detect); with `options.vad_filter` only its
+    regions are decoded. Without it the map is found here.
+    """
     if hook is not None:
         hook("load model")  # its own step: loading takes seconds before the first word
     transcriber = get_transcriber(options)
@@ -90,7 +103,18 @@ def transcribe(audio: np.ndarray, options: ASROptions, language: str | None = No
         if hook is not None:
             hook("check language")
         check_spoken(audio, transcriber, language)
-    return transcriber.transcribe(audio, language or None, hook)
+    return transcriber.transcribe(audio, language or None, hook, speech)
 
 
-__all__ = ["ENGINES", "TRANSCRIBE_VERSION", "Transcriber", "check", "get_transcriber", "is_loaded", "transcribe"]
+__all__ = [
+    "CUT",
+    "ENGINES",
+    "RECOVERY",
+    "TRANSCRIBE_VERSION",
+    "Transcriber",
+    "check",
+    "get_transcriber",
+    "is_loaded",
+    "recover",
+    "transcribe",
+]

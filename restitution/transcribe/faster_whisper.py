@@ -9,10 +9,10 @@ import numpy as np
 
 from ..errors import ConfigError, ModelError
 from ..options import ASROptions
+from ..speech import SpeechMap
 from ..types import Transcript
 from . import models
-from ..audio import read_block
-from .base import SAMPLE_RATE, Hook, SpeechMap, make_segments, report, speech_groups, temperatures
+from .base import SAMPLE_RATE, Hook, JoinedSpeech, make_segments, report, speech_for, speech_groups, temperatures
 
 log = logging.getLogger("restitution")
 
@@ -68,7 +68,9 @@ class FasterWhisper:
         mode = f" batch {options.batch_size}" if self.pipeline else ""
         self.description = f"faster-whisper {__version__} {Path(options.model).name} {self.compute_type}{mode}"
 
-    def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None, hook: Hook | None = None, speech: SpeechMap | None = None
+    ) -> Transcript:
         o = self.options
         duration = len(audio) / SAMPLE_RATE
         kwargs = dict(
@@ -80,23 +82,23 @@ class FasterWhisper:
         report(hook, 0.0, duration)
         converted: list = []
         probability = 1.0 if language else None  # a language given is certain
-        if self.pipeline is not None:
-            # The batched pipeline runs the same VAD itself and computes features per batch.
-            raw, info = self.pipeline.transcribe(
-                read_block(audio, 0, len(audio)), language=language, batch_size=o.batch_size, vad_filter=True, **kwargs
-            )
-            language, probability = info.language, info.language_probability
-            self._collect(raw, None, converted, hook, duration)
-        else:
-            for group in speech_groups(audio, o.vad_filter):
-                speech = SpeechMap(audio, group)
+        speech = speech_for(audio, o.vad_filter, speech)
+        for group in speech_groups(audio, speech):
+            joined = JoinedSpeech(audio, group, speech)
+            if self.pipeline is not None:
+                # Pieces of at most 30 s of the joined speech, cut in its pauses, decoded side by side.
+                raw, info = self.pipeline.transcribe(
+                    joined.audio, language=language, batch_size=o.batch_size, vad_filter=False,
+                    clip_timestamps=joined.clips(), **kwargs,
+                )  # fmt: skip
+            else:
                 raw, info = self.model.transcribe(
-                    speech.audio, language=language, vad_filter=False,
+                    joined.audio, language=language, vad_filter=False,
                     condition_on_previous_text=o.condition_on_previous_text, **kwargs,
                 )  # fmt: skip
-                if language is None:  # detected on the first group, kept for the others
-                    language, probability = info.language, info.language_probability
-                self._collect(raw, speech, converted, hook, duration)
+            if language is None:  # detected on the first group, kept for the others
+                language, probability = info.language, info.language_probability
+            self._collect(raw, joined, converted, hook, duration)
         report(hook, duration, duration)
         return Transcript(
             segments=make_segments(converted, duration),
@@ -107,13 +109,10 @@ class FasterWhisper:
         )
 
     @staticmethod
-    def _collect(raw, speech: SpeechMap | None, converted: list, hook: Hook | None, duration: float) -> None:
+    def _collect(raw, joined: JoinedSpeech, converted: list, hook: Hook | None, duration: float) -> None:
         for seg in raw:  # a generator: decoding happens as we iterate
             words = [(w.start, w.end, w.word, w.probability) for w in seg.words or ()]
-            if speech is None:
-                converted.append((seg.start, seg.end, seg.text, words))
-            else:
-                converted.append(speech.segment(seg.start, seg.end, seg.text, words))
+            converted.extend(joined.segments(seg.start, seg.end, seg.text, words))
             report(hook, converted[-1][1], duration)
 
 

@@ -17,9 +17,10 @@ import numpy as np
 
 from ..errors import ConfigError, ModelError
 from ..options import ASROptions
+from ..speech import SpeechMap
 from ..types import Transcript
 from . import convert, models
-from .base import SAMPLE_RATE, Hook, SpeechMap, make_segments, report, speech_groups, temperatures
+from .base import SAMPLE_RATE, Hook, JoinedSpeech, make_segments, report, speech_for, speech_groups, temperatures
 
 log = logging.getLogger("restitution")
 
@@ -141,7 +142,9 @@ class OpenAIWhisper:
         language = max(probs, key=probs.get)
         return language, float(probs[language])
 
-    def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None, hook: Hook | None = None, speech: SpeechMap | None = None
+    ) -> Transcript:
         import torch
 
         whisper = _import_whisper()
@@ -152,16 +155,16 @@ class OpenAIWhisper:
         probability = 1.0 if language else None  # a language given is certain
         converted: list = []
         report(hook, 0.0, duration)
+        speech = speech_for(audio, o.vad_filter, speech)
         with torch.inference_mode():
-            for group in speech_groups(audio, o.vad_filter):
-                speech = SpeechMap(audio, group)
+            for group in speech_groups(audio, speech):
+                joined = JoinedSpeech(audio, group, speech)
                 if not language:  # detected on the first group, kept for the others
-                    language, probability = self._language(speech.audio)
-                result = self._decode(whisper, speech, language, hook, duration)
-                converted += [
-                    speech.segment(s["start"], s["end"], s["text"], [(w["start"], w["end"], w["word"], w["probability"]) for w in s.get("words", ())])
-                    for s in result["segments"]
-                ]
+                    language, probability = self._language(joined.audio)
+                result = self._decode(whisper, joined, language, hook, duration)
+                for s in result["segments"]:
+                    words = [(w["start"], w["end"], w["word"], w["probability"]) for w in s.get("words", ())]
+                    converted += joined.segments(s["start"], s["end"], s["text"], words)
         report(hook, duration, duration)
         return Transcript(
             segments=make_segments(converted, duration),
@@ -171,7 +174,7 @@ class OpenAIWhisper:
             engine=self.description,
         )
 
-    def _decode(self, whisper, speech: SpeechMap, language: str, hook: Hook | None, duration: float) -> dict:
+    def _decode(self, whisper, speech: JoinedSpeech, language: str, hook: Hook | None, duration: float) -> dict:
         import torch
 
         o = self.options
