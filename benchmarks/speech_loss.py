@@ -14,6 +14,8 @@ Systems, all on the same weights (Whisper base, int8, beam 5, temperature fallba
 - bare faster-whisper without VAD (`vad_filter=False`), and with its Silero VAD (`vad_filter=True`);
 - `restitution run` end to end (language given, no offset, one agenda item): session.json's words.
 Deleted/substituted/inserted words come from jiwer's alignment after benchmarks._common.normalize;
+Whisper's decoding is chaotic in small changes of its input (shifting one chunk by one sample
+moved one arrangement's WER by 6 points), so compare totals over several arrangements (--seeds).
 "turns lost" counts reference turns (a FLEURS clip, a transcript interval) with no word of the
 output and no gap over them.
 """
@@ -29,6 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import ctranslate2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -265,6 +268,7 @@ def main() -> None:
             audio, turns = INPUTS[name](seed, cache)
             print(f"{name} #{seed}: {len(audio) / SR:.0f} s of audio, {len(turns)} reference turns", flush=True)
             for system in args.systems:
+                ctranslate2.set_random_seed(0)  # the temperature fallback samples: same draws for every system
                 cpu = cpu_seconds()
                 words, gaps = SYSTEMS[system](audio, "fr")
                 rows.append(score(name, system, turns, words, gaps, cpu_seconds() - cpu, len(audio) / SR))

@@ -190,4 +190,6 @@ def find_gaps(speech: SpeechMap, turns: Sequence[Turn], segments: Sequence[Segme
     if gaps:
         log.warning("%.1f s of speech in %d stretches has no words; marked as inaudible",
                     sum(g.end - g.start for g in gaps), len(gaps))
+    else:
+        log.info("gaps: none (all %.1f s of heard speech has words)", speech.seconds)
     return gaps

@@ -82,7 +82,7 @@ def speech_chunks(audio: np.ndarray, speech: SpeechMap | None = None) -> list[di
     and joined across short pauses (see speech.chunks). The map is found here if not given."""
     found = speech if speech is not None else detect(audio)
     n = len(audio)
-    return [{"start": int(s * SAMPLE_RATE), "end": min(n, int(e * SAMPLE_RATE))} for s, e in chunks(found)]
+    return [{"start": round(s * SAMPLE_RATE), "end": min(n, round(e * SAMPLE_RATE))} for s, e in chunks(found)]
 
 
 def level(x: np.ndarray) -> float:
@@ -131,7 +131,7 @@ class JoinedSpeech:
 
         from ..audio import read_block
 
-        regions = [(int(s * SAMPLE_RATE), int(e * SAMPLE_RATE)) for s, e in speech.regions] if speech else []
+        regions = [(round(s * SAMPLE_RATE), round(e * SAMPLE_RATE)) for s, e in speech.regions] if speech else []
         pieces = []
         for c in chunks:
             inside = [(max(a, c["start"]) - c["start"], min(b, c["end"]) - c["start"]) for a, b in regions
