@@ -86,7 +86,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, nargs="+", default=[10, 60, 180])
     parser.add_argument(
-        "--outputs", type=Path, default=None,
+        "--outputs",
+        type=Path,
+        default=None,
         help="keep outputs and stage caches here: a rerun measures only the stages whose cache misses",
     )
     args = parser.parse_args()
@@ -104,7 +106,9 @@ def main() -> None:
             row[f"{s} s"] = f"{m['stages'].get(s, 0.0):.0f}"
         rows.append(row)
         print(f"# {minutes:g} min done: {row}", file=sys.stderr)
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print_table(rows, list(rows[0]))
     if len(rows) >= 2:
         peaks = [float(r["peak RSS MB"]) for r in rows]

@@ -256,7 +256,8 @@ def fit_recording(
         if automatic:
             message = (
                 f"{where}: item '{item.title}' at {format_time(item.time)} cannot start inside the recording "
-                f"({duration:.0f} s) at any plausible offset (at most {latest:.0f} s late); check its time or give --offset"
+                f"({duration:.0f} s) at any plausible offset (at most {latest:.0f} s late); "
+                "check its time or give --offset"
             )
         else:
             message = f"{where}: item '{item.title}' starts after the end of the recording ({duration:.0f} s)"

@@ -203,7 +203,8 @@ def probe(path: Path) -> AudioInfo:
     rate = _float(stream.get("sample_rate")) or 0.0
     if not MIN_RATE <= rate <= MAX_RATE:
         raise AudioError(
-            f"sample rate {rate:,.0f} Hz is not a recording's ({MIN_RATE:,} to {MAX_RATE:,} Hz): a damaged header?", path
+            f"sample rate {rate:,.0f} Hz is not a recording's ({MIN_RATE:,} to {MAX_RATE:,} Hz): a damaged header?",
+            path,
         )
     has_video = any(
         s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic") for s in streams

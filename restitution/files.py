@@ -33,7 +33,21 @@ _ROOT: ContextVar[Path | None] = ContextVar("restitution_output_root", default=N
 
 # Latin letters that NFKD does not decompose into ASCII.
 _LATIN_EXTRA = str.maketrans(
-    {"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss", "Ø": "O", "ø": "o", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th"}
+    {
+        "Œ": "OE",
+        "œ": "oe",
+        "Æ": "AE",
+        "æ": "ae",
+        "ß": "ss",
+        "Ø": "O",
+        "ø": "o",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "Þ": "Th",
+        "þ": "th",
+    }
 )
 
 
@@ -85,7 +99,9 @@ def check_inside(root: Path, path: Path) -> Path:
         if step.is_symlink():
             target = step.resolve()
             if target != root_resolved and root_resolved not in target.parents:
-                raise OutputError(f"is a symlink to {target}, outside {root}; refusing to write or delete through it", step)
+                raise OutputError(
+                    f"is a symlink to {target}, outside {root}; refusing to write or delete through it", step
+                )
     raise OutputError(f"refusing to write outside {root}", path)
 
 

@@ -173,7 +173,12 @@ def _report_lone(raw: int, best: int, agenda: Agenda, curves: np.ndarray, grid: 
     who = ", ".join(_describe(i + 1, agenda.items[i]) for i in lone) or "no item"
     log.warning(
         "offset: %.1f s, supported by %s alone, is further than a single item may place it (%.0f s for a %.0f s "
-        "recording); taking %.1f s instead", grid[raw], who, lone_limit(duration), duration, grid[best],
+        "recording); taking %.1f s instead",
+        grid[raw],
+        who,
+        lone_limit(duration),
+        duration,
+        grid[best],
     )
 
 

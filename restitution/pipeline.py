@@ -38,8 +38,8 @@ from .export import EXPORT_VERSION
 from .files import confined, inside
 from .options import PipelineOptions
 from .sessions import own_id, source_name
-from .stages import Prepared, Run
 from .speech import DETECTOR, SPEECH_VERSION, SpeechMap
+from .stages import Prepared, Run
 from .transcribe import CUT, RECOVERY, TRANSCRIBE_VERSION
 from .transcribe.recover import RECOVER_VERSION
 from .types import Agenda, Diarization, Hook, Offset, Record, Session, SessionResult, Transcript

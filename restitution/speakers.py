@@ -279,7 +279,11 @@ def name_speakers(
     seconds = speaking_time(diarization.turns)
     speakers = tuple(
         Speaker(
-            lab, names[lab][0], roles.get(names[lab][0]), round(seconds.get(lab, 0.0), 3), names[lab][1],
+            lab,
+            names[lab][0],
+            roles.get(names[lab][0]),
+            round(seconds.get(lab, 0.0), 3),
+            names[lab][1],
             uncertain=names[lab][1] == "agenda" and names[lab][0] in unsure,
         )
         for lab in sorted(labels, key=_label_order)
@@ -287,7 +291,9 @@ def name_speakers(
     return speakers, tuple(segments)
 
 
-def _recognise(names: dict[str, tuple[str, str]], labels: set[str], diarization: Diarization, voices, threshold: float) -> None:
+def _recognise(
+    names: dict[str, tuple[str, str]], labels: set[str], diarization: Diarization, voices, threshold: float
+) -> None:
     """Name anonymous labels after known voices; report known voices the agenda contradicts."""
     model = diarization.engine
     used = {n for n, _ in names.values()}
@@ -304,13 +310,18 @@ def _recognise(names: dict[str, tuple[str, str]], labels: set[str], diarization:
             if names[lab][0] != name:
                 log.warning(
                     "%s sounds like %s (similarity %.2f) but the agenda names %s; keeping the agenda's name",
-                    lab, name, similarity, names[lab][0],
+                    lab,
+                    name,
+                    similarity,
+                    names[lab][0],
                 )
             continue
         matches.append((similarity, lab, name))
     for similarity, lab, name in sorted(matches, reverse=True):
         if name in used:
-            log.warning("%s sounds like %s (similarity %.2f), a name already given; left unnamed", lab, name, similarity)
+            log.warning(
+                "%s sounds like %s (similarity %.2f), a name already given; left unnamed", lab, name, similarity
+            )
             continue
         names[lab] = (name, "voiceprint")
         used.add(name)

@@ -69,7 +69,11 @@ def decode_audio(run: Run) -> np.ndarray:
 
 def map_speech(run: Run) -> SpeechMap:
     total = run["audio"].duration
-    return detect(run["samples"], lambda t: run.hook("speech", completed=t, total=total), run.options.diarization.threads)
+
+    def progress(seconds: float) -> None:
+        run.hook("speech", completed=seconds, total=total)
+
+    return detect(run["samples"], progress, run.options.diarization.threads)
 
 
 def transcribe_speech(run: Run) -> Transcript:

@@ -136,7 +136,9 @@ class VoiceLibrary:
         return (names[best], float(sims[best])) if sims[best] >= threshold else None
 
 
-def enroll_from_session(library: VoiceLibrary, speakers: Iterable[Speaker], diarization: Diarization, *, session: str = "") -> list[str]:
+def enroll_from_session(
+    library: VoiceLibrary, speakers: Iterable[Speaker], diarization: Diarization, *, session: str = ""
+) -> list[str]:
     """Enroll the voices whose names came from the agenda; return the names enrolled. A name the
     agenda parser was unsure is a person's is never enrolled: a role taken for a name would
     otherwise name other sessions' voices."""
@@ -149,7 +151,9 @@ def enroll_from_session(library: VoiceLibrary, speakers: Iterable[Speaker], diar
     return enrolled
 
 
-def embed_clips(paths: Iterable[str | Path], embedding: str = "campplus", threads: int = 1) -> tuple[np.ndarray, str, float]:
+def embed_clips(
+    paths: Iterable[str | Path], embedding: str = "campplus", threads: int = 1
+) -> tuple[np.ndarray, str, float]:
     """One voiceprint from the speech in some clips of one voice: (vector, model, seconds of speech).
 
     `model` is the tag to enroll it under; it matches the embedded engine's Diarization.engine.

@@ -23,8 +23,9 @@ OFFSET = 4.0
 
 HUGO = SynthSpeaker("Hugo Delorme", "chef du service du numérique du ministère", "fr+m1", 35, 150)
 LEA = SynthSpeaker("Léa Kerbrat", "présidente du réseau des lieux numériques", "fr+f4", 62, 145)
-JEAN_MARC = SynthSpeaker("Jean-Marc Le Floch", "fondateur de l'agence Cap Commun, expert en innovation collaborative",
-                         "fr+robert", 50, 160)
+JEAN_MARC = SynthSpeaker(
+    "Jean-Marc Le Floch", "fondateur de l'agence Cap Commun, expert en innovation collaborative", "fr+robert", 50, 160
+)
 SOPHIE = SynthSpeaker("Sophie Marchand", "coordinatrice du réseau des ressourceries culturelles", "fr+steph", 58, 155)
 
 ITEMS = [

@@ -16,27 +16,138 @@ from restitution.agenda_text import MAX_TIME
 from restitution.errors import RestitutionError
 from restitution.types import Agenda
 
-TIMES = ["00:00:00", "00:12:00", "0:05", "12:30", "1h22", "01h22m10s", "2h", "0:00:01.5", "99:99", "1000:00:00",
-         "12:5", "00:61:00", "1.22", "Infinity", "1e400", "-5", "nan", "9" * 30, "00:12:00 - 00:19:37", "[00:10:00]"]
+TIMES = [
+    "00:00:00",
+    "00:12:00",
+    "0:05",
+    "12:30",
+    "1h22",
+    "01h22m10s",
+    "2h",
+    "0:00:01.5",
+    "99:99",
+    "1000:00:00",
+    "12:5",
+    "00:61:00",
+    "1.22",
+    "Infinity",
+    "1e400",
+    "-5",
+    "nan",
+    "9" * 30,
+    "00:12:00 - 00:19:37",
+    "[00:10:00]",
+]
 SEPARATORS = [" : ", " - ", " – ", " — ", " | ", " ", ": ", "\u202f: ", ""]
 BULLETS = ["- ", "* ", "• ", "1. ", "2) ", "", "\t- ", "    ", "# "]
-TITLES = ["Accueil", "Table ronde « Culture et numérique »", "Keynote", "Restitution de l'atelier « Données »",
-          "Mot d'accueil", "Intervention de", "Panel:", "Q&A", "Pause", "[Replay] bonus", "Échanges avec la salle",
-          "Présentation de la méthode des ateliers", "Closing remarks from", "Conclusions et perspectives"]
+TITLES = [
+    "Accueil",
+    "Table ronde « Culture et numérique »",
+    "Keynote",
+    "Restitution de l'atelier « Données »",
+    "Mot d'accueil",
+    "Intervention de",
+    "Panel:",
+    "Q&A",
+    "Pause",
+    "[Replay] bonus",
+    "Échanges avec la salle",
+    "Présentation de la méthode des ateliers",
+    "Closing remarks from",
+    "Conclusions et perspectives",
+]
 MARKERS = [" par ", " avec ", " by ", " with ", " de ", " – ", ": ", " entre ", " featuring ", " du "]
-GIVEN = ["Anne", "Jean-Marc", "Éloïse", "Xochitl", "J.", "DUPONT", "Mme", "M.", "Dr", "Prof.", "Le", "de", "d'Arc",
-         "Alice", "Brenda", "Mayor", "la directrice", "the Minister for Culture,", "O'Neil", "Nour El"]
+GIVEN = [
+    "Anne",
+    "Jean-Marc",
+    "Éloïse",
+    "Xochitl",
+    "J.",
+    "DUPONT",
+    "Mme",
+    "M.",
+    "Dr",
+    "Prof.",
+    "Le",
+    "de",
+    "d'Arc",
+    "Alice",
+    "Brenda",
+    "Mayor",
+    "la directrice",
+    "the Minister for Culture,",
+    "O'Neil",
+    "Nour El",
+]
 FAMILY = ["Le Gall", "Martin", "Stone", "de La Fontaine", "DUPONT", "van der Berg", "Smith", "Houda", "Jr.", ""]
-ROLES = ["Marketing Expert", "Industrial Designer", "présidente du TMNlab", "(CNRS)", "– chargée de mission",
-         "Head of Digital, BBC", "chercheurs au CNRS", "Ville de Lyon", "", "(Université, Lyon", "Scène & Public"]
-JOINERS = [" et ", " and ", " & ", ", ", " ; ", ", et ", " / ", " ainsi que ", ". Speakers: ", " avec la participation de "]
-NOISE = ["\x00", "\x1b[31m", "\x1b]0;x\x07", "\x9b2J", "\x7f", "\u202e", "\ufeff", "\r", "\r\n", "\u2028", "«", "»",
-         "(", ")", '"', "“", "\\", "{", "}", "[", "]", "=", "'''", "\U0001f600", "\u0301", "ﬁ", "İ", "ß", "\t"]
+ROLES = [
+    "Marketing Expert",
+    "Industrial Designer",
+    "présidente du TMNlab",
+    "(CNRS)",
+    "– chargée de mission",
+    "Head of Digital, BBC",
+    "chercheurs au CNRS",
+    "Ville de Lyon",
+    "",
+    "(Université, Lyon",
+    "Scène & Public",
+]
+JOINERS = [
+    " et ",
+    " and ",
+    " & ",
+    ", ",
+    " ; ",
+    ", et ",
+    " / ",
+    " ainsi que ",
+    ". Speakers: ",
+    " avec la participation de ",
+]
+NOISE = [
+    "\x00",
+    "\x1b[31m",
+    "\x1b]0;x\x07",
+    "\x9b2J",
+    "\x7f",
+    "\u202e",
+    "\ufeff",
+    "\r",
+    "\r\n",
+    "\u2028",
+    "«",
+    "»",
+    "(",
+    ")",
+    '"',
+    "“",
+    "\\",
+    "{",
+    "}",
+    "[",
+    "]",
+    "=",
+    "'''",
+    "\U0001f600",
+    "\u0301",
+    "ﬁ",
+    "İ",
+    "ß",
+    "\t",
+]
 
 
 def _unicode(rng: random.Random, n: int) -> str:
-    ranges = [(0x20, 0x7E), (0x00, 0x1F), (0x80, 0x24F), (0x2000, 0x206F), (0x4E00, 0x4E80), (0x1F300, 0x1F3FF),
-              (0xFE00, 0xFFFD)]
+    ranges = [
+        (0x20, 0x7E),
+        (0x00, 0x1F),
+        (0x80, 0x24F),
+        (0x2000, 0x206F),
+        (0x4E00, 0x4E80),
+        (0x1F300, 0x1F3FF),
+        (0xFE00, 0xFFFD),
+    ]
     out = []
     for _ in range(n):
         lo, hi = rng.choice(ranges)
@@ -45,7 +156,9 @@ def _unicode(rng: random.Random, n: int) -> str:
 
 
 def _person(rng: random.Random) -> str:
-    return f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}".strip() + (", " if rng.random() < 0.5 else " ") + rng.choice(ROLES)
+    return (
+        f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}".strip() + (", " if rng.random() < 0.5 else " ") + rng.choice(ROLES)
+    )
 
 
 def _clock(rng: random.Random, seconds: int) -> str:
@@ -76,7 +189,7 @@ def _encode(rng: random.Random, text: str, corrupt: float = 0.2) -> bytes:
             if op < 0.4 and data:
                 data[min(k, len(data) - 1)] = rng.randrange(256)
             elif op < 0.7:
-                del data[k:k + rng.randint(1, 4)]
+                del data[k : k + rng.randint(1, 4)]
             else:
                 data[k:k] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 4)))
         data = bytes(data)
@@ -107,13 +220,18 @@ def _value(rng: random.Random, depth: int = 0) -> object:
     if kind < 0.75 and depth < 3:
         keys = ["time", "title", "speakers", "name", "role", "items", "item", _unicode(rng, 3)]
         return {rng.choice(keys): _value(rng, depth + 1) for _ in range(rng.randint(0, 4))}
-    return rng.choice([{"name": _person(rng), "role": rng.choice(ROLES)}, {"role": "x"}, {"name": 3}, "Anne Le Gall, maire"])
+    return rng.choice(
+        [{"name": _person(rng), "role": rng.choice(ROLES)}, {"role": "x"}, {"name": 3}, "Anne Le Gall, maire"]
+    )
 
 
 def _item(rng: random.Random, time: int | None = None) -> dict:
     if time is not None:
-        return {"time": rng.choice([time, _clock(rng, time)]), "title": _line(rng, noise=0.05),
-                "speakers": [_person(rng)] if rng.random() < 0.3 else []}
+        return {
+            "time": rng.choice([time, _clock(rng, time)]),
+            "title": _line(rng, noise=0.05),
+            "speakers": [_person(rng)] if rng.random() < 0.3 else [],
+        }
     item: dict = {}
     if rng.random() < 0.9:
         item["time"] = rng.choice([_value(rng), rng.choice(TIMES), rng.uniform(0, 8000), rng.randint(0, 8000)])

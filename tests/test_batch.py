@@ -343,7 +343,9 @@ def test_five_sessions_three_processed_two_failed_then_skipped(reference, archiv
         assert {"session.json", f"{sid}.vtt", f"{sid}.srt", f"{sid}.mp3", "transcript.json", "chapters.json"} <= set(
             done["outputs"]
         )
-        assert events.stages(sid)[:3] == ["prepare", "decode", "transcribe"], "stage events come back from the workers"
+        assert events.stages(sid)[:4] == ["prepare", "decode", "speech", "transcribe"], (
+            "stage events come back from the workers"
+        )
         assert events.stages(sid)[-1] == "processed"
         assert "run of " + sid in (out / sid / "run.log").read_text()
         words = [w for s in json.loads((out / sid / "session.json").read_text())["segments"] for w in s["words"]]

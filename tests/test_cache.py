@@ -280,7 +280,8 @@ def test_real_runs_recompute_exactly_what_changed(synth_session, tmp_path: Path,
     with caplog.at_level(logging.INFO, logger="restitution"):
         run_session(session, options(asr={"threads": 1}, diarization={"threads": 2}))
     assert _stamps(work) == first, "a threads change recomputed a stage"
-    assert caplog.text.count("reusing cached result") == 4  # transcribe, diarize, offset, refine
+    # speech, transcribe, diarize, recover, offset, refine
+    assert caplog.text.count("reusing cached result") == 6
 
     monkeypatch.setattr(pipeline, "STAGES", with_version("offset", 2))
     run_session(session, options())

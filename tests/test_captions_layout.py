@@ -143,7 +143,9 @@ def check_layout(cues, spoken, duration, *, max_chars=42, max_lines=2, max_secon
         duration_on_screen = cue.end - cue.start
         chars = len(" ".join(w.text for w in words))
         if chars / duration_on_screen > MAX_CPS * 1.01:
-            assert at_limit, f"too fast ({chars / duration_on_screen:.1f} cps) although the cue could stay longer: {cue}"
+            assert at_limit, (
+                f"too fast ({chars / duration_on_screen:.1f} cps) although the cue could stay longer: {cue}"
+            )
         if duration_on_screen < MIN_SECONDS - 0.002:
             assert at_limit, f"a flash although the next cue leaves room: {cue}"
             for j in (k - 1, k + 1):
@@ -228,7 +230,9 @@ def test_a_fast_cue_stays_on_screen_into_the_silence_after_it():
     cues = build_cues([Segment(0.0, 0.5, "", words, "S1")], duration=60.0)
     chars = sum(len(" ".join(c.lines)) for c in cues)
     assert chars / (cues[-1].end - cues[0].start) <= MAX_CPS + 0.01
-    assert cues[-1].end == pytest.approx(cues[0].start + max(MIN_SECONDS, len(" ".join(cues[0].lines)) / MAX_CPS), abs=0.002)
+    assert cues[-1].end == pytest.approx(
+        cues[0].start + max(MIN_SECONDS, len(" ".join(cues[0].lines)) / MAX_CPS), abs=0.002
+    )
 
 
 def test_reading_speed_of_natural_speech():

@@ -35,10 +35,15 @@ LINES = [
 def say(text: str, voice: tuple[str, int, int]) -> np.ndarray:
     """espeak-ng speech as 16 kHz mono float32."""
     name, pitch, speed = voice
-    wav = subprocess.run(["espeak-ng", "-v", name, "-p", str(pitch), "-s", str(speed), "--stdout", text],
-                         check=True, capture_output=True).stdout
-    pcm = subprocess.run(["ffmpeg", "-v", "error", "-i", "-", "-ac", "1", "-ar", str(RATE), "-f", "f32le", "-"],
-                         input=wav, check=True, capture_output=True).stdout
+    wav = subprocess.run(
+        ["espeak-ng", "-v", name, "-p", str(pitch), "-s", str(speed), "--stdout", text], check=True, capture_output=True
+    ).stdout
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", "-", "-ac", "1", "-ar", str(RATE), "-f", "f32le", "-"],
+        input=wav,
+        check=True,
+        capture_output=True,
+    ).stdout
     return np.frombuffer(pcm, dtype="<f4").copy()
 
 

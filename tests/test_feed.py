@@ -16,12 +16,22 @@ from restitution.types import AudioInfo, Chapter, Offset, Segment, Session, Sess
 
 NS = {"itunes": ITUNES, "podcast": PODCAST}
 BASE = "https://archive.example.org/sessions"
-HOSTILE = "<script>alert(\"x\")</script> & l'« atelier » \"quoted\" 🎙️ ]]>"
+HOSTILE = '<script>alert("x")</script> & l\'« atelier » "quoted" 🎙️ ]]>'
 
 
 def make_session(
-    outputs: Path, sid: str, *, title: str, date: str | None, duration: float, speakers, chapters, mp3_bytes: int,
-    language: str = "fr", sha256: str | None = None, options: dict | None = None,
+    outputs: Path,
+    sid: str,
+    *,
+    title: str,
+    date: str | None,
+    duration: float,
+    speakers,
+    chapters,
+    mp3_bytes: int,
+    language: str = "fr",
+    sha256: str | None = None,
+    options: dict | None = None,
 ) -> Path:
     folder = outputs / sid
     session = Session(id=sid, recording=Path(f"/recordings/{sid}/rec.mp3"), title=title, date=date)
@@ -91,7 +101,9 @@ def parse(path: Path) -> ET.Element:
 
 
 def test_channel_has_every_required_element(outputs: Path) -> None:
-    path = write_feed(outputs, base_url=BASE, title="Archives & sessions", description="Les sessions <publiques>", author="TMNlab")
+    path = write_feed(
+        outputs, base_url=BASE, title="Archives & sessions", description="Les sessions <publiques>", author="TMNlab"
+    )
     assert path == outputs / "feed.xml"
     rss = parse(path)
     assert rss.tag == "rss" and rss.get("version") == "2.0"
@@ -114,9 +126,10 @@ def test_one_item_per_readable_session_with_enclosure_transcripts_chapters(outpu
     channel = parse(write_feed(outputs, base_url=BASE + "/", title="T")).find("channel")
     items = channel.findall("item")
     archive_id = url_guid(BASE + "/")
-    assert [i.findtext("guid") for i in items] == [item_guid(archive_id, "hostile"), item_guid(archive_id, "atelier-donnees")], (
-        "newest first; the unreadable session.json and the session without MP3 are left out"
-    )
+    assert [i.findtext("guid") for i in items] == [
+        item_guid(archive_id, "hostile"),
+        item_guid(archive_id, "atelier-donnees"),
+    ], "newest first; the unreadable session.json and the session without MP3 are left out"
     item = items[1]
     assert item.findtext("title") == "Restitution de l'atelier « Données »"
     assert item.find("guid").get("isPermaLink") == "false"
@@ -199,14 +212,20 @@ def test_two_sessions_of_the_same_audio_get_two_guids_that_stay_the_same(tmp_pat
     assert all(same_audio not in guid for guid in first)
     archive_id = (out / ARCHIVE_ID).read_text().strip()
     # A rerun, even from another address, keeps every GUID: the archive's id was kept.
-    again = [i.findtext("guid") for i in parse(write_feed(out, base_url="https://elsewhere.example.net/a", title="T")).iter("item")]
+    again = [
+        i.findtext("guid")
+        for i in parse(write_feed(out, base_url="https://elsewhere.example.net/a", title="T")).iter("item")
+    ]
     assert again == first
     assert parse(out / "feed.xml").find("channel").findtext("podcast:guid", namespaces=NS) == archive_id
     # Another archive holding a session of the same id and audio is another podcast: other GUIDs.
     other = tmp_path / "other"
     make_session(other, "seance-1", title="Séance", date="2024-05-01", duration=60.0, speakers=[], chapters=[],
                  mp3_bytes=100, sha256=same_audio)  # fmt: skip
-    theirs = [i.findtext("guid") for i in parse(write_feed(other, base_url="https://other.example.org/", title="T")).iter("item")]
+    theirs = [
+        i.findtext("guid")
+        for i in parse(write_feed(other, base_url="https://other.example.org/", title="T")).iter("item")
+    ]
     assert not set(theirs) & set(first)
 
 
@@ -223,7 +242,13 @@ def test_a_broken_archive_id_is_one_line_naming_the_file(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("language", "label"),
-    [("fr", "Intervenants : "), ("fr-CA", "Intervenants : "), ("en", "Speakers: "), ("de", "Speakers: "), ("", "Speakers: ")],
+    [
+        ("fr", "Intervenants : "),
+        ("fr-CA", "Intervenants : "),
+        ("en", "Speakers: "),
+        ("de", "Speakers: "),
+        ("", "Speakers: "),
+    ],
 )
 def test_the_speakers_label_follows_the_session_language(tmp_path: Path, language: str, label: str) -> None:
     out = tmp_path / "outputs"

@@ -104,8 +104,9 @@ def test_hummed_speech_nobody_can_decode_is_a_gap_and_an_inaudible_cue(tmp_path,
     soundfile.write(folder / "recording.wav", audio, SR)
     (folder / "agenda.txt").write_text("- 00:00:00 : Ouverture par Léa Kerbrat\n", "utf-8")
     session = Session(id="humming", recording=folder / "recording.wav", agenda_path=folder / "agenda.txt")
-    options = PipelineOptions(language="fr", offset="none", outputs=str(tmp_path / "outputs"),
-                              voices=VoiceOptions(enroll=False))
+    options = PipelineOptions(
+        language="fr", offset="none", outputs=str(tmp_path / "outputs"), voices=VoiceOptions(enroll=False)
+    )
     run_session(session, options)
     out = tmp_path / "outputs" / "humming"
     data = json.loads((out / "session.json").read_text("utf-8"))

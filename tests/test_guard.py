@@ -24,12 +24,16 @@ def transcript(*segments):
 
 
 def test_phantom_credits_are_dropped_but_real_sentences_stay():
-    t = clean(transcript(
-        seg(0, "Bonjour à tous."),
-        seg(3, "Sous-titres réalisés par la communauté d'Amara.org"),
-        seg(6, "Merci d'avoir regardé cette vidéo !"),
-        seg(9, "Nous avons parlé des sous-titres pour les personnes sourdes dans les lieux culturels du territoire."),
-    ))
+    t = clean(
+        transcript(
+            seg(0, "Bonjour à tous."),
+            seg(3, "Sous-titres réalisés par la communauté d'Amara.org"),
+            seg(6, "Merci d'avoir regardé cette vidéo !"),
+            seg(
+                9, "Nous avons parlé des sous-titres pour les personnes sourdes dans les lieux culturels du territoire."
+            ),
+        )
+    )
     assert [s.text for s in t.segments] == [
         "Bonjour à tous.",
         "Nous avons parlé des sous-titres pour les personnes sourdes dans les lieux culturels du territoire.",

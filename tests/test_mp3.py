@@ -51,7 +51,8 @@ def recording(tmp_path_factory) -> tuple[Path, tuple[Chapter, ...]]:
     audio.tofile(raw_path)
     source = tmp / "séance -1.wav"  # a name with an accent, a space and a dash
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "f32le", "-ar", "22050", "-ac", "1", "-i", str(raw_path), str(source)], check=True
+        ["ffmpeg", "-v", "error", "-f", "f32le", "-ar", "22050", "-ac", "1", "-i", str(raw_path), str(source)],
+        check=True,
     )
     total = audio.size / 22050
     titles = ["Introduction", "Économie circulaire", "Échanges avec les participants"]
@@ -127,7 +128,11 @@ def test_table_of_contents_title_is_the_one_given(recording, tmp_path, toc_title
 def test_per_chapter_files_have_the_chapter_durations_and_titles(recording, encoded, tmp_path):
     _, chapters = recording
     paths = write_chapter_files(encoded, tmp_path / "chapters", chapters)
-    assert [p.name for p in paths] == ["01-introduction.mp3", "02-economie-circulaire.mp3", "03-echanges-avec-les-participants.mp3"]
+    assert [p.name for p in paths] == [
+        "01-introduction.mp3",
+        "02-economie-circulaire.mp3",
+        "03-echanges-avec-les-participants.mp3",
+    ]
     for path, chapter in zip(paths, chapters):
         assert abs(duration(path) - (chapter.end - chapter.start)) <= 0.1, path
         tags = ID3(path)

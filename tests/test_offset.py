@@ -124,7 +124,12 @@ def test_speaker_changes_ignore_backchannels_and_weigh_long_runs():
 
 
 def test_manual_and_none():
-    assert offset_mod.manual(12).to_dict() == {"seconds": 12.0, "method": "manual", "confidence": None, "disagreeing": []}
+    assert offset_mod.manual(12).to_dict() == {
+        "seconds": 12.0,
+        "method": "manual",
+        "confidence": None,
+        "disagreeing": [],
+    }
     assert offset_mod.none().seconds == 0.0
 
 
@@ -192,7 +197,9 @@ def test_reference_copy_offset_within_a_tenth(session_audio, shift):
 @pytest.mark.slow
 def test_unrelated_reference_has_low_confidence(session_audio, tmp_path):
     audio, _ = session_audio
-    other = _speech(tmp_path, "Ceci est un tout autre enregistrement, sans rapport avec la séance. " * 14, "en", "other")
+    other = _speech(
+        tmp_path, "Ceci est un tout autre enregistrement, sans rapport avec la séance. " * 14, "en", "other"
+    )
     result = offset_mod.from_reference(audio, other, options=OffsetOptions(search_min=-5, search_max=20))
     assert result.confidence is not None and result.confidence < 0.5
 
@@ -282,13 +289,16 @@ def test_a_lone_item_never_explains_a_huge_offset(caplog):
     assert abs(found.seconds - 597.0) <= 0.5, found
 
 
-@pytest.mark.parametrize(("times", "duration", "search", "latest"), [
-    ((0, 600), 11.0, OffsetOptions(), 30.0),  # one item alone: within 30 s, or the recording's length
-    ((0, 5, 600), 11.0, OffsetOptions(), 30.0),
-    ((0, 300, 305), 11.0, OffsetOptions(), 300.0),  # two items inside together at offsets up to 300 s
-    ((0, 95, 214), 600.0, OffsetOptions(), 600.0),
-    ((0, 95, 214), 600.0, OffsetOptions(search_max=40.0), 40.0),
-])
+@pytest.mark.parametrize(
+    ("times", "duration", "search", "latest"),
+    [
+        ((0, 600), 11.0, OffsetOptions(), 30.0),  # one item alone: within 30 s, or the recording's length
+        ((0, 5, 600), 11.0, OffsetOptions(), 30.0),
+        ((0, 300, 305), 11.0, OffsetOptions(), 300.0),  # two items inside together at offsets up to 300 s
+        ((0, 95, 214), 600.0, OffsetOptions(), 600.0),
+        ((0, 95, 214), 600.0, OffsetOptions(search_max=40.0), 40.0),
+    ],
+)
 def test_latest_plausible_offset(times, duration, search, latest):
     agenda = Agenda(tuple(AgendaItem(float(t), f"item {t}") for t in times))
     assert offset_mod.latest_plausible(agenda, duration, search) == latest

@@ -35,7 +35,9 @@ DURATION = 12.0
 def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("rec") / "audio.wav"
     sine = f"sine=frequency=330:duration={DURATION}"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", sine, "-ar", "16000", "-ac", "1", str(path)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", sine, "-ar", "16000", "-ac", "1", str(path)], check=True
+    )
     return path
 
 

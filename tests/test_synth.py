@@ -18,14 +18,21 @@ AGENDA_LINE = re.compile(r"^- (?:(\d\d):(\d\d):(\d\d) : )?(.+)$")
 
 
 def decode(path: Path) -> np.ndarray:
-    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
-                          "-ar", "16000", "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", "16000", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768
 
 
 def probe_duration(path: Path) -> float:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-                          str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return float(out)
 
 
@@ -80,7 +87,7 @@ def test_agenda_has_session_times_and_named_speakers(synth_session: SynthSession
 @pytest.mark.slow
 def test_speech_is_where_the_truth_says(synth_session: SynthSession) -> None:
     x = decode(synth_session.recording)
-    rms = lambda a, b: float(np.sqrt(np.mean(x[int(a * 16000): int(b * 16000)] ** 2)))  # noqa: E731
+    rms = lambda a, b: float(np.sqrt(np.mean(x[int(a * 16000) : int(b * 16000)] ** 2)))  # noqa: E731
     t = synth_session.truth
     for s in t.sentences:
         assert rms(s.start, s.end) > 0.03, s
@@ -96,7 +103,7 @@ def test_offset_cuts_the_start_of_the_same_session(tmp_path: Path) -> None:
     shift = int(1.5 * 16000)
     assert len(a) - len(b) == pytest.approx(shift, abs=2)
     n = len(b) - 16000
-    assert np.corrcoef(a[shift + 1000: shift + n], b[1000:n])[0, 1] > 0.99
+    assert np.corrcoef(a[shift + 1000 : shift + n], b[1000:n])[0, 1] > 0.99
     assert np.corrcoef(a[1000:n], b[1000:n])[0, 1] < 0.5  # not merely the same audio
     assert late.duration == pytest.approx(base.duration - 1.5, abs=1e-3)
     for x, y in zip(base.sentences[1:], late.sentences[1:]):
@@ -149,7 +156,7 @@ def test_minutes_scale_the_session(tmp_path: Path) -> None:
     kinds = {e.kind for e in t.events}
     assert kinds == {"applause", "music", "silence"}
     x = decode(tmp_path / "recording.flac")
-    level = {e.kind: float(np.sqrt(np.mean(x[int(e.start * 16000): int(e.end * 16000)] ** 2))) for e in t.events}
+    level = {e.kind: float(np.sqrt(np.mean(x[int(e.start * 16000) : int(e.end * 16000)] ** 2))) for e in t.events}
     assert level["silence"] < 0.005 < level["music"] and level["applause"] > 0.005
 
 
@@ -188,14 +195,16 @@ def test_project_agenda_parser_reads_what_the_generator_wrote(tmp_path: Path, se
     assert [i.title for i in parsed.items] == [i.title for i in t.items]
     roles = {s.name: s.role for s in t.speakers}
     assert [[(s.name, s.role) for s in i.speakers] for i in parsed.items] == [
-        [(n, roles[n]) for n in i.speakers] for i in t.items]
+        [(n, roles[n]) for n in i.speakers] for i in t.items
+    ]
 
 
 @pytest.mark.slow
 def test_shipped_example_is_what_the_script_makes(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
-    subprocess.run([sys.executable, str(root / "scripts" / "make_example.py"), str(tmp_path)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(root / "scripts" / "make_example.py"), str(tmp_path)], check=True, capture_output=True
+    )
     shipped = root / "recordings" / "example"
     for name in ("agenda.txt", "session.toml"):
         assert (tmp_path / name).read_text("utf-8") == (shipped / name).read_text("utf-8")
@@ -219,7 +228,8 @@ def test_long_sessions_reuse_sentences_but_never_the_spoken_cues(tmp_path: Path,
     # one hand-over at the end of item 1, one self-introduction per speaker (the first is cut off)
     assert [t.sentences[k].text.split(",")[0] for k in cues] == [
         "Je laisse maintenant la parole à Hugo Delorme pour la présentation de la méthode des ateliers.",
-        "Bonjour à toutes et à tous"]
+        "Bonjour à toutes et à tous",
+    ]
     assert t.sentences[cues[0]].item == 0 and t.sentences[cues[0] + 2].item == 1
 
 

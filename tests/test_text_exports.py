@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
 import dataclasses
+import json
 
 from builders import sample_result
 
-from restitution.export.text import hms, paragraphs, render_txt, transcript_json, write_md, write_transcript_json, write_txt
+from restitution.export.text import (
+    hms,
+    paragraphs,
+    render_txt,
+    transcript_json,
+    write_md,
+    write_transcript_json,
+    write_txt,
+)
 from restitution.types import Segment, Speaker, Word
 
 
@@ -40,7 +47,9 @@ def test_txt_has_chapter_headings_and_stamps(tmp_path):
     assert "2. Restitution de l'atelier « économie circulaire » [00:00:35]" in text
     assert "[00:00:01] Romain Delassus: Bonjour à tous et bienvenue. Nous allons parler des ateliers." in text
     assert "[00:01:30] Applaudissements." in text
-    assert text.index("Introduction") < text.index("[00:00:12]") < text.index("2. Restitution") < text.index("[00:00:40]")
+    assert (
+        text.index("Introduction") < text.index("[00:00:12]") < text.index("2. Restitution") < text.index("[00:00:40]")
+    )
 
 
 def test_md_escapes_and_links_times(tmp_path):
@@ -61,7 +70,12 @@ def test_transcript_json_podcasting_shape(tmp_path):
     data = json.loads(dest.read_text(encoding="utf-8"))
     assert data["version"] == "1.0.0"
     first, last = data["segments"][0], data["segments"][-1]
-    assert first == {"speaker": "Romain Delassus", "startTime": 1.0, "endTime": 2.96, "body": "Bonjour à tous et bienvenue."}
+    assert first == {
+        "speaker": "Romain Delassus",
+        "startTime": 1.0,
+        "endTime": 2.96,
+        "body": "Bonjour à tous et bienvenue.",
+    }
     assert "speaker" not in last and last["body"] == "Applaudissements."
     starts = [s["startTime"] for s in data["segments"]]
     assert starts == sorted(starts) and all(s["endTime"] >= s["startTime"] for s in data["segments"])

@@ -31,9 +31,7 @@ MIN_RUN = 1.0  # a label run shorter than this between two runs of one speaker i
 OVERLAP_REACH = 10.0  # seconds: the second voice of an overlap is a speaker heard this near it
 
 
-def speech_regions(
-    audio: np.ndarray, progress: Callable[[float], None] | None = None
-) -> list[tuple[float, float]]:
+def speech_regions(audio: np.ndarray, progress: Callable[[float], None] | None = None) -> list[tuple[float, float]]:
     """Speech (start, end) in seconds: the regions of the recording's speech map."""
     return list(detect(audio, progress).regions)
 
@@ -310,6 +308,11 @@ def diarize(
     turns = _merged([*turns, *extra])
     if report:
         report(total)
-    log.info("diarization: %d speech regions, %d windows, %d speakers, %d second voices in overlaps",
-             len(regions), len(wins), len(centroids), len(extra))
+    log.info(
+        "diarization: %d speech regions, %d windows, %d speakers, %d second voices in overlaps",
+        len(regions),
+        len(wins),
+        len(centroids),
+        len(extra),
+    )
     return Diarization(turns=turns, engine=f"embedded/{embedder.name}", centroids=centroids)

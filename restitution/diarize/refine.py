@@ -135,8 +135,13 @@ def refine(
     progress = (lambda done, total: hook("refine", completed=done, total=total)) if hook else None
     with torch_threads(options.threads):
         return check_stretches(
-            diarization, chapters, names, audio, embedder,
-            same_space=diarization.engine == f"embedded/{embedder.name}", progress=progress,
+            diarization,
+            chapters,
+            names,
+            audio,
+            embedder,
+            same_space=diarization.engine == f"embedded/{embedder.name}",
+            progress=progress,
         )
 
 
@@ -265,7 +270,9 @@ def check_stretches(
     fresh = sum(1 for anchor, _ in groups if anchor is None)
     log.info(
         "speakers: %.0f s did not sound like the named voice it was clustered with; %d voices merged, %d new",
-        moved, len(merged), fresh,
+        moved,
+        len(merged),
+        fresh,
     )
     heard = {t.speaker for t in turns}
     centroids = {lab: c for lab, c in diarization.centroids.items() if lab in heard}
@@ -285,7 +292,11 @@ def _merge_level(home_vectors: dict[str, list[np.ndarray]], thresholds: dict[str
     if not same or not other:
         return float(np.median(list(thresholds.values())))
     level = (float(np.percentile(same, 25)) + float(np.percentile(other, 95))) / 2
-    log.debug("speakers: stretches of one voice above %.2f (median threshold %.2f)", level, np.median(list(thresholds.values())))
+    log.debug(
+        "speakers: stretches of one voice above %.2f (median threshold %.2f)",
+        level,
+        np.median(list(thresholds.values())),
+    )
     return level
 
 

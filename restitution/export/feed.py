@@ -72,8 +72,8 @@ def _pub_date(date: str | None, fallback: Path) -> dt.datetime:
         except ValueError:
             log.warning("%s: date %r is not an ISO date; using the file's time", fallback, date)
         else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-    return dt.datetime.fromtimestamp(fallback.stat().st_mtime, dt.timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return dt.datetime.fromtimestamp(fallback.stat().st_mtime, dt.UTC)
 
 
 def _check_base_url(base_url: str) -> str:

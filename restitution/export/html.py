@@ -60,7 +60,10 @@ def _people(result: SessionResult) -> tuple[str, dict[str | None, str]]:
     for i, sp in enumerate(s for s in result.speakers if s.name or s.seconds > 0):
         colours[sp.name or sp.id] = PALETTE[i % len(PALETTE)]
         role = f' <span class="role">— {_e(sp.role)}</span>' if sp.role else ""
-        items.append(f'<li><span class="dot" style="background:{colours[sp.name or sp.id]}"></span>{_e(sp.name or sp.id)}{role}</li>')
+        items.append(
+            f'<li><span class="dot" style="background:{colours[sp.name or sp.id]}"></span>'
+            f"{_e(sp.name or sp.id)}{role}</li>"
+        )
     return "".join(items), colours
 
 
@@ -95,13 +98,13 @@ def session_page(result: SessionResult, options: ExportOptions | None = None) ->
     for ch, paras in sections(result):
         body = "".join(_paragraph(p, colours) for p in paras) or f'<p class="empty">{_e(s["empty"])}</p>'
         if ch is None:
-            heading = f'<h3>{_e(s["before"])}</h3>' if result.chapters else ""
+            heading = f"<h3>{_e(s['before'])}</h3>" if result.chapters else ""
             blocks.append(f'<section class="chapter">{heading}{body}</section>')
             continue
         who = f'<span class="who">{_e(", ".join(ch.speakers))}</span>' if ch.speakers else ""
         chapter_items.append(
             f'<li><button type="button" class="chapter-link" data-start="{ch.start:.2f}">'
-            f'<time>{hms(ch.start)}</time><span>{_e(ch.title)}{who}</span></button></li>'
+            f"<time>{hms(ch.start)}</time><span>{_e(ch.title)}{who}</span></button></li>"
         )
         blocks.append(
             f'<section class="chapter" id="{s["anchor"]}-{ch.index}" aria-labelledby="ch-{ch.index}">'

@@ -68,7 +68,7 @@ STRINGS = {
 
 
 def language_key(language: str | None) -> str:
-    """"fr-CA" -> "fr"; a language without its own strings here gets English."""
+    """ "fr-CA" -> "fr"; a language without its own strings here gets English."""
     key = (language or "").split("-")[0].split("_")[0].lower()
     return key if key in STRINGS else "en"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mutagen import MutagenError
 from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, TRCK, TXXX, CTOCFlags, ID3NoHeaderError
@@ -171,7 +171,12 @@ def write_mp3(
         if len(chapters) > MAX_TOC:
             log.warning(
                 "%s: %d chapters, but an MP3's table of contents holds at most %d: chapters %d to %d are left out"
-                " of it (every other output has them all)", dest, len(chapters), MAX_TOC, MAX_TOC + 1, len(chapters),
+                " of it (every other output has them all)",
+                dest,
+                len(chapters),
+                MAX_TOC,
+                MAX_TOC + 1,
+                len(chapters),
             )
         for chapter_frame in _chapter_frames(chapters[:MAX_TOC], _duration(tmp), toc_title):
             tags.add(chapter_frame)

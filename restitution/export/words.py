@@ -22,7 +22,10 @@ APOSTROPHES = "'’"
 _OPENING = set("«“‘„‹([{¿¡")
 # A word ending in an apostrophe that is an elided article or conjunction (French, Italian):
 # what follows is the rest of the same word even when the decoder put a space before it.
-_STEMS = r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu|aujourd|un|dell|all|dall|nell|sull|coll|quell|quest|tutt)"
+_STEMS = (
+    r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu|aujourd"
+    r"|un|dell|all|dall|nell|sull|coll|quell|quest|tutt)"
+)
 _ELIDED = re.compile(rf"(?i)^{_STEMS}['’]$")
 _STEM = re.compile(rf"(?i)^(?:.*\W)?{_STEMS}$")
 # English clitics ("don" + " 't"): with a space before the apostrophe, only these and the

@@ -84,6 +84,10 @@ def recover(
                 segments = _insert(segments, kept)
                 found += kept.end - kept.start
     seconds = sum(b - a for a, b in stretches)
-    log.info("second hearing: %.1f s of speech without words in %d stretches; words found over %.1f s",
-             seconds, len(stretches), found)
+    log.info(
+        "second hearing: %.1f s of speech without words in %d stretches; words found over %.1f s",
+        seconds,
+        len(stretches),
+        found,
+    )
     return replace(transcript, segments=tuple(segments), language=transcript.language or language or "")
