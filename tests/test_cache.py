@@ -293,7 +293,13 @@ def test_real_runs_recompute_exactly_what_changed(synth_session, tmp_path: Path,
 
     run_session(session, options(), force_from="diarize")
     forced = _stamps(work)
-    assert sorted(changed(bumped, forced)) == ["diarize.json", "export.mp3.json", "offset.json", "refine.json"]
+    assert sorted(changed(bumped, forced)) == [
+        "diarize.json",
+        "export.mp3.json",
+        "offset.json",
+        "recover.json",
+        "refine.json",
+    ]
     assert forced["transcribe.json"] == first["transcribe.json"] and forced["decode.json"] == first["decode.json"]
 
 
