@@ -131,6 +131,20 @@ def remove(path: Path) -> None:
         raise OutputError(f"cannot delete: {_describe(e)}", path) from None
 
 
+def create_empty(path: Path) -> None:
+    """Create `path` empty if it is missing, with the mode the umask gives new files.
+
+    SQLite creates its databases 0644 whatever the umask (its compiled-in default), so an
+    archive shared by a group under umask 002 would get an index the group cannot update;
+    an existing empty file is a valid new database, and SQLite gives its -wal and -shm
+    files the mode of the database file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def _temporary(path: Path) -> Path:
     """A new empty file beside `path`, with the mode the umask gives new files."""
     for _ in range(100):

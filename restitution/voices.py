@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import AudioError, ConfigError, OutputError
+from .files import create_empty
 from .types import Diarization, Speaker
 
 log = logging.getLogger("restitution")
@@ -67,10 +68,13 @@ class VoiceLibrary:
     def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_empty(self.path)
             db = sqlite3.connect(self.path, timeout=10)
             db.executescript(SCHEMA)
         except sqlite3.DatabaseError as e:
             raise OutputError(f"voice library unusable: {e}", self.path) from None
+        except OSError as e:
+            raise OutputError(f"cannot create the voice library: {e.strerror}", self.path) from None
         return db
 
     def enroll(self, name: str, embedding, *, model: str, seconds: float = 0.0, source: str = "") -> None:

@@ -90,8 +90,8 @@ def test_every_output_gets_the_mode_the_umask_gives(umask: int, recording: Path,
         assert f"atelier-2024/{name}" in modes
     for name in ("index.html", "feed.xml", "index.sqlite", "voices.sqlite", ".archive-id"):
         assert name in modes
-    # SQLite creates its files with at most 0644 (its compiled-in default), whatever the umask.
-    wanted = {n: 0o777 if (outputs / n).is_dir() else 0o644 if n.endswith(".sqlite") else 0o666 for n in modes}
+    # The databases too, though SQLite alone would create them 0644 whatever the umask.
+    wanted = {n: 0o777 if (outputs / n).is_dir() else 0o666 for n in modes}
     wrong = {name: oct(mode) for name, mode in modes.items() if mode != wanted[name] & ~umask}
     assert not wrong, f"umask {oct(umask)}: {wrong}"
 

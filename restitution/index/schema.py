@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import SearchIndexError
+from ..files import create_empty
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT = 10.0  # seconds a writer or reader waits for a lock before giving up
@@ -182,6 +183,10 @@ def open_index(path: Path, *, create: bool = True) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise SearchIndexError(f"cannot create the index folder: {e.strerror}", path) from None
+    try:
+        create_empty(path)
+    except OSError as e:
+        raise SearchIndexError(f"cannot create the index: {e.strerror}", path) from None
     with translate(path):
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
         try:
