@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import agenda as agenda_mod
-from . import audio, chapters, fingerprint, index, offset, speakers
+from . import audio, chapters, devices, fingerprint, index, offset, speakers
 from . import stages as st
 from .bookkeeping import open_books, stale
 from .cache import SessionKeys, StageCache, StageKey, make_key
@@ -184,6 +184,7 @@ def check_databases(options: PipelineOptions) -> None:
 def prepare(session: Session, options: PipelineOptions) -> Prepared:
     """Check the recording, the agenda and the databases; raise before anything is written under outputs/."""
     check_databases(options)
+    devices.check(options)  # "cuda" without CUDA: one line now, not after decoding
     info = audio.probe(session.recording)
     if session.agenda_path is None:
         raise AgendaError("no agenda given", session.recording)
