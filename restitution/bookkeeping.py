@@ -4,7 +4,7 @@
 - `.<name>.*.part`: temporary files of writers that died mid-write, removed under the lock.
 - `.work/done.json`: which release, sources (recording, agenda, session details) and stage keys
   made the outputs there, and which files they are; `stale` compares it with what a run would do
-  now and says why they differ.
+  now and says why they differ. It also keeps the last run's wall and CPU time per stage.
 - `.work/failed.json` (batch jobs): the error, the stage, the log, and the inputs it failed on,
   so that an unchanged failure is not retried.
 - `run.log` (batch jobs): the session's log records.
@@ -21,7 +21,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,13 @@ def clean_partials(out_dir: Path) -> int:
 # --- done.json ------------------------------------------------------------------------------
 
 
-def mark_complete(out_dir: Path, result: SessionResult, keys: SessionKeys, source: str | None = None) -> Path:
+def mark_complete(
+    out_dir: Path,
+    result: SessionResult,
+    keys: SessionKeys,
+    source: str | None = None,
+    times: list[StageTime] | None = None,
+) -> Path:
     """Write `.work/done.json`: which release, sources and stage keys made the outputs in `out_dir`."""
     out_dir = Path(out_dir)
     path = out_dir / ".work" / DONE
@@ -110,6 +116,7 @@ def mark_complete(out_dir: Path, result: SessionResult, keys: SessionKeys, sourc
             "session_json": audio.sha256(out_dir / "session.json"),
             "outputs": _outputs(out_dir),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "times": {t.stage: t.to_dict() for t in times or ()},  # this run's, for people: no key reads it
         },
     )
     remove(out_dir / ".work" / FAILED)
@@ -245,21 +252,53 @@ def session_log(out_dir: Path) -> Iterator[Path]:
             h.setLevel(level)
 
 
+# --- stage times ----------------------------------------------------------------------------
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process, every thread, and of the children it waited for (ffmpeg)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+@dataclass(frozen=True)
+class StageTime:
+    """How long one stage took in one run; `cached` when its result came from .work/."""
+
+    stage: str
+    wall: float
+    cpu: float
+    cached: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"wall": round(self.wall, 3), "cpu": round(self.cpu, 3), "cached": self.cached}
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.wall:.1f} s (CPU {self.cpu:.1f} s{', cached' if self.cached else ''})"
+
+
+def breakdown(times: list[StageTime]) -> str:
+    """One line: every stage that ran, then the totals."""
+    wall, cpu = sum(t.wall for t in times), sum(t.cpu for t in times)
+    return f"stage times: {', '.join(map(str, times))}; all stages {wall:.1f} s wall, {cpu:.1f} s CPU"
+
+
 # --- the books of one run -------------------------------------------------------------------
 
 
 @dataclass
 class Books:
-    """What `open_books` hands the run: where to say which stage runs, and how to close the books."""
+    """What `open_books` hands the run: where to say which stage runs, its times, and how to close the books."""
 
     out_dir: Path
     source: str | None = None
     stage: str = "prepare"
+    times: list[StageTime] = field(default_factory=list)
 
     def complete(self, result: SessionResult, keys: SessionKeys) -> None:
         with confined(self.out_dir):
-            mark_complete(self.out_dir, result, keys, self.source)
-        log.info("%s done: %.1f s of audio", result.session.id, result.audio.duration)
+            mark_complete(self.out_dir, result, keys, self.source, self.times)
+        log.info("%s done: %.1f s of audio; %s", result.session.id, result.audio.duration, breakdown(self.times))
 
 
 def check_books(out_dir: Path) -> None:
@@ -300,6 +339,8 @@ def open_books(
             except Exception as e:
                 if inputs is not None:
                     message = failure_message(e)
+                    if books.times:
+                        log.info("before the failure, %s", breakdown(books.times))
                     if isinstance(e, RestitutionError):
                         log.error("%s failed at %s: %s", out_dir.name, books.stage, message)
                     else:

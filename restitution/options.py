@@ -25,7 +25,8 @@ from .language import code as language_code
 class ASROptions:
     engine: str = "faster-whisper"  # "faster-whisper" | "openai-whisper"
     model: str = "base"  # "base", "tiny.en", a CTranslate2 folder, a .pt file, or a hub name
-    compute_type: str = "auto"  # "auto" = the engine's best: int8 for faster-whisper, float32 for openai-whisper
+    device: str = "auto"  # "auto" (CUDA when there is one), "cpu" or "cuda"; never in a cache key
+    compute_type: str = "auto"  # "auto": int8 on CPU, float16 on CUDA (faster-whisper); float32/fp16 (openai-whisper)
     beam_size: int = 5  # beam search is worth its cost in French (greedy nearly doubles WER)
     threads: int = 2  # CPU threads for the decoder; 0 means every core
     batch_size: int = 0  # > 0: faster-whisper's BatchedInferencePipeline with this batch size
@@ -43,6 +44,7 @@ class DiarizationOptions:
     embedding: str = "campplus"  # embedded engine's speaker model: "campplus" (CAM++) | "resemblyzer"
     pyannote_pipeline: str = "pyannote/speaker-diarization-community-1"  # hub name or local folder
     threads: int = 1  # torch threads (0: every core); one beat two for these small models on 2 cores
+    device: str = "auto"  # speech map and speaker models: "auto" (CUDA when there is one), "cpu" or "cuda"
     refine: bool = True  # test each named voice's stretches outside its items against its items
 
 
@@ -141,6 +143,8 @@ PATH_KEYS = (
     "offset_search.reference",
 )
 TEXT_KEYS = ("voices.unnamed_label", "export.base_url")
+DEVICE_KEYS = ("asr.device", "diarization.device")
+DEVICES = ("auto", "cpu", "cuda")
 _BITRATE = re.compile(r"^([0-9]{1,3})k$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -263,6 +267,9 @@ def _validate(options: PipelineOptions, source: str) -> PipelineOptions:
             f"not {_shown(options.export.mp3_bitrate)}",
             source,
         )
+    for key in DEVICE_KEYS:
+        if get(options, key) not in DEVICES:
+            raise ConfigError(f'\'{key}\' must be "auto", "cpu" or "cuda", not {_shown(get(options, key))}', source)
     for key in PATH_KEYS:
         if "\x00" in get(options, key):
             raise ConfigError(f"'{key}' holds a NUL character", source)

@@ -22,14 +22,15 @@ and chapters need the offset.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from . import agenda as agenda_mod
-from . import audio, chapters, fingerprint, index, offset, speakers
+from . import audio, chapters, devices, fingerprint, index, offset, speakers
 from . import stages as st
-from .bookkeeping import open_books, stale
+from .bookkeeping import StageTime, cpu_seconds, open_books, stale
 from .cache import SessionKeys, StageCache, StageKey, make_key
 from .diarize import DIARIZE_VERSION
 from .diarize.refine import REFINE_VERSION
@@ -184,6 +185,7 @@ def check_databases(options: PipelineOptions) -> None:
 def prepare(session: Session, options: PipelineOptions) -> Prepared:
     """Check the recording, the agenda and the databases; raise before anything is written under outputs/."""
     check_databases(options)
+    devices.check(options)  # "cuda" without CUDA: one line now, not after decoding
     info = audio.probe(session.recording)
     if session.agenda_path is None:
         raise AgendaError("no agenda given", session.recording)
@@ -264,24 +266,29 @@ def run_session(
                 # Every write and delete stays in the session's folder; export's alone also
                 # refreshes the archive page beside it.
                 with confined(options.outputs_dir if stage.name == "export" else out_dir):
-                    _run_stage(run, stage, keys.stages[stage.name].key)
+                    books.times.append(_run_stage(run, stage, keys.stages[stage.name].key))
         result: SessionResult = run["result"]
         books.complete(result, keys)
     hook("done")
     return result
 
 
-def _run_stage(run: Run, stage: Stage, key: str) -> None:
+def _run_stage(run: Run, stage: Stage, key: str) -> StageTime:
+    wall, cpu = time.perf_counter(), cpu_seconds()
     run.hook(stage.name)
     run.name, run.version, run.key = stage.name, stage.version, key
     value = run.cache.load(stage.name, key, stage.record) if stage.record is not None else None
-    if value is not None:
+    cached = value is not None
+    if cached:
         log.info("%s: reusing cached result", stage.name)
     else:
         value = stage.run(run)
         if stage.record is not None:
             run.cache.save(stage.name, key, value, stage.version)
     run.values[stage.output] = value
+    took = StageTime(stage.name, time.perf_counter() - wall, cpu_seconds() - cpu, cached)
+    log.info("%s: %.1f s wall, %.1f s CPU", stage.name, took.wall, took.cpu)
+    return took
 
 
 __all__ = [

@@ -93,7 +93,8 @@ def _build(state: dict):
             self.classifier = nn.Linear(128, 7)
 
         def forward(self, waveforms: torch.Tensor) -> torch.Tensor:
-            x = torch.abs(nn.functional.conv1d(self.wav_norm(waveforms), self.filters, stride=10))
+            filters = self.filters.to(waveforms.device)  # a plain tensor: .to(device) leaves it where it was
+            x = torch.abs(nn.functional.conv1d(self.wav_norm(waveforms), filters, stride=10))
             for i in range(3):
                 if i:
                     x = self.convs[i - 1](x)
@@ -115,14 +116,14 @@ def _build(state: dict):
 
 
 @functools.lru_cache(maxsize=1)
-def load():
+def load(device: str = "cpu"):
     """The network, loaded once per process."""
     import torch
 
     path = _weights_path()
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-        return _build(payload["state_dict"])
+        return _build(payload["state_dict"]).to(device)
     except (KeyError, RuntimeError, ValueError, OSError) as e:
         raise ModelError(f"cannot load the segmentation-3.0 weights: {str(e).splitlines()[0][:160]}", path) from None
 
@@ -153,7 +154,7 @@ def frame_times(n_frames: int) -> np.ndarray:
 
 
 def score(
-    audio: np.ndarray, step: float = 2.5, progress: Callable[[float], None] | None = None
+    audio: np.ndarray, step: float = 2.5, progress: Callable[[float], None] | None = None, device: str = "cpu"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame probability that someone speaks, and that two speak at once (FRAME_STEP apart).
 
@@ -163,7 +164,7 @@ def score(
     """
     import torch
 
-    net = load()
+    net = load(device)
     size = int(WINDOW_SECONDS * SAMPLE_RATE)
     n_frames = int(len(audio) / SAMPLE_RATE / FRAME_STEP) + 1
     sums = np.zeros((n_frames, 2), np.float64)
@@ -178,7 +179,7 @@ def score(
             clip = read_block(audio, s, s + size)
             clips[i, 0, : len(clip)] = clip
         with torch.inference_mode():
-            probs = net(torch.from_numpy(clips)).numpy()
+            probs = net(torch.from_numpy(clips).to(device)).cpu().numpy()
         # Powerset classes, in the model's order: nobody, one of three local speakers, two of them.
         speech = 1.0 - probs[:, :, 0]
         overlap = probs[:, :, 4:].sum(axis=2)

@@ -144,13 +144,15 @@ def subtract(a: Sequence[Span], b: Sequence[Span]) -> list[Span]:
     return out
 
 
-def detect(audio: np.ndarray, progress: Callable[[float], None] | None = None, threads: int = 1) -> SpeechMap:
-    """The speech map of 16 kHz mono float32 audio (an array or a memmap)."""
+def detect(
+    audio: np.ndarray, progress: Callable[[float], None] | None = None, threads: int = 1, device: str = "cpu"
+) -> SpeechMap:
+    """The speech map of 16 kHz mono float32 audio (an array or a memmap), on torch's `device`."""
     duration = len(audio) / segmentation.SAMPLE_RATE
     if len(audio) == 0:
         return SpeechMap((), (), 0.0)
     with segmentation.torch_threads(threads):
-        speech, overlap = segmentation.score(audio, STEP, progress)
+        speech, overlap = segmentation.score(audio, STEP, progress, device)
     regions = binarize(speech, ONSET, OFFSET, duration=duration)
     overlaps = intersect(binarize(overlap, OVERLAP_ONSET, OVERLAP_ONSET, duration=duration), regions)
     found = SpeechMap(tuple(regions), tuple(overlaps), round(duration, 3))

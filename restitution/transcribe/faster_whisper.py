@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import devices
 from ..errors import ConfigError, ModelError
 from ..options import ASROptions
 from ..speech import SpeechMap
@@ -17,16 +18,22 @@ from .base import SAMPLE_RATE, Hook, JoinedSpeech, make_segments, report, speech
 log = logging.getLogger("restitution")
 
 ENGINE = "faster-whisper"
-DEFAULT_COMPUTE_TYPE = "int8"  # what "auto" means here; see benchmarks/asr.py
-COMPUTE_TYPES = ("auto", "int8", "int8_float32", "int16", "float32", "default")
+COMPUTE_TYPES = ("auto", "int8", "int8_float32", "int16", "float32", "default")  # on a CPU ("auto": int8)
+CUDA_COMPUTE_TYPES = ("float16", "int8_float16", "bfloat16", "int8_bfloat16")  # on CUDA too ("auto": float16)
+
+
+def _check_compute_type(compute_type: str, device: str) -> None:
+    if compute_type in COMPUTE_TYPES or (compute_type in CUDA_COMPUTE_TYPES and device != "cpu"):
+        return
+    where = "on a CPU" if compute_type in CUDA_COMPUTE_TYPES else "at all"
+    raise ConfigError(
+        f"asr.compute_type '{compute_type}' is not one faster-whisper runs {where}; valid on a CPU: "
+        f"{', '.join(COMPUTE_TYPES)}; on CUDA also {', '.join(CUDA_COMPUTE_TYPES)}"
+    )
 
 
 def check(options: ASROptions) -> None:
-    if options.compute_type not in COMPUTE_TYPES:
-        raise ConfigError(
-            f"asr.compute_type '{options.compute_type}' is not one faster-whisper runs on CPU; "
-            f"valid: {', '.join(COMPUTE_TYPES)}"
-        )
+    _check_compute_type(options.compute_type, options.device)
     if options.batch_size < 0:
         raise ConfigError("asr.batch_size must be 0 (sequential) or a positive batch size")
     if options.batch_size > 0:
@@ -63,16 +70,18 @@ class FasterWhisper:
         from faster_whisper.version import __version__
 
         self.options = options
-        self.compute_type = DEFAULT_COMPUTE_TYPE if options.compute_type == "auto" else options.compute_type
+        self.device = devices.asr(options)
+        _check_compute_type(options.compute_type, self.device)
+        self.compute_type = devices.compute_type(options, self.device)
         path = _model_path(options)
         try:
             self.model = WhisperModel(
-                path, device="cpu", compute_type=self.compute_type, cpu_threads=options.threads, num_workers=1
+                path, device=self.device, compute_type=self.compute_type, cpu_threads=options.threads, num_workers=1
             )
         except (RuntimeError, ValueError, OSError) as e:
             raise ModelError(f"cannot load with faster-whisper: {e}", path) from None
         self.pipeline = BatchedInferencePipeline(self.model) if options.batch_size > 0 else None
-        mode = f" batch {options.batch_size}" if self.pipeline else ""
+        mode = (f" batch {options.batch_size}" if self.pipeline else "") + (" cuda" if self.device == "cuda" else "")
         self.description = f"faster-whisper {__version__} {Path(options.model).name} {self.compute_type}{mode}"
 
     def transcribe(

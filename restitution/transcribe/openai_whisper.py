@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import devices
 from ..errors import ConfigError, ModelError
 from ..options import ASROptions
 from ..speech import SpeechMap
@@ -29,12 +30,17 @@ INSTALL = "pip install --no-deps openai-whisper && pip install numba tiktoken mo
 _progress_lock = threading.Lock()
 
 
+def _check_compute_type(compute_type: str, device: str) -> None:
+    if compute_type in ("auto", "float32") or (compute_type == "float16" and device != "cpu"):
+        return
+    raise ConfigError(
+        f"asr.compute_type '{compute_type}' is not available with openai-whisper "
+        '(float32 on a CPU, float16 or float32 on CUDA); use "auto"'
+    )
+
+
 def check(options: ASROptions) -> None:
-    if options.compute_type not in ("auto", "float32"):
-        raise ConfigError(
-            f"asr.compute_type '{options.compute_type}' is not available with openai-whisper on CPU "
-            '(float32 only); use "auto"'
-        )
+    _check_compute_type(options.compute_type, options.device)
     if options.batch_size:
         raise ConfigError("asr.batch_size is not available with openai-whisper; set it to 0")
 
@@ -77,7 +83,7 @@ def checkpoint_for(name: str, cache_dir: Path | None = None) -> tuple[Path | Non
     return target, None
 
 
-def _load_checkpoint(path: Path, heads):
+def _load_checkpoint(path: Path, heads, device: str = "cpu"):
     import torch
 
     whisper = _import_whisper()
@@ -92,7 +98,7 @@ def _load_checkpoint(path: Path, heads):
         heads = convert.alignment_heads_dump(checkpoint["alignment_heads"], d.n_text_layer, d.n_text_head)
     if heads is not None:
         model.set_alignment_heads(heads)
-    return model.eval()
+    return model.to(device).eval()
 
 
 class _Progress:
@@ -123,18 +129,23 @@ class OpenAIWhisper:
 
         whisper = _import_whisper()
         self.options = options
+        self.device = devices.asr(options)
+        _check_compute_type(options.compute_type, self.device)
+        # "auto" is float16 on CUDA, its native precision, and float32 on a CPU, which has no float16 kernels.
+        self.fp16 = self.device == "cuda" and options.compute_type != "float32"
         torch.set_num_threads(options.threads)
         path, heads = checkpoint_for(options.model)
         if path is None:
             try:
                 self.model = whisper.load_model(
-                    options.model, device="cpu", download_root=str(models.whisper_cache_dir())
+                    options.model, device=self.device, download_root=str(models.whisper_cache_dir())
                 )
             except Exception as e:  # urllib and hash errors alike: the download is not possible
                 raise models.offline_error(options.model, e) from None
         else:
-            self.model = _load_checkpoint(path, heads)
-        self.description = f"openai-whisper {whisper.__version__} {Path(options.model).name} float32"
+            self.model = _load_checkpoint(path, heads, self.device)
+        precision = "float16 cuda" if self.fp16 else "float32 cuda" if self.device == "cuda" else "float32"
+        self.description = f"openai-whisper {whisper.__version__} {Path(options.model).name} {precision}"
 
     def _language(self, audio: np.ndarray) -> tuple[str, float]:
         import torch
@@ -143,7 +154,9 @@ class OpenAIWhisper:
         if not self.model.is_multilingual:
             return "en", 1.0
         mel = whisper.log_mel_spectrogram(
-            whisper.pad_or_trim(torch.from_numpy(audio[: whisper.audio.N_SAMPLES])), self.model.dims.n_mels
+            whisper.pad_or_trim(torch.from_numpy(audio[: whisper.audio.N_SAMPLES])),
+            self.model.dims.n_mels,
+            device=self.model.device,
         )
         _, probs = self.model.detect_language(mel)
         language = max(probs, key=probs.get)
@@ -202,7 +215,7 @@ class OpenAIWhisper:
                     language=language,
                     beam_size=o.beam_size if o.beam_size > 1 else None,  # None is greedy, as beam 1 in faster-whisper
                     best_of=5,
-                    fp16=False,
+                    fp16=self.fp16,
                 )
             finally:
                 import tqdm
