@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 
 from ..clock import hms
 from ..types import Gap, Segment, SessionResult, Word
-from .anchor import TOLERANCE, Token, locate, norm, slots, tokens
+from .anchor import TOLERANCE, Slot, Token, locate, norm, slots, tokens
 from .model import Correction
 from .people import Unplaceable, voice_for, with_voice
 
@@ -64,11 +64,12 @@ def _key(token: Token) -> str:
 
 
 def _respelled(
-    old: list[Token], pieces: list, new: list[str], at: float, room: tuple[float, float]
+    old: list[Token], pieces: list[Slot], new: list[str], at: float, room: tuple[float, float]
 ) -> tuple[set[tuple[int, int]], dict[int, list[Word]]]:
-    """Pieces removed and words added to turn tokens `old` into `new`."""
+    """Pieces removed and words added to turn tokens `old` into `new`: a word left as it was keeps
+    its pieces; a new one takes the time of the words it replaces, or shares the time of the
+    word it follows (or precedes) when it replaces none."""
     removed: set[tuple[int, int]] = set()
-    added: dict[int, list[Word]] = defaultdict(list)
     for t in old:
         removed |= {(pieces[k].seg, pieces[k].pos) for k in range(t.first, t.last + 1)}
     if not old:
@@ -76,23 +77,34 @@ def _respelled(
         lo = max(lo, at)
         hi = min(hi, lo + WORD_SECONDS * len(new)) if hi > lo else lo
         return removed, {-1: spread(lo, hi, new)}
+    # Groups of new words sharing a span: [first old token, last old token, texts, untouched]
+    groups: list[list] = []
+    pending: list[str] = []  # inserted words waiting for the word before them, at the start
     keys = [" ".join(norm(x)) or x for x in new]
-    seg_of = [pieces[t.first].seg for t in old]
-    ops = SequenceMatcher(None, [_key(t) for t in old], keys, autojunk=False).get_opcodes()
-    for tag, a1, a2, b1, b2 in ops:
+    for tag, a1, a2, b1, b2 in SequenceMatcher(None, [_key(t) for t in old], keys, autojunk=False).get_opcodes():
         if tag == "equal":
             for a, b in zip(range(a1, a2), range(b1, b2)):
-                t = old[a]
-                if t.raw == new[b]:  # untouched: its own pieces stay
-                    removed -= {(pieces[k].seg, pieces[k].pos) for k in range(t.first, t.last + 1)}
-                else:  # same word, other case or punctuation
-                    added[seg_of[a]].append(Word(t.start, t.end, " " + new[b], 1.0))
+                groups.append([a, a, [*pending, new[b]], old[a].raw == new[b] and not pending])
+                pending = []
         elif tag == "replace":
-            added[seg_of[a1]] += spread(old[a1].start, max(old[a2 - 1].end, old[a1].start), new[b1:b2])
+            groups.append([a1, a2 - 1, [*pending, *new[b1:b2]], False])
+            pending = []
         elif tag == "insert":
-            lo = old[a1 - 1].end if a1 > 0 else old[0].start
-            hi = old[a1].start if a1 < len(old) else lo
-            added[seg_of[a1 - 1] if a1 > 0 else seg_of[0]] += spread(lo, max(lo, hi), new[b1:b2])
+            if groups:
+                groups[-1][2] += new[b1:b2]
+                groups[-1][3] = False
+            else:
+                pending += new[b1:b2]
+    if pending:  # every old word deleted but some written: they take the whole span
+        groups.append([0, len(old) - 1, pending, False])
+    added: dict[int, list[Word]] = defaultdict(list)
+    for a1, a2, texts, untouched in groups:
+        if untouched:
+            t = old[a1]
+            removed -= {(pieces[k].seg, pieces[k].pos) for k in range(t.first, t.last + 1)}
+            continue
+        seg = pieces[old[a1].first].seg
+        added[seg] += spread(old[a1].start, max(old[a2].end, old[a1].start), texts)
     return removed, dict(added)
 
 
