@@ -32,7 +32,8 @@ class Block:
 _STAMP = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_STAMP}\s*-->\s*{_STAMP}(?:\s.*)?$")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+([^>]*))?>")
-_TAG = re.compile(r"</?[^>]*>")
+_TAG = re.compile(r"</?[^>]*>")  # WebVTT: its text is escaped, so every <...> is markup
+_SRT_TAG = re.compile(r"(?i)</?(?:i|b|u|font)(?:\s[^>]*)?>")  # SubRip's few tags; other <...> is text
 _ASS = re.compile(r"\{\\[^}]*\}")  # Aegisub override blocks: {\an8}, {\i1}
 
 
@@ -91,8 +92,10 @@ def _chunks(lines: list[str], first: int) -> list[tuple[int, list[str]]]:
     return out
 
 
-def _cue_text(lines: list[str]) -> tuple[str | None, str]:
+def _cue_text(lines: list[str], webvtt: bool = True) -> tuple[str | None, str]:
     joined = " ".join(_ASS.sub("", line) for line in lines)
+    if not webvtt:
+        return None, " ".join(_SRT_TAG.sub("", joined).split())
     voice = _VOICE.search(joined)
     speaker = html.unescape(voice.group(1)).strip() if voice and voice.group(1) else None
     text = html.unescape(_TAG.sub("", joined))
@@ -124,7 +127,7 @@ def read_srt(text: str, path: Path) -> list[Block]:
         if k >= len(chunk) or "-->" not in chunk[k]:
             raise CorrectionsError(f"line {n}: a subtitle without a timing line (00:01:02,500 --> 00:01:04,000)", path)
         start, end = _timing(chunk[k], n + k, path)
-        _, body = _cue_text(chunk[k + 1 :])
+        _, body = _cue_text(chunk[k + 1 :], webvtt=False)
         blocks.append(Block(n, start, end, None, body))
     if not blocks and text.strip():
         raise CorrectionsError("line 1: no subtitles in this file", path)
@@ -133,7 +136,7 @@ def read_srt(text: str, path: Path) -> list[Block]:
 
 _PARAGRAPH = re.compile(r"^\[(\d+):(\d{2}):(\d{2})\]\s*(.*)$")
 _HEADING = re.compile(r"^(\d+)\.\s+(.*?)\s*\[(\d+):(\d{2}):(\d{2})\]\s*$")
-_LOOKS_STAMPED = re.compile(r"^\[[\d:.,\s]*\]")
+_LOOKS_STAMPED = re.compile(r"^\[\s*\d[^\]]{0,12}\]")
 
 
 def read_txt(text: str, path: Path) -> list[Block]:
