@@ -1,0 +1,186 @@
+"""`restitution apply` end to end on a synthesized session: real ffmpeg, Whisper, diarization,
+SQLite. An edited VTT (words changed, a voice renamed, a cue moved to another voice) and an
+edited transcript.txt (a chapter retitled) are applied; every output follows, from the cache
+(nothing transcribed or diarized again); a rerun with another beam size keeps the corrections
+or names those it could not place again."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+
+from restitution import corrections as C
+from restitution.options import load_options
+from restitution.voices import VoiceLibrary
+
+pytestmark = pytest.mark.slow
+
+SID = "seance-corrigee"
+NEW_NAME = "Bérénice Quatremer"
+NEW_WORD = "Delassus"
+NEW_TITLE = "Les données ouvertes, corrigé"
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "restitution", *args], cwd=cwd, capture_output=True, text=True, timeout=900
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def work(synth_session, tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("apply")
+    folder = root / "Séance corrigée"
+    folder.mkdir()
+    shutil.copy(synth_session.recording, folder / synth_session.recording.name)
+    shutil.copy(synth_session.agenda, folder / "agenda.txt")
+    (folder / "session.toml").write_text('title = "Séance corrigée"\nlanguage = "fr"\n', "utf-8")
+    cli("run", str(folder), "--out", "outputs", cwd=root)
+    return root
+
+
+def cues(vtt: str) -> list[list[str]]:
+    return [block.splitlines() for block in vtt.split("\n\n")[1:] if "-->" in block]
+
+
+def voice(cue: list[str]) -> str | None:
+    found = re.match(r"<v ([^>]+)>", cue[1]) if len(cue) > 1 else None
+    return found.group(1) if found else None
+
+
+@pytest.fixture(scope="module")
+def applied(work: Path) -> dict:
+    out = work / "outputs" / SID
+    vtt_text = (out / f"{SID}.vtt").read_text("utf-8")
+    blocks = cues(vtt_text)
+    counts = Counter(voice(c) for c in blocks if voice(c) and "[inaudible]" not in " ".join(c))
+    (renamed, _), (mover, _), *rest = counts.most_common()
+    keeper = rest[0][0] if rest else renamed
+    # Words: the longest word of the first cue of the voice kept becomes NEW_WORD.
+    first = next(i for i, c in enumerate(blocks) if voice(c) == keeper and "[inaudible]" not in " ".join(c))
+    line = blocks[first][1]
+    longest = max(re.findall(r"\w+", line.split(">", 1)[1]), key=len)
+    changed = line.replace(longest, NEW_WORD, 1)
+    # A cue of `mover` (not its first) said by `keeper`; every cue of `renamed` under NEW_NAME.
+    moved = [i for i, c in enumerate(blocks) if voice(c) == mover][1]
+    edited = []
+    for i, c in enumerate(blocks):
+        c = list(c)
+        if i == first:
+            c[1] = changed
+        if i == moved:
+            c[1] = c[1].replace(f"<v {mover}>", f"<v {keeper}>")
+        c = [x.replace(f"<v {renamed}>", f"<v {NEW_NAME}>") for x in c]
+        edited.append("\n".join(c))
+    path = work / "edited.vtt"
+    path.write_text("WEBVTT\n\n" + "\n\n".join(edited) + "\n", "utf-8")
+    data = json.loads((out / "session.json").read_text("utf-8"))
+    label = {s["name"]: s["id"] for s in data["speakers"]}[keeper]
+    said = {
+        w.strip(".,?!;:«» ").casefold() for g in data["segments"] if g["speaker"] == label for w in g["text"].split()
+    }
+    fresh = [w for w in re.findall(r"\w{4,}", blocks[moved][1].split(">", 1)[1]) if w.casefold() not in said]
+    assert fresh, "the cue moved holds a word its new speaker never said"
+    work_dir = out / ".work"
+    before = {p.name: p.stat().st_mtime_ns for p in work_dir.glob("*.json")}
+    proc = cli("apply", "Séance corrigée", str(path), "--out", "outputs", "-v", cwd=work)
+    after = {p.name: p.stat().st_mtime_ns for p in work_dir.glob("*.json")}
+    # A chapter retitled in transcript.txt.
+    txt = (out / "transcript.txt").read_text("utf-8")
+    data = json.loads((out / "session.json").read_text("utf-8"))
+    second = data["chapters"][1]["title"]
+    (work / "transcript.txt").write_text(txt.replace(f"2. {second} [", f"2. {NEW_TITLE} [", 1), "utf-8")
+    chapter_proc = cli("apply", "Séance corrigée", "transcript.txt", "--out", "outputs", cwd=work)
+    return {
+        "out": out, "proc": proc, "chapter_proc": chapter_proc, "before": before, "after": after,
+        "renamed": renamed, "mover": mover, "keeper": keeper, "longest": longest,
+        "moved_word": fresh[0],
+    }  # fmt: skip
+
+
+def test_apply_says_what_it_found_and_recomputes_nothing_heard(applied) -> None:
+    proc = applied["proc"]
+    assert "1 voices renamed" in proc.stdout and "1 stretches moved" in proc.stdout, proc.stdout
+    assert re.search(r"\b[1-9]\d* words changed", proc.stdout), proc.stdout
+    assert "0 could not be placed" in proc.stdout, proc.stdout
+    for stage in ("transcribe", "diarize", "recover", "refine"):
+        assert f"{stage}: reusing cached result" in proc.stderr, proc.stderr
+        assert applied["after"][f"{stage}.json"] == applied["before"][f"{stage}.json"], stage
+    assert "1 chapters changed" in applied["chapter_proc"].stdout
+
+
+def test_captions_transcripts_and_chapter_files_follow(applied) -> None:
+    out, renamed = applied["out"], applied["renamed"]
+    vtt_text = (out / f"{SID}.vtt").read_text("utf-8")
+    assert NEW_WORD in vtt_text and f"<v {NEW_NAME}>" in vtt_text and f"<v {renamed}>" not in vtt_text
+    srt_text = (out / f"{SID}.srt").read_text("utf-8")
+    assert NEW_WORD in srt_text and f"{NEW_NAME}: " in srt_text and f"{renamed}: " not in srt_text
+    for name in ("transcript.txt", "transcript.md", "transcript.json", "index.html"):
+        body = (out / name).read_text("utf-8")
+        assert NEW_WORD in body and NEW_NAME in body, name
+    chapter_captions = "".join(p.read_text("utf-8") for p in sorted((out / "chapters").glob("*.vtt")))
+    assert NEW_WORD in chapter_captions and f"<v {NEW_NAME}>" in chapter_captions
+    assert NEW_TITLE in (out / "chapters.json").read_text("utf-8")
+    names = sorted(p.name for p in (out / "chapters").glob("*.mp3"))
+    assert any("les-donnees-ouvertes-corrige" in n for n in names) and len(names) == 3, names
+
+
+def test_mp3_chapter_frames_follow(applied) -> None:
+    tags = ID3(applied["out"] / f"{SID}.mp3")
+    titles = [str(frame.sub_frames["TIT2"]) for frame in tags.getall("CHAP")]
+    assert NEW_TITLE in titles, titles
+    assert NEW_NAME in str(tags.get("TPE1")), tags.get("TPE1")
+
+
+def test_search_and_the_feed_follow(applied, work: Path) -> None:
+    hits = json.loads(cli("search", NEW_WORD, "--json", "--out", "outputs", cwd=work).stdout)
+    assert hits and hits[0]["speaker"] == applied["keeper"], hits
+    word = applied["moved_word"]
+    hits = json.loads(
+        cli("search", word, "--speaker", applied["keeper"], "--json", "--out", "outputs", cwd=work).stdout
+    )
+    assert hits, f"the moved cue ({word!r}) is found under its new speaker"
+    named = json.loads(
+        cli("search", NEW_WORD, "--speaker", applied["renamed"], "--json", "--out", "outputs", cwd=work).stdout
+    )
+    assert named == [], "the old name speaks no more"
+    cli("feed", "--base-url", "https://media.example.org/r", "--out", "outputs", cwd=work)
+    feed = (work / "outputs" / "feed.xml").read_text("utf-8")
+    assert NEW_NAME in feed and applied["renamed"] not in feed
+
+
+def test_the_archive_learnt_the_voice_and_the_name(applied, work: Path) -> None:
+    options = load_options(None, None, "session.toml", {"outputs": str(work / "outputs")})
+    assert NEW_NAME in {v.name for v in VoiceLibrary(options.voices_path).list()}
+    assert NEW_NAME in C.known_spellings(options)
+
+
+def test_a_rerun_with_another_beam_size_keeps_or_names_every_correction(applied, work: Path) -> None:
+    out = applied["out"]
+    total = C.path_for(out).read_text("utf-8").count("[[correction]]")
+    (work / "config.toml").write_text("[asr]\nbeam_size = 2\n", "utf-8")
+    try:
+        proc = cli("run", "Séance corrigée", "--out", "outputs", "-v", cwd=work)
+    finally:
+        (work / "config.toml").unlink()
+    assert "transcribe: reusing cached result" not in proc.stderr, "another beam size transcribes again"
+    data = json.loads((out / "session.json").read_text("utf-8"))
+    notes = data["corrections"]
+    assert len(notes["applied"]) + len(notes["unplaced"]) == total
+    assert all(n["reason"] for n in notes["unplaced"])
+    for n in notes["unplaced"]:
+        assert f"correction {n['number']}" in proc.stderr, "each one it could not place is a warning"
+    vtt_text = (out / f"{SID}.vtt").read_text("utf-8")
+    assert f"<v {NEW_NAME}>" in vtt_text
+    if not any(n["kind"] == "words" for n in notes["unplaced"]):
+        assert NEW_WORD in vtt_text
