@@ -184,3 +184,25 @@ def test_a_rerun_with_another_beam_size_keeps_or_names_every_correction(applied,
     assert f"<v {NEW_NAME}>" in vtt_text
     if not any(n["kind"] == "words" for n in notes["unplaced"]):
         assert NEW_WORD in vtt_text
+
+
+def test_a_broken_corrections_file_stops_a_run_and_leaves_the_outputs(applied, work: Path) -> None:
+    out = applied["out"]
+    path = C.path_for(out)
+    good = path.read_text("utf-8")
+    vtt_before = (out / f"{SID}.vtt").stat().st_mtime_ns
+    path.write_text(good + '\n[[correction]]\nkind = "rename"\nspeaker = "S1"\n', "utf-8")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "restitution", "run", "Séance corrigée", "--out", "outputs"],
+                              cwd=work, capture_output=True, text=True, timeout=900)  # fmt: skip
+    finally:
+        path.write_text(good, "utf-8")
+    assert proc.returncode == 1
+    (line,) = proc.stderr.strip().splitlines()
+    assert "corrections.toml: line" in line and "needs 'name'" in line, line
+    assert (out / f"{SID}.vtt").stat().st_mtime_ns == vtt_before, "the last good outputs stay"
+    bad = work / "bad.vtt"
+    bad.write_text("WEBVTT\n\n00:00:01.000 -> 00:00:02.000\nBonjour\n", "utf-8")
+    proc = subprocess.run([sys.executable, "-m", "restitution", "apply", "Séance corrigée", str(bad), "--out", "outputs"],
+                          cwd=work, capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "bad.vtt: line 3" in proc.stderr, proc.stderr

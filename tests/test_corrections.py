@@ -345,3 +345,23 @@ def test_session_json_records_applied_and_unplaced(tmp_path: Path) -> None:
 def test_norm_ignores_case_and_edge_punctuation_only() -> None:
     assert norm("« Delassu, » l'Atelier?") == ["delassu", "l'atelier"]
     assert isinstance(Segment(0, 1, "x"), Segment)
+
+
+def test_the_feed_is_written_again_with_its_own_settings(tmp_path: Path) -> None:
+    from restitution.corrections.feed import refresh_feed
+    from restitution.export.feed import write_feed
+
+    result = sample_result()
+    out = tmp_path / result.session.id
+    write_session_json(result, out / "session.json")
+    (out / f"{result.session.id}.mp3").write_bytes(b"ID3")  # the feed lists sessions with an MP3
+    assert refresh_feed(tmp_path) is None, "no feed, none made"
+    write_feed(tmp_path, base_url="https://media.example.org/r", title="Ateliers", author="Ministère", language="fr")
+    fixed, _ = C.apply(
+        result, [C.Correction.from_dict({"kind": "rename", "speaker": "S3", "name": "Stéphanie Mabilleau"})]
+    )
+    write_session_json(fixed, out / "session.json")
+    assert refresh_feed(tmp_path) == tmp_path / "feed.xml"
+    feed = (tmp_path / "feed.xml").read_text("utf-8")
+    assert "Stéphanie Mabilleau" in feed and "Stéphanie Mabileau" not in feed
+    assert "<title>Ateliers</title>" in feed and "Ministère" in feed and "https://media.example.org/r/" in feed
