@@ -133,3 +133,20 @@ def test_another_sessions_file_is_refused(tmp_path: Path) -> None:
         read_back(sample_result(), "vtt", exported(other, "vtt", tmp_path), tmp_path)
     with pytest.raises(C.CorrectionsError, match="give a .vtt, .srt"):
         read_back(sample_result(), "docx", "x", tmp_path)
+
+
+def test_a_word_whose_pieces_two_voices_share_is_replaced_whole(tmp_path: Path) -> None:
+    from restitution.types import Segment, Word
+
+    base = sample_result()
+    a = (Word(1.0, 1.4, " Bonjour", 0.9), Word(1.5, 1.8, " aujourd", 0.9))
+    b = (Word(1.8, 2.3, "'hui", 0.9), Word(2.4, 2.8, " nous", 0.9), Word(2.9, 3.3, " parlons.", 0.9))
+    segments = (Segment(1.0, 1.8, "Bonjour aujourd", a, "S1"), Segment(1.8, 3.3, "'hui nous parlons.", b, "S2"))
+    result = SessionResult(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, "segments": segments})
+    original = exported(result, "vtt", tmp_path)
+    assert "aujourd'hui" in original
+    found = read_back(result, "vtt", original.replace("aujourd'hui", "ce matin"), tmp_path)
+    fixed, unplaced = C.apply(result, found)
+    assert unplaced == ()
+    said = " ".join(s.text for s in fixed.segments)
+    assert "ce matin" in said and "hui" not in said and "aujourd" not in said, said

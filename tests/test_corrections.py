@@ -365,3 +365,16 @@ def test_the_feed_is_written_again_with_its_own_settings(tmp_path: Path) -> None
     feed = (tmp_path / "feed.xml").read_text("utf-8")
     assert "Stéphanie Mabilleau" in feed and "Stéphanie Mabileau" not in feed
     assert "<title>Ateliers</title>" in feed and "Ministère" in feed and "https://media.example.org/r/" in feed
+
+
+def test_speech_moved_from_one_voice_leaves_another_voice_talking_over_it() -> None:
+    result = sample_result(lines=[(1.0, "S1", "Bonjour à tous et bienvenue."), (1.2, "S2", "Oui merci bien.")])
+    seg = result.segments[1]
+    fix = edit(result, kind="speaker", start=seg.start, end=seg.end, speaker="S3", old="Yves-Armel Martin")
+    assert fix.old == "S2", "the voice it is taken from, by its label"
+    fixed, unplaced = C.apply(result, [fix])
+    assert unplaced == ()
+    assert {s.text: s.speaker for s in fixed.segments} == {
+        "Bonjour à tous et bienvenue.": "S1",
+        "Oui merci bien.": "S3",
+    }

@@ -127,10 +127,12 @@ def _trim(toks: list[Token], i: int, j: int, old: str) -> tuple[int, int]:
     return i, j
 
 
-def locate(toks: list[Token], start: float, end: float, old: str, before: str, after: str) -> tuple[int, int] | None:
+def locate(
+    toks: list[Token], start: float, end: float, old: str, before: str, after: str, *, search: bool = True
+) -> tuple[int, int] | None:
     """Tokens i..j-1 that are `old`: where the correction says when they are still there,
-    else the span near that time whose words and context match best; None when nothing does.
-    For an insertion (`old` empty) i == j is the place to insert at."""
+    else (with `search`) the span near that time whose words and context match best; None
+    when nothing does. For an insertion (`old` empty) i == j is the place to insert at."""
     wanted, b, a = " ".join(norm(old)), " ".join(norm(before)), " ".join(norm(after))
     if wanted:
         span = inside(toks, start, end)
@@ -142,7 +144,7 @@ def locate(toks: list[Token], start: float, end: float, old: str, before: str, a
         p = position(toks, start)
         if _fits(toks, p, p, b, a) >= 0.99:
             return p, p
-    return _search(toks, start, wanted, b, a)
+    return _search(toks, start, wanted, b, a) if search else None
 
 
 def _fits(toks: list[Token], i: int, j: int, before: str, after: str) -> float:

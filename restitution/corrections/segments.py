@@ -64,7 +64,7 @@ def _key(token: Token) -> str:
 
 
 def _respelled(
-    old: list[Token], pieces: list[Slot], new: list[str], at: float, room: tuple[float, float]
+    old: list[Token], pieces: list[Slot], new: list[str], at: float, room: tuple[float, float], prefer: str | None
 ) -> tuple[set[tuple[int, int]], dict[int, list[Word]]]:
     """Pieces removed and words added to turn tokens `old` into `new`: a word left as it was keeps
     its pieces; a new one takes the time of the words it replaces, or shares the time of the
@@ -103,7 +103,11 @@ def _respelled(
             t = old[a1]
             removed -= {(pieces[k].seg, pieces[k].pos) for k in range(t.first, t.last + 1)}
             continue
-        seg = pieces[old[a1].first].seg
+        # A word whose pieces two voices share goes to the voice the correction names.
+        own = [k for t in old[a1 : a2 + 1] for k in range(t.first, t.last + 1)]
+        seg = next(
+            (pieces[k].seg for k in own if prefer is not None and pieces[k].speaker == prefer), pieces[own[0]].seg
+        )
         added[seg] += spread(old[a1].start, max(old[a2].end, old[a1].start), texts)
     return removed, dict(added)
 
@@ -111,18 +115,20 @@ def _respelled(
 def words(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:
     assert c.start is not None and c.end is not None
     label = voice_for(result, c.speaker) if c.speaker else None
-    for who in [label, None] if label else [None]:
-        pieces = slots(result.segments, who)
-        toks = tokens(pieces)
-        span = locate(toks, c.start, c.end, c.old, c.before, c.after)
-        if span is not None:
-            break
-    else:
+    # That voice's words, then everyone's (a word whose pieces two voices share), where the
+    # correction says; only then searched for nearby.
+    views = [(p, tokens(p)) for p in (slots(result.segments, who) for who in ([label, None] if label else [None]))]
+    found = next(
+        ((view, span) for search in (False, True) for view in views
+         if (span := locate(view[1], c.start, c.end, c.old, c.before, c.after, search=search)) is not None),
+        None,
+    )  # fmt: skip
+    if found is None:
         where = f"near {hms(c.start)}"
         raise Unplaceable(
             f"the words {c.old!r} are no longer {where}" if c.old else f"no place {where} fits the words around it"
         )
-    i, j = span
+    (pieces, toks), (i, j) = found
     old = [t for t in toks[i:j]]
     new = c.new.split()
     if [t.raw for t in old] == new:
@@ -130,7 +136,7 @@ def words(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:
     prev_end = toks[i - 1].end if i > 0 else 0.0
     next_start = toks[j].start if j < len(toks) else result.audio.duration
     at = c.start if not old else old[0].start
-    removed, added = _respelled(old, pieces, new, at, (prev_end, next_start))
+    removed, added = _respelled(old, pieces, new, at, (prev_end, next_start), label)
     if -1 in added:  # an insertion: into the segment before it, or the one after
         near = pieces[toks[i - 1].last] if i > 0 else (pieces[toks[j].first] if j < len(toks) else None)
         inserted = added.pop(-1)
@@ -197,6 +203,8 @@ def move(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:
     start, end = c.start, c.end
     target = voice_for(result, c.speaker, create=True)
     assert target is not None
+    # Only the voice it was taken from, when it is still there: another voice talking over it stays.
+    source = voice_for(result, c.old) if c.old else None
     result = with_voice(result, target, c.speaker)
     out: list[Segment] = []
     seconds: dict[str | None, float] = defaultdict(float)
@@ -207,11 +215,14 @@ def move(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:
 
     for seg in result.segments:
         if not seg.words:
-            if within(seg.start, seg.end):
+            if within(seg.start, seg.end) and source in (None, seg.speaker):
                 heard = True
                 if seg.speaker != target:
                     seconds[seg.speaker] += seg.end - seg.start
                     seg = dataclasses.replace(seg, speaker=target)
+            out.append(seg)
+            continue
+        if source is not None and seg.speaker != source and seg.speaker != target:
             out.append(seg)
             continue
         flags = [within(w.start, w.end) for w in seg.words]
