@@ -150,3 +150,16 @@ def test_a_word_whose_pieces_two_voices_share_is_replaced_whole(tmp_path: Path) 
     assert unplaced == ()
     said = " ".join(s.text for s in fixed.segments)
     assert "ce matin" in said and "hui" not in said and "aujourd" not in said, said
+
+
+def test_times_snapped_to_video_frames_are_not_corrections(tmp_path: Path) -> None:
+    import re
+
+    result = sample_result()
+
+    def snapped(match: re.Match[str]) -> str:
+        ms = int(match.group(2))
+        return f"{match.group(1)}.{ms - ms % 40:03d}"  # 25 frames a second
+
+    edited = re.sub(r"(\d\d:\d\d:\d\d)\.(\d{3})", snapped, exported(result, "vtt", tmp_path))
+    assert read_back(result, "vtt", edited, tmp_path) == ()

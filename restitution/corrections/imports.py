@@ -31,6 +31,8 @@ from .model import Correction, CorrectionsError
 
 GAP = "\x00gap"  # the key of an [inaudible] mark, which no written word matches
 NEW = "\x00"  # prefix of a speaker name no voice of the session has
+# Editors that snap times to video frames move every cue by up to a frame: not a correction.
+RETIMED = 0.04
 MIN_MATCH = 0.5  # below this share of its words matching, a file is not an export of this session
 _NAME_PREFIX = re.compile(r"^([^\W\d_][^:\[\]]{0,60}?):\s+(.*)$")
 
@@ -403,7 +405,7 @@ def _retimed(
         e = spoken[eb]
         if e.start is None or e.end is None:
             continue
-        if abs(e.start - start) > 0.0015 or abs(e.end - end) > 0.0015:
+        if abs(e.start - start) > RETIMED or abs(e.end - end) > RETIMED:
             out.append(
                 Correction.from_dict(
                     {
