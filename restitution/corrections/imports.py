@@ -11,150 +11,23 @@ moved (transcript.txt).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from ..export import cues as cue_layout
-from ..export import srt, text, vtt
-from ..export.inaudible import INAUDIBLE, with_gaps
-from ..export.words import rejoin
-from ..options import ExportOptions
-from ..types import Segment, SessionResult
-from .anchor import CONTEXT, norm
+from ..types import SessionResult
+from .anchor import CONTEXT
 from .edited import READERS, Block, kind_of, read_text
 from .model import Correction, CorrectionsError
+from .rendered import Original, Said, key, original
 
-GAP = "\x00gap"  # the key of an [inaudible] mark, which no written word matches
 NEW = "\x00"  # prefix of a speaker name no voice of the session has
 # Editors that snap times to video frames move every cue by up to a frame: not a correction.
 RETIMED = 0.04
 MIN_MATCH = 0.5  # below this share of its words matching, a file is not an export of this session
 _NAME_PREFIX = re.compile(r"^([^\W\d_][^:\[\]]{0,60}?):\s+(.*)$")
-
-
-@dataclass(frozen=True)
-class Said:
-    """One word of the published export, and where it comes from."""
-
-    key: str
-    raw: str
-    start: float
-    end: float
-    speaker: str | None
-    gap: int | None  # index in result.gaps for an [inaudible] mark
-    unit: int  # the reader word (or mark) it is part of
-    block: int  # the cue or segment it is shown in
-
-
-@dataclass(frozen=True)
-class _Unit:
-    start: float
-    end: float
-    text: str
-    speaker: str | None
-
-
-def _key(token: str) -> str:
-    return GAP if token == INAUDIBLE else (" ".join(norm(token)) or token)
-
-
-def _gap_index(result: SessionResult, unit: _Unit) -> int | None:
-    if unit.text != INAUDIBLE:
-        return None
-    for k, g in enumerate(result.gaps):
-        if abs(g.start - unit.start) < 1e-3:
-            return k
-    return None
-
-
-def export_options(result: SessionResult) -> ExportOptions:
-    """The caption settings the result was exported with (session.json records them)."""
-    recorded = result.options.get("export") if isinstance(result.options, dict) else None
-    fields = {f.name for f in dataclasses.fields(ExportOptions)}
-    values = {k: v for k, v in (recorded or {}).items() if k in fields}
-    try:
-        return ExportOptions(**values)
-    except TypeError:
-        return ExportOptions()
-
-
-def _walk(result: SessionResult, units: list[_Unit], blocks: list[list[str]], where: Path) -> list[Said]:
-    """The tokens of `blocks` (as rendered from `units`, in order), each traced to its unit."""
-    out: list[Said] = []
-    u, p = 0, 0
-    compact = [re.sub(r"\s+", "", x.text) for x in units]
-    for b, tokens in enumerate(blocks):
-        for tok in tokens:
-            while u < len(units) and p >= len(compact[u]):
-                u, p = u + 1, 0
-            if u < len(units) and compact[u][p : p + len(tok)] != tok:
-                # A cue dropped past the end of the recording: its words were never shown.
-                ahead = [k for k in range(u + 1, min(len(units), u + 50)) if compact[k].startswith(tok)]
-                if ahead:
-                    u, p = ahead[0], 0
-            if u >= len(units) or compact[u][p : p + len(tok)] != tok:
-                raise CorrectionsError(
-                    f"the published outputs do not line up with session.json near {tok!r}; run the session again", where
-                )
-            unit = units[u]
-            out.append(Said(_key(tok), tok, unit.start, unit.end, unit.speaker, _gap_index(result, unit), u, b))
-            p += len(tok)
-    return out
-
-
-def _caption_units(segments: tuple[Segment, ...]) -> list[_Unit]:
-    return [_Unit(x.start, x.end, x.text, x.speaker) for x in cue_layout._units(segments)]
-
-
-def _segment_units(seg: Segment) -> list[_Unit]:
-    if seg.words:
-        return [_Unit(w.start, w.end, w.text.strip(), seg.speaker) for w in seg.words]
-    return [_Unit(x.start, x.end, x.text, x.speaker) for x in cue_layout._spread(seg)]
-
-
-@dataclass(frozen=True)
-class Original:
-    said: list[Said]
-    blocks: list[tuple[float, float, str | None]]  # (start, end, speaker) of each cue or segment
-    heads: dict[str, str | None]  # written speaker -> voice label (names, SRT prefixes); None: ambiguous
-
-
-def original(result: SessionResult, kind: str, where: Path) -> Original:
-    """The published export of `result` in format `kind`, word by word."""
-    written: list[tuple[str, str]] = [(name, sid) for sid, name in vtt.speaker_names(result).items()]
-    if kind in ("vtt", "srt"):
-        ex = export_options(result)
-        if kind == "vtt":
-            cues = vtt.cues_for(result, ex)
-        else:
-            cues, prefixes = srt.srt_cues(result, ex)
-            written += [(p.removesuffix(": "), sid) for sid, p in prefixes.items()]
-        units = _caption_units(with_gaps(result))
-        shown = _walk(result, units, [" ".join(c.lines).split() for c in cues], where)
-        return Original(shown, [(c.start, c.end, c.speaker) for c in cues], _heads(result, written))
-    segments = [s for s in with_gaps(result, rejoin(result.segments)) if " ".join(s.text.split())]
-    said: list[Said] = []
-    for b, seg in enumerate(segments):
-        units = _segment_units(seg)
-        said += [
-            dataclasses.replace(s, block=b, unit=s.unit + 100_000 * b)
-            for s in _walk(result, units, [seg.text.split()], where)
-        ]
-    written += [(text.speaker_label(result, s.id) or s.id, s.id) for s in result.speakers]
-    return Original(said, [(round(s.start, 3), round(s.end, 3), s.speaker) for s in segments], _heads(result, written))
-
-
-def _heads(result: SessionResult, written: list[tuple[str, str]]) -> dict[str, str | None]:
-    """Written speaker -> voice label; None for a name two voices share (it tells nothing)."""
-    voices: dict[str, set[str]] = defaultdict(set)
-    for name, sid in [*written, *((s.id, s.id) for s in result.speakers)]:
-        voices[" ".join(name.split())].add(sid)
-    return {name: (next(iter(ids)) if len(ids) == 1 else None) for name, ids in voices.items()}
 
 
 def _written_speaker(block: Block, kind: str, heads: dict[str, str | None]) -> tuple[str | None, str]:
@@ -182,7 +55,7 @@ def from_file(result: SessionResult, path: Path) -> tuple[Correction, ...]:
     for k, block in enumerate(spoken):
         who, body = _written_speaker(block, kind, before.heads)
         for tok in body.split():
-            e_keys.append(_key(tok))
+            e_keys.append(key(tok))
             e_raw.append(tok)
             e_block.append(k)
             e_who.append(who)
@@ -275,7 +148,7 @@ class _Builder:
         o = self.said
         keys = [s.key for s in o[a1:a2]]
         owner = [a1] * len(new)
-        for tag, i1, i2, j1, j2 in SequenceMatcher(None, keys, [_key(t) for t in new], autojunk=False).get_opcodes():
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, keys, [key(t) for t in new], autojunk=False).get_opcodes():
             for j in range(j1, j2):
                 if tag == "equal":
                     owner[j] = a1 + i1 + (j - j1)
