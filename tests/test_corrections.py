@@ -378,3 +378,14 @@ def test_speech_moved_from_one_voice_leaves_another_voice_talking_over_it() -> N
         "Bonjour à tous et bienvenue.": "S1",
         "Oui merci bien.": "S3",
     }
+
+
+def test_the_same_words_said_by_another_voice_are_another_moment() -> None:
+    lines = [(10.0, "S2", "Bonjour à tous mes amis."), (16.0, "S3", "Bonjour à toutes et à tous.")]
+    result = sample_result(lines=lines)
+    hello = word(result, "Bonjour")
+    fix = edit(result, kind="words", start=hello.start, end=hello.end, new="Bonsoir")
+    # Transcribed again, the first sentence is no longer heard: it is an inaudible stretch now.
+    again = dataclasses.replace(result, segments=result.segments[1:], gaps=(Gap(10.0, 12.0, "S2"),))
+    fixed, unplaced = C.apply(again, [fix])
+    assert [n.number for n in unplaced] == [1] and "Bonjour à toutes" in text_of(fixed)

@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 from ..types import Segment, SessionResult, Word
 
 TOLERANCE = 0.05  # seconds: word times as written (milliseconds) and as kept in session.json
-WINDOW = 20.0  # seconds around a correction's time where its words are looked for again
+WINDOW = 10.0  # seconds around a correction's time where its words are looked for again
 CONTEXT = 3  # words kept before and after a correction
 _PUNCT = string.punctuation + "«»“”‘’„…–—¿¡·"
 
@@ -180,7 +180,10 @@ def _search(toks: list[Token], start: float, wanted: str, before: str, after: st
             same = _similar(wanted, _text(toks[i:j])) if n else 1.0
             around = _fits(toks, i, j, before, after)
             if n:
-                if not (same >= 0.75 or (around >= 0.8 and same >= 0.4 and (before or after))):
+                # The words themselves, and the words around them unless none were kept: a short
+                # common word ("bonjour") alone says nothing about which moment it was.
+                context = around >= 0.6 or not (before or after)
+                if not ((same >= 0.75 and context) or (around >= 0.8 and same >= 0.4 and (before or after))):
                     continue
             elif around < 0.8 or not (before or after):
                 continue

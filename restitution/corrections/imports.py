@@ -85,10 +85,10 @@ def from_file(result: SessionResult, path: Path) -> tuple[Correction, ...]:
                 if b1 < b2:
                     builder.heard(a, e_who[b1])
             builder.change(a1, a2, e_raw[b1:b2])
-    out = builder.corrections()
+    # Words first, then voices, then times: a move is placed by the times the words had.
+    out = builder.corrections() + builder.voices()
     if kind != "txt":
         out += _retimed(before, spoken, pairs, back)
-    out += builder.voices()
     out += _chapters(result, [b for b in edited if b.heading is not None], path)
     return tuple(out)
 

@@ -118,8 +118,11 @@ def words(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:
     # That voice's words, then everyone's (a word whose pieces two voices share), where the
     # correction says; only then searched for nearby.
     views = [(p, tokens(p)) for p in (slots(result.segments, who) for who in ([label, None] if label else [None]))]
+    # Searched for nearby only among the words of its voice while that voice is still there:
+    # the same words said by someone else are another moment.
+    tries = [(view, False) for view in views] + [(view, True) for view in views[:1]]
     found = next(
-        ((view, span) for search in (False, True) for view in views
+        ((view, span) for view, search in tries
          if (span := locate(view[1], c.start, c.end, c.old, c.before, c.after, search=search)) is not None),
         None,
     )  # fmt: skip
