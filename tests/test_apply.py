@@ -53,6 +53,15 @@ def cues(vtt: str) -> list[list[str]]:
     return [block.splitlines() for block in vtt.split("\n\n")[1:] if "-->" in block]
 
 
+def _span(timing: str) -> tuple[float, float]:
+    def seconds(stamp: str) -> float:
+        h, m, rest = stamp.strip().split(":")
+        return int(h) * 3600 + int(m) * 60 + float(rest)
+
+    start, end = timing.split(" --> ")
+    return seconds(start), seconds(end.split()[0])
+
+
 def voice(cue: list[str]) -> str | None:
     found = re.match(r"<v ([^>]+)>", cue[1]) if len(cue) > 1 else None
     return found.group(1) if found else None
@@ -77,7 +86,18 @@ def applied(work: Path) -> dict:
     line = blocks[first][1]
     longest = max(re.findall(r"\w+", line.split(">", 1)[1]), key=len)
     changed = line.replace(longest, NEW_WORD, 1)
-    moved = [i for i, c in enumerate(blocks) if voice(c) == mover and i != first][-1]
+    data = json.loads((out / "session.json").read_text("utf-8"))
+    label = {s["name"]: s["id"] for s in data["speakers"]}[keeper]  # before the rename
+    said = {
+        w.strip(".,?!;:«» ").casefold() for g in data["segments"] if g["speaker"] == label for w in g["text"].split()
+    }
+
+    def fresh(i: int) -> list[str]:
+        return [w for w in re.findall(r"\w{4,}", blocks[i][1].split(">", 1)[1]) if w.casefold() not in said]
+
+    # A cue of `mover` (not the one reworded) holding, when one does, a word its new voice never said.
+    others = [i for i, c in enumerate(blocks) if voice(c) == mover and i != first]
+    moved = next((i for i in reversed(others) if fresh(i)), others[-1])
     edited = []
     for i, c in enumerate(blocks):
         c = list(c)
@@ -89,13 +109,6 @@ def applied(work: Path) -> dict:
         edited.append("\n".join(c))
     path = work / "edited.vtt"
     path.write_text("WEBVTT\n\n" + "\n\n".join(edited) + "\n", "utf-8")
-    data = json.loads((out / "session.json").read_text("utf-8"))
-    label = {s["name"]: s["id"] for s in data["speakers"]}[keeper]  # before the rename
-    said = {
-        w.strip(".,?!;:«» ").casefold() for g in data["segments"] if g["speaker"] == label for w in g["text"].split()
-    }
-    fresh = [w for w in re.findall(r"\w{4,}", blocks[moved][1].split(">", 1)[1]) if w.casefold() not in said]
-    assert fresh, "the cue moved holds a word its new speaker never said"
     work_dir = out / ".work"
     before = {p.name: p.stat().st_mtime_ns for p in work_dir.glob("*.json")}
     proc = cli("apply", "Séance corrigée", str(path), "--out", "outputs", "-v", cwd=work)
@@ -109,7 +122,9 @@ def applied(work: Path) -> dict:
     return {
         "out": out, "proc": proc, "chapter_proc": chapter_proc, "before": before, "after": after,
         "renamed": renamed, "mover": mover, "keeper": written, "worded": worded, "longest": longest,
-        "moved_word": fresh[0],
+        "moved_word": (fresh(moved) or [None])[0],
+        "moved_span": _span(blocks[moved][0]),
+        "moved_to": label,
     }  # fmt: skip
 
 
