@@ -163,3 +163,17 @@ def test_times_snapped_to_video_frames_are_not_corrections(tmp_path: Path) -> No
 
     edited = re.sub(r"(\d\d:\d\d:\d\d)\.(\d{3})", snapped, exported(result, "vtt", tmp_path))
     assert read_back(result, "vtt", edited, tmp_path) == ()
+
+
+def test_a_voice_renamed_everywhere_but_one_cue_given_to_another_voice(tmp_path: Path) -> None:
+    result = sample_result()
+    original = exported(result, "vtt", tmp_path)
+    assert "<v Stéphanie Mabileau>L'économie" in original
+    edited = original.replace("<v Stéphanie Mabileau>", "<v Stéphanie Mabilleau>")
+    edited = edited.replace("<v Stéphanie Mabilleau>L'économie", "<v Yves-Armel Martin>L'économie")
+    found = read_back(result, "vtt", edited, tmp_path)
+    assert [(c.kind, c.speaker) for c in found] == [("rename", "S3"), ("speaker", "S2")], found
+    fixed, _ = C.apply(result, found)
+    said = {s.text[:6]: s.speaker for s in fixed.segments}
+    assert (said["Le rée"], said["L'écon"]) == ("S3", "S2")
+    assert fixed.speakers[2].name == "Stéphanie Mabilleau"

@@ -204,37 +204,33 @@ class _Builder:
         return out
 
     def voices(self) -> list[Correction]:
-        """Voices renamed or merged (all their words written under another name), speech moved (some)."""
+        """Voices renamed or merged, and speech moved. A voice none of whose words is left under
+        its own name is renamed when one new name takes them (the rest said by known voices:
+        moves), merged when one known voice takes them all; otherwise what changed voice moved."""
         o, names = self.said, {s.id: s.name for s in self.result.speakers}
         by_voice: dict[str, Counter[str]] = defaultdict(Counter)
         for a, who in self.written.items():
             voice = o[a].speaker
-            if voice is not None:
-                by_voice[voice][who or ""] += 1
+            if voice is not None and who is not None:
+                by_voice[voice][who] += 1
         out: list[Correction] = []
-        whole: set[str] = set()
+        becomes: dict[str, str] = {}  # voice -> what all of it is now called
         for label, seen in by_voice.items():
-            (target, count), *others = seen.most_common()
-            if target == label or others or target == "":
-                continue
-            whole.add(label)
-            if target.startswith(NEW):
-                out.append(
-                    Correction.from_dict(
-                        {
-                            "kind": "rename",
-                            "speaker": label,
-                            "name": target[len(NEW) :],
-                            "old": names.get(label) or None,
-                        }
-                    )
-                )
-            else:
-                out.append(Correction.from_dict({"kind": "merge", "speaker": label, "into": target}))
+            if label in seen:
+                continue  # some of it still under its own name
+            new = [t for t in seen if t.startswith(NEW)]
+            if len(new) == 1:
+                becomes[label] = new[0]
+                fields = {"kind": "rename", "speaker": label, "name": new[0][len(NEW) :], "old": names.get(label)}
+                out.append(Correction.from_dict(fields))
+            elif not new and len(seen) == 1:
+                (into,) = seen
+                becomes[label] = into
+                out.append(Correction.from_dict({"kind": "merge", "speaker": label, "into": into}))
         run: list[int] = []
         for a in sorted(self.written):
             speaker, who = o[a].speaker, self.written[a]
-            moved = speaker is not None and speaker not in whole and who is not None and who != speaker
+            moved = speaker is not None and who is not None and who not in (speaker, becomes.get(speaker))
             if run and moved and o[run[-1]].speaker == speaker and self.written[run[-1]] == who and a == run[-1] + 1:
                 run.append(a)
                 continue
