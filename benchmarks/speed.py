@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -94,7 +95,8 @@ def _cut(folder: Path, turns: list[Turn], seconds: float | None) -> tuple[Path, 
         soundfile.write(dest / "recording.wav", audio_io.read(recording)[: int(seconds * SR)], SR, subtype="FLOAT")
         lines = (folder / "agenda.txt").read_text("utf-8").splitlines()
         item = next(i for i, line in enumerate(lines) if line.lstrip().startswith("-"))
-        (dest / "agenda.txt").write_text("\n".join(lines[: item + 1]) + "\n", "utf-8")  # its header, its first item
+        first = re.sub(r"^\s*-\s*(?![\s\d])", "- 00:00:00 : ", lines[item])  # a lone item needs its time
+        (dest / "agenda.txt").write_text("\n".join([*lines[:item], first]) + "\n", "utf-8")
     return dest, [t for t in turns if t[1] <= seconds]
 
 
@@ -152,7 +154,18 @@ def _openai_whisper(folder: Path) -> list[str]:
 
 def _restitution_command(folder: Path, tmp: Path, batched: bool, fallback: bool = True) -> list[str]:
     """`restitution run` itself, as a user types it: the process measured is the CLI's."""
-    args = [sys.executable, "-m", "restitution", "run", str(folder), "--out", str(tmp / "outputs"), "--language", "fr"]
+    args = [
+        sys.executable,
+        "-m",
+        "restitution",
+        "run",
+        str(folder),
+        "--out",
+        str(tmp / "outputs"),
+        "--language",
+        "fr",
+        "-v",
+    ]
     if (folder / "turns.json").is_file() or "first" in folder.name:  # one agenda item: no offset to find
         args += ["--offset", "none"]
     if batched:
@@ -198,7 +211,14 @@ def measure(system: str, folder: Path) -> dict:
         if os.waitstatus_to_exitcode(status) != 0:
             raise RuntimeError(f"{system} on {folder.name} failed:\n{log.read_text('utf-8', 'replace')[-3000:]}")
         words = _session_words(tmp) if system in PIPELINES else json.loads(result.read_text("utf-8"))
-    return {"words": words, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024}
+        stages = [line for line in log.read_text("utf-8", "replace").splitlines() if "stage times:" in line]
+    return {
+        "stages": stages[-1].split("; ", 1)[-1] if stages else "",
+        "words": words,
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss": usage.ru_maxrss / 1024,
+    }
 
 
 def wer(turns: list[Turn], words: list[str]) -> float:
@@ -265,6 +285,8 @@ def main() -> None:
             }
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
+            if m["stages"]:
+                print(f"#   {m['stages']}", file=sys.stderr, flush=True)
     load = os.getloadavg()
     print(f"{os.cpu_count()} cores; load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)")
     print_table(rows, ["input", "system", "wall RTF", "CPU RTF", "wall ratio", "CPU ratio", "WER", "peak RSS MB"])
