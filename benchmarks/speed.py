@@ -17,7 +17,9 @@ RSS), one after the other in one sitting:
 - openai-whisper: the reference implementation, beam 5, float32, 2 threads, its defaults (no VAD);
 - restitution: `restitution run` end to end (decode, speech map, transcription, diarization,
   second hearing, offset, chapters, names, every export, index), default options;
-- restitution-batched: the same with `asr.batch_size = 8` (the experimental batched path).
+- restitution-batched: the same with `asr.batch_size = 8` (the experimental batched path: clips of
+  the speech map side by side, each clip that fails Whisper's checks again alone with the fallback);
+  restitution-batched-t0 without that fallback (`asr.temperature_fallback = false`).
 A process's times include starting Python and loading its models: that is what a user waits for.
 The machine may be shared: compare ratios within one run, not absolute times across runs.
 """
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -90,8 +93,10 @@ def _cut(folder: Path, turns: list[Turn], seconds: float | None) -> tuple[Path, 
         recording = next(p for p in folder.iterdir() if p.stem == "recording")
         dest.mkdir(parents=True, exist_ok=True)
         soundfile.write(dest / "recording.wav", audio_io.read(recording)[: int(seconds * SR)], SR, subtype="FLOAT")
-        first = (folder / "agenda.txt").read_text("utf-8").splitlines()[0]
-        (dest / "agenda.txt").write_text(first + "\n", "utf-8")
+        lines = (folder / "agenda.txt").read_text("utf-8").splitlines()
+        item = next(i for i, line in enumerate(lines) if line.lstrip().startswith("-"))
+        first = re.sub(r"^\s*-\s*(?![\s\d])", "- 00:00:00 : ", lines[item])  # a lone item needs its time
+        (dest / "agenda.txt").write_text("\n".join([*lines[:item], first]) + "\n", "utf-8")
     return dest, [t for t in turns if t[1] <= seconds]
 
 
@@ -147,14 +152,25 @@ def _openai_whisper(folder: Path) -> list[str]:
     return [w["word"] for s in result["segments"] for w in s.get("words", ())]
 
 
-def _restitution_command(folder: Path, tmp: Path, batched: bool) -> list[str]:
+def _restitution_command(folder: Path, tmp: Path, batched: bool, fallback: bool = True) -> list[str]:
     """`restitution run` itself, as a user types it: the process measured is the CLI's."""
-    args = [sys.executable, "-m", "restitution", "run", str(folder), "--out", str(tmp / "outputs"), "--language", "fr"]
+    args = [
+        sys.executable,
+        "-m",
+        "restitution",
+        "run",
+        str(folder),
+        "--out",
+        str(tmp / "outputs"),
+        "--language",
+        "fr",
+        "-v",
+    ]
     if (folder / "turns.json").is_file() or "first" in folder.name:  # one agenda item: no offset to find
         args += ["--offset", "none"]
     if batched:
         config = tmp / "batched.toml"
-        config.write_text("[asr]\nbatch_size = 8\ntemperature_fallback = false\n", "utf-8")
+        config.write_text(f"[asr]\nbatch_size = 8\ntemperature_fallback = {str(fallback).lower()}\n", "utf-8")
         args += ["--config", str(config)]
     return args
 
@@ -172,6 +188,7 @@ CHILDREN = {
 PIPELINES = {
     "restitution": lambda f, tmp: _restitution_command(f, tmp, batched=False),
     "restitution-batched": lambda f, tmp: _restitution_command(f, tmp, batched=True),
+    "restitution-batched-t0": lambda f, tmp: _restitution_command(f, tmp, batched=True, fallback=False),
 }
 SYSTEMS = [*CHILDREN, *PIPELINES]
 
@@ -192,9 +209,16 @@ def measure(system: str, folder: Path) -> dict:
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
         if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{system} on {folder.name} failed:\n{log.read_text('utf-8', 'replace')[-3000:]}")
+            raise RuntimeError(f"{system} on {folder.name} failed:\n{log.read_text('utf-8', 'replace')[-3000:]}")
         words = _session_words(tmp) if system in PIPELINES else json.loads(result.read_text("utf-8"))
-    return {"words": words, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024}
+        stages = [line for line in log.read_text("utf-8", "replace").splitlines() if "stage times:" in line]
+    return {
+        "stages": stages[-1].split("; ", 1)[-1] if stages else "",
+        "words": words,
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss": usage.ru_maxrss / 1024,
+    }
 
 
 def wer(turns: list[Turn], words: list[str]) -> float:
@@ -242,7 +266,12 @@ def main() -> None:
         for system in systems:
             if system == "openai-whisper" and args.openai_inputs is not None and name not in args.openai_inputs:
                 continue
-            m = measure(system, folder)
+            try:
+                m = measure(system, folder)
+            except RuntimeError as e:  # one system failing leaves the others' rows
+                print(e, file=sys.stderr, flush=True)
+                rows.append({"input": name, "system": f"{system}: failed"})
+                continue
             base = base or m
             row = {
                 "input": f"{name} ({seconds / 60:.1f} min)",
@@ -256,9 +285,11 @@ def main() -> None:
             }
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
+            if m["stages"]:
+                print(f"#   {m['stages']}", file=sys.stderr, flush=True)
     load = os.getloadavg()
     print(f"{os.cpu_count()} cores; load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)")
-    print_table(rows, list(rows[0]))
+    print_table(rows, ["input", "system", "wall RTF", "CPU RTF", "wall ratio", "CPU ratio", "WER", "peak RSS MB"])
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -37,15 +38,14 @@ def check(options: ASROptions) -> None:
     if options.batch_size < 0:
         raise ConfigError("asr.batch_size must be 0 (sequential) or a positive batch size")
     if options.batch_size > 0:
-        # BatchedInferencePipeline decodes VAD chunks independently, at one temperature.
+        # BatchedInferencePipeline decodes clips of the speech map independently, at temperature 0;
+        # the fallback is then applied per clip (see _retry_failed).
         if not options.vad_filter:
             raise ConfigError(
                 "asr.batch_size > 0 needs asr.vad_filter = true (the batched pipeline cuts audio at pauses)"
             )
         if options.condition_on_previous_text:
             raise ConfigError("asr.condition_on_previous_text is not available with asr.batch_size > 0")
-        if options.temperature_fallback:
-            raise ConfigError("asr.temperature_fallback is not available with asr.batch_size > 0; set it to false")
 
 
 def _model_path(options: ASROptions) -> str:
@@ -107,6 +107,8 @@ class FasterWhisper:
                     joined.audio, language=language, batch_size=o.batch_size, vad_filter=False,
                     clip_timestamps=joined.clips(), **kwargs,
                 )  # fmt: skip
+                if o.temperature_fallback:
+                    raw = self._retry_failed(list(raw), joined, language or info.language)
             else:
                 raw, info = self.model.transcribe(
                     joined.audio, language=language, vad_filter=False,
@@ -124,12 +126,50 @@ class FasterWhisper:
             engine=self.description,
         )
 
+    def _retry_failed(self, segments: list, joined: JoinedSpeech, language: str) -> list:
+        """Decode again, sequentially from temperature 0.2 up, each clip whose batched result fails
+        Whisper's usual checks: too repetitive (compression ratio), or unlikely (log-probability)
+        where the model does not think it silence. The other clips keep their batched result."""
+        from faster_whisper.transcribe import get_compression_ratio
+
+        o = self.options
+        by_clip: dict[int, list] = {}
+        for seg in segments:  # `seek` is the clip's offset, in frames: one value per clip
+            by_clip.setdefault(seg.seek, []).append(seg)
+        out: list = []
+        retried = 0
+        for seek, clip in sorted(by_clip.items()):
+            text = "".join(seg.text for seg in clip)
+            logprob, no_speech = clip[0].avg_logprob, clip[0].no_speech_prob  # per clip in the batched pipeline
+            failed = get_compression_ratio(text) > 2.4 or (logprob < -1.0 and not no_speech > 0.6)
+            if not failed:
+                out += clip
+                continue
+            retried += 1
+            start = seek / self.model.frames_per_second
+            end = min(c["end"] for c in joined.clips() if c["end"] > start + 0.01)
+            a, b = round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)
+            again, _ = self.model.transcribe(
+                joined.audio[a:b], language=language, vad_filter=False, condition_on_previous_text=False,
+                beam_size=o.beam_size, best_of=5, temperature=list(temperatures(True))[1:], word_timestamps=True,
+            )  # fmt: skip
+            out += [_shifted(seg, start) for seg in again]
+        if retried:
+            log.info("batched decoding: %d of %d clips decoded again at a higher temperature", retried, len(by_clip))
+        return out
+
     @staticmethod
     def _collect(raw, joined: JoinedSpeech, converted: list, hook: Hook | None, duration: float) -> None:
         for seg in raw:  # a generator: decoding happens as we iterate
             words = [(w.start, w.end, w.word, w.probability) for w in seg.words or ()]
             converted.extend(joined.segments(seg.start, seg.end, seg.text, words))
             report(hook, converted[-1][1], duration)
+
+
+def _shifted(seg, offset: float):
+    """A segment decoded alone, moved to where its clip starts in the joined speech."""
+    words = [dataclasses.replace(w, start=w.start + offset, end=w.end + offset) for w in seg.words or ()]
+    return dataclasses.replace(seg, start=seg.start + offset, end=seg.end + offset, words=words)
 
 
 def load(options: ASROptions) -> FasterWhisper:
