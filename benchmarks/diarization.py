@@ -6,8 +6,11 @@ synthesized French sessions.
 DER is pyannote.metrics' DiarizationErrorRate with a 0.25 s collar (overlapping speech scored),
 over the UEM where one is given. Published reference: pyannote/speaker-diarization-3.1 reports
 18.8 % DER on the AMI test set (headset mix, "only_words", no collar, overlap scored) and 22.4 %
-on AMI SDM; those are 16 full meetings, these are one-minute and 30-second excerpts (and the
-`ami_pyannote_debug_en` clips are far-field and quiet: most of our error there is missed speech).
+on AMI SDM; those are 16 full meetings, these are one-minute and 30-second excerpts (the
+`ami_pyannote_debug_en` clips are far-field and quiet). `--vad` compares speech detections under
+the same clustering: the shared speech map (pyannote segmentation-3.0, which was trained on AMI
+among other corpora, so these excerpts may come from meetings it saw), the map without the
+second voices it adds where two people overlap, and Silero VAD as the embedded engine used before.
 Needs ../shared/eval (AMI excerpts, CC BY 4.0, AMI Meeting Corpus) and `pip install pyannote.metrics`.
 """
 
