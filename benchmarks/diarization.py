@@ -88,8 +88,9 @@ def silero_map(samples) -> SpeechMap:
     import torch
     from silero_vad import get_speech_timestamps, load_silero_vad
 
-    stamps = get_speech_timestamps(torch.from_numpy(np.asarray(samples)), load_silero_vad(), threshold=0.35,
-                                   sampling_rate=16000)
+    stamps = get_speech_timestamps(
+        torch.from_numpy(np.asarray(samples)), load_silero_vad(), threshold=0.35, sampling_rate=16000
+    )
     regions = tuple((round(t["start"] / 16000, 3), round(t["end"] / 16000, 3)) for t in stamps)
     return SpeechMap(regions, (), len(samples) / 16000, "silero-vad 0.35")
 
@@ -134,18 +135,20 @@ def run_ami(options: DiarizationOptions, vad: str = "map", quiet: bool = False) 
     out.update({f"{k} {part}": t[part] / t["total"] for k, t in totals.items() for part in parts})
     out["rtf"] = compute / seconds
     if not quiet:
-        print(f"far-field excerpts together: {out['far']:.1%} (miss {out['far missed detection']:.1%}, FA "
-              f"{out['far false alarm']:.1%}, confusion {out['far confusion']:.1%}); headset mix {out['mix']:.1%}; "
-              f"collar 0.25 s, overlap scored; RTF {out['rtf']:.3f}")
+        print(
+            f"far-field excerpts together: {out['far']:.1%} (miss {out['far missed detection']:.1%}, FA "
+            f"{out['far false alarm']:.1%}, confusion {out['far confusion']:.1%}); headset mix {out['mix']:.1%}; "
+            f"collar 0.25 s, overlap scored; RTF {out['rtf']:.3f}"
+        )
     return out
 
 
 def name_session(dest: Path, options: DiarizationOptions, seed: int, minutes: float) -> dict[str, float]:
     """Synthesize one session, diarize and name it; return the time shares that matter."""
+    import synth
     from restitution import agenda as agenda_io
     from restitution import chapters as chapters_io
     from restitution import offset as offset_io
-    from restitution import synth
     from restitution.diarize.refine import refine
     from restitution.speakers import name_speakers
     from restitution.types import Transcript
@@ -173,7 +176,9 @@ def run_names(options: DiarizationOptions, sessions: int, minutes: float, first_
     """Share of named speakers' speech time carrying the right name, on synthesized sessions
     (7-item agenda, 8 named speakers, 2 unnamed participants, the first speaker back in the
     unnamed "Conclusions")."""
-    print(f"\n{'session':<8} {'named ok':>9} {'unnamed w/ agenda name':>23} {'Conclusions ok':>15} {'labels':>7} {'RTF':>6}")
+    print(
+        f"\n{'session':<8} {'named ok':>9} {'unnamed w/ agenda name':>23} {'Conclusions ok':>15} {'labels':>7} {'RTF':>6}"
+    )
     for seed in range(first_seed, first_seed + sessions):
         with tempfile.TemporaryDirectory(prefix="names-") as tmp:
             r = name_session(Path(tmp), options, seed, minutes)
@@ -192,9 +197,13 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0, help="seed of the first synthesized session")
     parser.add_argument("--skip-ami", action="store_true")
     parser.add_argument("--no-refine", action="store_true", help="skip the agenda check of named voices")
-    parser.add_argument("--vad", choices=sorted(VADS), default="map",
-                        help="speech detection for AMI: the shared speech map (default), without its overlaps, or "
-                             "Silero VAD as the embedded engine used before")
+    parser.add_argument(
+        "--vad",
+        choices=sorted(VADS),
+        default="map",
+        help="speech detection for AMI: the shared speech map (default), without its overlaps, or "
+        "Silero VAD as the embedded engine used before",
+    )
     args = parser.parse_args()
     options = dataclasses.replace(
         DiarizationOptions(), engine=args.engine, threads=args.threads, refine=not args.no_refine

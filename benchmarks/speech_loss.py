@@ -112,8 +112,11 @@ def realfr(seed: int) -> tuple[np.ndarray, list[Turn]]:
         utt, rec, s, e = line.split()
         if _clean(texts.get(utt, "")):
             turns.setdefault(rec, []).append((float(s), float(e), _clean(texts[utt])))
-    files = {"cfpp": "cfpp2channels.mp3", "salledebain_sch_13": "tcof2channels.wav",
-             "separation_per_14": "tcof13bits.wav"}
+    files = {
+        "cfpp": "cfpp2channels.mp3",
+        "salledebain_sch_13": "tcof2channels.wav",
+        "separation_per_14": "tcof13bits.wav",
+    }
     for rec, name in files.items():
         clips.append((audio_io.read(base / "ssak-linto" / "audio" / name), sorted(turns.get(rec, []))))
     leopard = json.loads((base / "picovoice-leopard" / "test_data.json").read_text("utf-8"))
@@ -144,6 +147,7 @@ INPUTS = {"fleurs": lambda seed, cache: fleurs(seed), "realfr": lambda seed, cac
 
 
 # -- systems -------------------------------------------------------------------------------------
+
 
 def bare(audio: np.ndarray, language: str, vad: bool) -> tuple[list[tuple[float, float, str]], list]:
     """Bare faster-whisper with the pipeline's decoding options; (words, no gaps)."""
@@ -184,8 +188,9 @@ def pipeline(audio: np.ndarray, language: str) -> tuple[list[tuple[float, float,
         folder.mkdir()
         soundfile.write(folder / "recording.wav", audio, SR, subtype="FLOAT")
         (folder / "agenda.txt").write_text("- 00:00:00 : Séance\n", "utf-8")
-        options = PipelineOptions(language=language, offset="none", outputs=str(Path(tmp) / "outputs"),
-                                  voices=VoiceOptions(enroll=False))
+        options = PipelineOptions(
+            language=language, offset="none", outputs=str(Path(tmp) / "outputs"), voices=VoiceOptions(enroll=False)
+        )
         session = Session(id="session", recording=folder / "recording.wav", agenda_path=folder / "agenda.txt")
         run_session(session, options)
         data = json.loads((Path(tmp) / "outputs" / "session" / "session.json").read_text("utf-8"))
@@ -201,6 +206,7 @@ SYSTEMS = {
 
 
 # -- scoring -------------------------------------------------------------------------------------
+
 
 def turns_lost(turns: list[Turn], words: list[tuple[float, float, str]], gaps: list[tuple[float, float]]) -> int:
     """Reference turns with no output word (by its middle, 0.5 s slack) and no gap over them."""
@@ -222,10 +228,16 @@ def score(name: str, system: str, turns: list[Turn], words, gaps, cpu: float, au
     out = jiwer.process_words(ref, hyp)
     n = out.hits + out.substitutions + out.deletions
     return {
-        "input": name, "system": system, "ref words": n, "WER": out.wer, "deleted": out.deletions,
-        "substituted": out.substitutions, "inserted": out.insertions,
+        "input": name,
+        "system": system,
+        "ref words": n,
+        "WER": out.wer,
+        "deleted": out.deletions,
+        "substituted": out.substitutions,
+        "inserted": out.insertions,
         "turns lost": f"{turns_lost(turns, words, gaps)}/{len(turns)}",
-        "gap s": round(sum(e - s for s, e in gaps), 1), "CPU RTF": cpu / audio_seconds,
+        "gap s": round(sum(e - s for s, e in gaps), 1),
+        "CPU RTF": cpu / audio_seconds,
     }
 
 
@@ -233,9 +245,22 @@ def _totals(rows: list[dict]) -> list[dict]:
     """One row per input and system, summed over the arrangements (WER over all their words)."""
     out: dict[tuple[str, str], dict] = {}
     for r in rows:
-        t = out.setdefault((r["input"], r["system"]), {"input": r["input"], "system": r["system"], "ref words": 0,
-                                                        "deleted": 0, "substituted": 0, "inserted": 0, "lost": 0,
-                                                        "turns": 0, "gap s": 0.0, "cpu": 0.0, "n": 0})
+        t = out.setdefault(
+            (r["input"], r["system"]),
+            {
+                "input": r["input"],
+                "system": r["system"],
+                "ref words": 0,
+                "deleted": 0,
+                "substituted": 0,
+                "inserted": 0,
+                "lost": 0,
+                "turns": 0,
+                "gap s": 0.0,
+                "cpu": 0.0,
+                "n": 0,
+            },
+        )
         lost, turns = map(int, r["turns lost"].split("/"))
         for k in ("ref words", "deleted", "substituted", "inserted", "gap s"):
             t[k] += r[k]
@@ -253,8 +278,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", nargs="+", choices=sorted(INPUTS), default=["fleurs", "realfr", "synth"])
     parser.add_argument("--systems", nargs="+", choices=sorted(SYSTEMS), default=list(SYSTEMS))
-    parser.add_argument("--seeds", type=int, default=1,
-                        help="arrangements of each input (clip order, pauses, noise; another synthesized session)")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="arrangements of each input (clip order, pauses, noise; another synthesized session)",
+    )
     parser.add_argument("--dump", type=Path, help="write each system's words per input here, as JSON")
     parser.add_argument("--skip-ami", action="store_true")
     args = parser.parse_args()
@@ -280,20 +309,32 @@ def main() -> None:
                     slug = re.sub(r"\W+", "-", system).strip("-").lower()
                     (args.dump / f"{name}-{seed}-{slug}.json").write_text(json.dumps(dump, ensure_ascii=False), "utf-8")
     print()
-    print_table(_totals(rows), ["input", "system", "ref words", "WER", "deleted", "substituted", "inserted",
-                                "turns lost", "gap s", "CPU RTF"])
+    print_table(
+        _totals(rows),
+        ["input", "system", "ref words", "WER", "deleted", "substituted", "inserted", "turns lost", "gap s", "CPU RTF"],
+    )
     if not args.skip_ami:
         from benchmarks.diarization import run_ami
         from restitution.options import DiarizationOptions
 
         print("\nAMI diarization error (pyannote.metrics, collar 0.25 s, overlap scored), same clustering:")
         ami = []
-        for vad, label in (("silero", "Silero VAD 0.35 (before)"), ("map-no-overlap", "speech map, no second voices"),
-                           ("map", "speech map (default)")):
+        for vad, label in (
+            ("silero", "Silero VAD 0.35 (before)"),
+            ("map-no-overlap", "speech map, no second voices"),
+            ("map", "speech map (default)"),
+        ):
             r = run_ami(DiarizationOptions(), vad, quiet=True)
-            ami.append({"speech detection": label, "far-field DER": f"{r['far']:.1%}",
-                        "miss": f"{r['far missed detection']:.1%}", "false alarm": f"{r['far false alarm']:.1%}",
-                        "confusion": f"{r['far confusion']:.1%}", "headset mix DER": f"{r['mix']:.1%}"})
+            ami.append(
+                {
+                    "speech detection": label,
+                    "far-field DER": f"{r['far']:.1%}",
+                    "miss": f"{r['far missed detection']:.1%}",
+                    "false alarm": f"{r['far false alarm']:.1%}",
+                    "confusion": f"{r['far confusion']:.1%}",
+                    "headset mix DER": f"{r['mix']:.1%}",
+                }
+            )
             print(json.dumps(ami[-1], ensure_ascii=False), flush=True)
         print_table(ami, ["speech detection", "far-field DER", "miss", "false alarm", "confusion", "headset mix DER"])
         print("published pyannote 3.1 on AMI SDM (full meetings): 22.4 %")

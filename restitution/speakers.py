@@ -23,6 +23,9 @@ from .types import Agenda, Chapter, Diarization, Segment, Speaker, Transcript, T
 
 log = logging.getLogger("restitution")
 
+# The speakers stage's algorithm: bump it when a change alters who is named what.
+SPEAKERS_VERSION = 1
+
 MIN_CHAPTER_SECONDS = 1.0  # a label must speak this long in a chapter to take one of its names
 TIE_SECONDS = 0.5  # claims on two names closer than this are a tie (names listed together)
 FRAGMENT_SIMILARITY = 0.8  # a second label this close to a named voice is that voice, split
@@ -211,6 +214,12 @@ def _similar(centroids: dict[str, list[float]], a: str, b: str) -> bool:
     return float(np.dot(centroids[a], centroids[b])) >= FRAGMENT_SIMILARITY
 
 
+def _unsure(agenda: Agenda) -> set[str]:
+    """Agenda names the parser was unsure of everywhere it read them."""
+    people = [sp for item in agenda.items for sp in item.speakers]
+    return {sp.name for sp in people if sp.uncertain} - {sp.name for sp in people if not sp.uncertain}
+
+
 def _roles(agenda: Agenda) -> dict[str, str]:
     roles: dict[str, str] = {}
     for item in agenda.items:
@@ -266,15 +275,25 @@ def name_speakers(
         for lab in hits:
             names[lab] = (value, "session")
     roles = _roles(agenda)
+    unsure = _unsure(agenda)
     seconds = speaking_time(diarization.turns)
     speakers = tuple(
-        Speaker(lab, names[lab][0], roles.get(names[lab][0]), round(seconds.get(lab, 0.0), 3), names[lab][1])
+        Speaker(
+            lab,
+            names[lab][0],
+            roles.get(names[lab][0]),
+            round(seconds.get(lab, 0.0), 3),
+            names[lab][1],
+            uncertain=names[lab][1] == "agenda" and names[lab][0] in unsure,
+        )
         for lab in sorted(labels, key=_label_order)
     )
     return speakers, tuple(segments)
 
 
-def _recognise(names: dict[str, tuple[str, str]], labels: set[str], diarization: Diarization, voices, threshold: float) -> None:
+def _recognise(
+    names: dict[str, tuple[str, str]], labels: set[str], diarization: Diarization, voices, threshold: float
+) -> None:
     """Name anonymous labels after known voices; report known voices the agenda contradicts."""
     model = diarization.engine
     used = {n for n, _ in names.values()}
@@ -291,13 +310,18 @@ def _recognise(names: dict[str, tuple[str, str]], labels: set[str], diarization:
             if names[lab][0] != name:
                 log.warning(
                     "%s sounds like %s (similarity %.2f) but the agenda names %s; keeping the agenda's name",
-                    lab, name, similarity, names[lab][0],
+                    lab,
+                    name,
+                    similarity,
+                    names[lab][0],
                 )
             continue
         matches.append((similarity, lab, name))
     for similarity, lab, name in sorted(matches, reverse=True):
         if name in used:
-            log.warning("%s sounds like %s (similarity %.2f), a name already given; left unnamed", lab, name, similarity)
+            log.warning(
+                "%s sounds like %s (similarity %.2f), a name already given; left unnamed", lab, name, similarity
+            )
             continue
         names[lab] = (name, "voiceprint")
         used.add(name)

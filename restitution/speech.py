@@ -44,6 +44,8 @@ OFFSET = 0.4  # ...and below which it ends: a dip inside a word does not cut it
 OVERLAP_ONSET = 0.5  # probability of two voices at once
 MIN_SPEECH = 0.1  # seconds; shorter blips are not speech
 MIN_PAUSE = 0.1  # seconds; shorter pauses are bridged
+# The speech stage's algorithm: bump it when a change alters the speech map.
+SPEECH_VERSION = 1
 DETECTOR = f"{segmentation.MODEL_NAME} step {STEP} onset {ONSET} offset {OFFSET}"
 
 PAD = 0.4  # seconds of context each side of a region sent to the decoder (a breath, a soft consonant)
@@ -72,8 +74,14 @@ class SpeechMap(Record):
         return sum(e - s for s, e in self.regions)
 
 
-def binarize(probs: np.ndarray, onset: float, offset: float, min_on: float = MIN_SPEECH, min_off: float = MIN_PAUSE,
-             duration: float | None = None) -> list[Span]:
+def binarize(
+    probs: np.ndarray,
+    onset: float,
+    offset: float,
+    min_on: float = MIN_SPEECH,
+    min_off: float = MIN_PAUSE,
+    duration: float | None = None,
+) -> list[Span]:
     """Regions where `probs` (one per segmentation frame) rises above `onset` and stays above `offset`."""
     on = np.zeros(len(probs) + 2, bool)
     active = False
@@ -150,8 +158,13 @@ def detect(audio: np.ndarray, progress: Callable[[float], None] | None = None, t
     regions = binarize(speech, ONSET, OFFSET, duration=duration)
     overlaps = intersect(binarize(overlap, OVERLAP_ONSET, OVERLAP_ONSET, duration=duration), regions)
     found = SpeechMap(tuple(regions), tuple(overlaps), round(duration, 3))
-    log.info("speech: %.1f s in %d regions (%.1f s of overlapping voices) in %.1f s of audio",
-             found.seconds, len(regions), sum(e - s for s, e in overlaps), duration)
+    log.info(
+        "speech: %.1f s in %d regions (%.1f s of overlapping voices) in %.1f s of audio",
+        found.seconds,
+        len(regions),
+        sum(e - s for s, e in overlaps),
+        duration,
+    )
     return found
 
 
@@ -165,8 +178,9 @@ def _word_spans(segments: Iterable[Segment], margin: float) -> list[Span]:
     return union((w.start - margin, w.end + margin) for seg in segments for w in seg.words)
 
 
-def wordless(stretches: Iterable[Span], segments: Iterable[Segment], min_seconds: float = MIN_GAP,
-             margin: float = WORD_MARGIN) -> list[Span]:
+def wordless(
+    stretches: Iterable[Span], segments: Iterable[Segment], min_seconds: float = MIN_GAP, margin: float = WORD_MARGIN
+) -> list[Span]:
     """Parts of `stretches` (speech) at least `min_seconds` long with no word of `segments` in them."""
     left = subtract(union(stretches), _word_spans(segments, margin))
     return [(round(s, 3), round(e, 3)) for s, e in left if e - s >= min_seconds]
@@ -190,8 +204,11 @@ def find_gaps(speech: SpeechMap, turns: Sequence[Turn], segments: Sequence[Segme
     """Heard speech that ended up with no words: what the outputs mark as inaudible."""
     gaps = tuple(Gap(s, e, _speaker((s, e), turns)) for s, e in wordless(heard(speech, turns), segments))
     if gaps:
-        log.warning("%.1f s of speech in %d stretches has no words; marked as inaudible",
-                    sum(g.end - g.start for g in gaps), len(gaps))
+        log.warning(
+            "%.1f s of speech in %d stretches has no words; marked as inaudible",
+            sum(g.end - g.start for g in gaps),
+            len(gaps),
+        )
     else:
         log.info("gaps: none (all %.1f s of heard speech has words)", speech.seconds)
     return gaps

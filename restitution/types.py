@@ -13,11 +13,16 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T", bound="Record")
+
+# How the library reports progress: hook(step, artifact=None, *, completed=None, total=None),
+# `step` a stage name (pipeline.STAGE_NAMES) or "done"; what it returns is ignored.
+Hook = Callable[..., object]
 
 
 class Record:
@@ -127,6 +132,9 @@ class Diarization(Record):
 class AgendaSpeaker(Record):
     name: str
     role: str | None = None
+    # The parser read a name here but could not make sure it is a person's (no known first name,
+    # no title...): shown as such, and never enrolled as a voice.
+    uncertain: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,7 @@ class Speaker(Record):
     role: str | None = None
     seconds: float = 0.0  # speaking time
     source: str | None = None  # "agenda" | "voiceprint" | "session" | "unnamed"
+    uncertain: bool = False  # an agenda name the parser was unsure is a person's: never enrolled
 
 
 @dataclass(frozen=True)

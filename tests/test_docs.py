@@ -37,4 +37,4 @@ def test_every_command_has_an_example_in_its_help():
 def test_readme_opens_with_two_setup_commands_and_one_test_command():
     setup = re.search(r"## Set up.*?```sh\n(.*?)```", README, re.S).group(1)
     assert len([line for line in setup.splitlines() if line.strip()]) == 2
-    assert "python3 -m pytest -q" in README
+    assert ".venv/bin/python -m pytest -q" in README

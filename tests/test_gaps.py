@@ -69,7 +69,8 @@ def test_every_reader_output_shows_the_inaudible_mark_where_the_gap_is():
     assert [c.speaker for c in marks] == ["S2", None]
     assert 20.0 <= marks[0].start < marks[0].end <= 26.0 and 100.0 <= marks[1].start < marks[1].end <= 104.0
     assert f"<v Yves-Armel Martin>{INAUDIBLE}" in vtt.render_vtt(cues, vtt.speaker_names(result))
-    assert f"Yves-Armel Martin: {INAUDIBLE}" in srt.render_srt(cues, vtt.speaker_names(result))
+    prefixes = srt.prefixes(vtt.speaker_names(result), ExportOptions().caption_max_chars)
+    assert f"Yves-Armel Martin: {INAUDIBLE}" in srt.render_srt(srt.srt_cues(result, ExportOptions())[0], prefixes)
     assert INAUDIBLE in text.render_txt(result)
     assert "\\[inaudible\\]" in text.render_md(result)  # escaped Markdown, read as [inaudible]
     bodies = [s["body"] for s in text.transcript_json(result)["segments"]]
@@ -103,8 +104,9 @@ def test_hummed_speech_nobody_can_decode_is_a_gap_and_an_inaudible_cue(tmp_path,
     soundfile.write(folder / "recording.wav", audio, SR)
     (folder / "agenda.txt").write_text("- 00:00:00 : Ouverture par Léa Kerbrat\n", "utf-8")
     session = Session(id="humming", recording=folder / "recording.wav", agenda_path=folder / "agenda.txt")
-    options = PipelineOptions(language="fr", offset="none", outputs=str(tmp_path / "outputs"),
-                              voices=VoiceOptions(enroll=False))
+    options = PipelineOptions(
+        language="fr", offset="none", outputs=str(tmp_path / "outputs"), voices=VoiceOptions(enroll=False)
+    )
     run_session(session, options)
     out = tmp_path / "outputs" / "humming"
     data = json.loads((out / "session.json").read_text("utf-8"))

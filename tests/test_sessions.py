@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from restitution.errors import AgendaError, AudioError, ConfigError
+from restitution.files import slugify
 from restitution.sessions import find_sessions, load_session
 
 
@@ -21,7 +22,9 @@ def make_folder(root: Path, name: str, media=("talk.mp3",), agenda="agenda.txt",
 
 
 def test_folder_session_id_and_toml(tmp_path):
-    folder = make_folder(tmp_path, "Séance du 12 Mai", toml='title = "Séance"\ndate = 2026-05-12\n[speakers]\nS3 = "Pierre Beffeyte"\n')
+    folder = make_folder(
+        tmp_path, "Séance du 12 Mai", toml='title = "Séance"\ndate = 2026-05-12\n[speakers]\nS3 = "Pierre Beffeyte"\n'
+    )
     session, data, toml_path = load_session(folder)
     assert session.id == "seance-du-12-mai"
     assert session.recording.name == "talk.mp3"
@@ -72,3 +75,42 @@ def test_find_sessions_skips_incomplete_folders(tmp_path):
     (tmp_path / "empty").mkdir()
     assert [p.name for p in find_sessions(tmp_path)] == ["a", "b"]
     assert find_sessions(tmp_path / "a") == [tmp_path / "a"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Засідання", "会议"),
+        ("Συνεδρίαση", "جلسة"),
+        (
+            "Journée de restitution des ateliers numériques du ministère 2024 - séance 1",
+            "Journée de restitution des ateliers numériques du ministère 2024 - séance 2",
+        ),
+        ("Łódź", "Lodz 2"),
+    ],
+)
+def test_slugs_of_different_names_differ(a: str, b: str) -> None:
+    assert slugify(a) != slugify(b)
+    for slug in (slugify(a), slugify(b)):
+        assert slug and len(slug) <= 60 and "/" not in slug and slug not in (".", "..")
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Séance du 12 mai", "seance-du-12-mai"),
+        ("Засідання ради", "засідання-ради"),
+        ("Œuvres & Straße", "oeuvres-strasse"),
+        ("CON", "session-con"),
+        ("..", "session"),
+        ("a/b\\c", "a-b-c"),
+    ],
+)
+def test_slugs_keep_every_script_and_stay_safe(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+
+
+def test_a_long_slug_is_stable() -> None:
+    title = "Rencontre régionale des tiers-lieux culturels et numériques de Bourgogne-Franche-Comté, séance plénière"
+    assert slugify(title) == slugify(title)
+    assert len(slugify(title)) == 60

@@ -1,6 +1,7 @@
 """Long recordings are decoded in bounded groups of speech, cut in pauses."""
 
 import numpy as np
+import pytest
 
 from restitution.audio import read
 from restitution.options import ASROptions
@@ -10,6 +11,7 @@ from restitution.transcribe import base, transcribe
 SR = 16000
 
 
+@pytest.mark.slow
 def test_groups_are_bounded_and_cover_all_speech(short_french_wav):
     voice = read(short_french_wav)
     audio = np.concatenate([voice, np.zeros(3 * SR, np.float32), voice, np.zeros(3 * SR, np.float32), voice])
@@ -28,6 +30,7 @@ def test_a_chunk_longer_than_a_group_is_split():
     assert [(c["start"], c["end"]) for g in groups for c in g] == [(0, 4 * SR), (4 * SR, 8 * SR), (8 * SR, 10 * SR)]
 
 
+@pytest.mark.slow
 def test_transcribing_in_groups_keeps_recording_times(short_french_wav, monkeypatch):
     voice = read(short_french_wav)
     gap = np.zeros(5 * SR, np.float32)

@@ -36,6 +36,9 @@ class Diarizer(Protocol):
     ) -> Diarization: ...
 
 
+# The diarize stage's algorithm (every engine's adapter): bump it when a change alters turns.
+DIARIZE_VERSION = 1
+
 # engine name -> "module:function" implementing Diarizer, imported only when chosen
 ENGINES = {
     "embedded": "restitution.diarize.embedded:diarize",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import read_block
+from ..audio import SAMPLE_RATE, read_block
 from ..errors import ConfigError, ModelError
 from ..options import DiarizationOptions
 from ..segmentation import torch_threads
@@ -26,16 +26,13 @@ from .cluster import cluster
 
 log = logging.getLogger("restitution")
 
-SAMPLE_RATE = 16000
 WINDOW = 2.5  # seconds of audio per embedding: 1.5 s confused espeak voices far more often
 STEP = 1.0  # hop between embeddings
 MIN_RUN = 1.0  # a label run shorter than this between two runs of one speaker is a flip
 OVERLAP_REACH = 10.0  # seconds: the second voice of an overlap is a speaker heard this near it
 
 
-def speech_regions(
-    audio: np.ndarray, progress: Callable[[float], None] | None = None
-) -> list[tuple[float, float]]:
+def speech_regions(audio: np.ndarray, progress: Callable[[float], None] | None = None) -> list[tuple[float, float]]:
     """Speech (start, end) in seconds: the regions of the recording's speech map."""
     return list(detect(audio, progress).regions)
 
@@ -317,6 +314,11 @@ def diarize(
     turns = _merged([*turns, *extra])
     if report:
         report(total)
-    log.info("diarization: %d speech regions, %d windows, %d speakers, %d second voices in overlaps",
-             len(regions), len(wins), len(centroids), len(extra))
+    log.info(
+        "diarization: %d speech regions, %d windows, %d speakers, %d second voices in overlaps",
+        len(regions),
+        len(wins),
+        len(centroids),
+        len(extra),
+    )
     return Diarization(turns=turns, engine=f"embedded/{embedder.name}", centroids=centroids)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import Protocol
 
 import numpy as np
 
+from ..audio import SAMPLE_RATE
+from ..options import ASROptions
 from ..speech import SpeechMap, chunks, detect
-from ..types import Segment, Transcript, Word
-
-SAMPLE_RATE = 16000
-Hook = Callable[..., Any]
+from ..types import Hook, Segment, Transcript, Word
 
 
 class Transcriber(Protocol):
     engine: str  # "faster-whisper" | "openai-whisper"
+    options: ASROptions  # decoding settings are read from here at each call
 
     def transcribe(
         self, audio: np.ndarray, language: str | None, hook: Hook | None = None, speech: SpeechMap | None = None
@@ -29,7 +29,9 @@ def temperatures(fallback: bool) -> tuple[float, ...]:
     return (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if fallback else (0.0,)
 
 
-def make_segments(raw: Iterable[tuple[float, float, str, list[tuple[float, float, str, float]]]], duration: float) -> tuple[Segment, ...]:
+def make_segments(
+    raw: Iterable[tuple[float, float, str, list[tuple[float, float, str, float]]]], duration: float
+) -> tuple[Segment, ...]:
     """Build segments from (start, end, text, [(start, end, word, probability)]) in media time.
 
     Enforces the invariants the later stages rely on: every time within [0, duration],
@@ -134,8 +136,11 @@ class JoinedSpeech:
         regions = [(round(s * SAMPLE_RATE), round(e * SAMPLE_RATE)) for s, e in speech.regions] if speech else []
         pieces = []
         for c in chunks:
-            inside = [(max(a, c["start"]) - c["start"], min(b, c["end"]) - c["start"]) for a, b in regions
-                      if a < c["end"] and b > c["start"]]
+            inside = [
+                (max(a, c["start"]) - c["start"], min(b, c["end"]) - c["start"])
+                for a, b in regions
+                if a < c["end"] and b > c["start"]
+            ]
             pieces.append(normalise(read_block(audio, c["start"], c["end"]), inside))
         self.audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
         self.lengths = [len(p) for p in pieces]

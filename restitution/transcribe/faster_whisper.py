@@ -23,13 +23,18 @@ COMPUTE_TYPES = ("auto", "int8", "int8_float32", "int16", "float32", "default")
 
 def check(options: ASROptions) -> None:
     if options.compute_type not in COMPUTE_TYPES:
-        raise ConfigError(f"asr.compute_type '{options.compute_type}' is not one faster-whisper runs on CPU; valid: {', '.join(COMPUTE_TYPES)}")
+        raise ConfigError(
+            f"asr.compute_type '{options.compute_type}' is not one faster-whisper runs on CPU; "
+            f"valid: {', '.join(COMPUTE_TYPES)}"
+        )
     if options.batch_size < 0:
         raise ConfigError("asr.batch_size must be 0 (sequential) or a positive batch size")
     if options.batch_size > 0:
         # BatchedInferencePipeline decodes VAD chunks independently, at one temperature.
         if not options.vad_filter:
-            raise ConfigError("asr.batch_size > 0 needs asr.vad_filter = true (the batched pipeline cuts audio at pauses)")
+            raise ConfigError(
+                "asr.batch_size > 0 needs asr.vad_filter = true (the batched pipeline cuts audio at pauses)"
+            )
         if options.condition_on_previous_text:
             raise ConfigError("asr.condition_on_previous_text is not available with asr.batch_size > 0")
         if options.temperature_fallback:
@@ -39,7 +44,7 @@ def check(options: ASROptions) -> None:
 def _model_path(options: ASROptions) -> str:
     resolved = models.resolve(options.model)
     if resolved.kind == "pt":
-        raise ModelError("an openai-whisper .pt checkpoint runs only with asr.engine = \"openai-whisper\"", resolved.path)
+        raise ModelError('an openai-whisper .pt checkpoint runs only with asr.engine = "openai-whisper"', resolved.path)
     if resolved.kind == "hub":
         from faster_whisper.utils import download_model
 
@@ -61,7 +66,9 @@ class FasterWhisper:
         self.compute_type = DEFAULT_COMPUTE_TYPE if options.compute_type == "auto" else options.compute_type
         path = _model_path(options)
         try:
-            self.model = WhisperModel(path, device="cpu", compute_type=self.compute_type, cpu_threads=options.threads, num_workers=1)
+            self.model = WhisperModel(
+                path, device="cpu", compute_type=self.compute_type, cpu_threads=options.threads, num_workers=1
+            )
         except (RuntimeError, ValueError, OSError) as e:
             raise ModelError(f"cannot load with faster-whisper: {e}", path) from None
         self.pipeline = BatchedInferencePipeline(self.model) if options.batch_size > 0 else None

@@ -31,7 +31,10 @@ _progress_lock = threading.Lock()
 
 def check(options: ASROptions) -> None:
     if options.compute_type not in ("auto", "float32"):
-        raise ConfigError(f"asr.compute_type '{options.compute_type}' is not available with openai-whisper on CPU (float32 only); use \"auto\"")
+        raise ConfigError(
+            f"asr.compute_type '{options.compute_type}' is not available with openai-whisper on CPU "
+            '(float32 only); use "auto"'
+        )
     if options.batch_size:
         raise ConfigError("asr.batch_size is not available with openai-whisper; set it to 0")
 
@@ -65,7 +68,7 @@ def checkpoint_for(name: str, cache_dir: Path | None = None) -> tuple[Path | Non
     resolved = models.resolve(name, cache_dir)
     if resolved.kind == "pt":
         return resolved.path, None
-    if resolved.kind == "hub":
+    if resolved.kind == "hub" or resolved.path is None:
         return None, None
     target = converted_path(resolved.path, name, cache_dir)
     if not target.is_file():
@@ -124,7 +127,9 @@ class OpenAIWhisper:
         path, heads = checkpoint_for(options.model)
         if path is None:
             try:
-                self.model = whisper.load_model(options.model, device="cpu", download_root=str(models.whisper_cache_dir()))
+                self.model = whisper.load_model(
+                    options.model, device="cpu", download_root=str(models.whisper_cache_dir())
+                )
             except Exception as e:  # urllib and hash errors alike: the download is not possible
                 raise models.offline_error(options.model, e) from None
         else:
@@ -137,7 +142,9 @@ class OpenAIWhisper:
         whisper = _import_whisper()
         if not self.model.is_multilingual:
             return "en", 1.0
-        mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(torch.from_numpy(audio[: whisper.audio.N_SAMPLES])), self.model.dims.n_mels)
+        mel = whisper.log_mel_spectrogram(
+            whisper.pad_or_trim(torch.from_numpy(audio[: whisper.audio.N_SAMPLES])), self.model.dims.n_mels
+        )
         _, probs = self.model.detect_language(mel)
         language = max(probs, key=probs.get)
         return language, float(probs[language])
@@ -182,7 +189,8 @@ class OpenAIWhisper:
         progress = _Progress(lambda n: report(hook, speech.time(n / frames_per_second), duration))
         module = sys.modules["whisper.transcribe"]
         with _progress_lock:
-            module.tqdm = types.SimpleNamespace(tqdm=progress)
+            # whisper.transcribe draws its bar with `tqdm.tqdm`: ours reports to the hook instead
+            module.tqdm = types.SimpleNamespace(tqdm=progress)  # type: ignore[attr-defined]
             try:
                 return whisper.transcribe(
                     self.model,
@@ -199,7 +207,7 @@ class OpenAIWhisper:
             finally:
                 import tqdm
 
-                module.tqdm = tqdm
+                module.tqdm = tqdm  # type: ignore[attr-defined]
 
 
 def load(options: ASROptions) -> OpenAIWhisper:

@@ -16,17 +16,18 @@ from dataclasses import replace
 import numpy as np
 
 from ..audio import read_block
-from ..options import ASROptions
 from ..speech import Span, SpeechMap, union
 from ..types import Segment, Transcript, Word
 from . import guard
-from .base import SAMPLE_RATE
+from .base import SAMPLE_RATE, Transcriber
 
 log = logging.getLogger("restitution")
 
 CONTEXT = 1.0  # seconds decoded either side of a stretch, so its first and last words are whole
 JOIN = 3.0  # stretches closer than this are decoded in one go
 TOLERANCE = 0.2  # a recovered word's middle may lie this far outside its stretch
+# The recover stage's algorithm (a second hearing of speech without words).
+RECOVER_VERSION = 1
 RECOVERY = f"alone, context {CONTEXT} s, joined within {JOIN} s"  # for cache keys
 
 
@@ -61,15 +62,12 @@ def _insert(segments: list[Segment], new: Segment) -> list[Segment]:
 
 
 def recover(
-    audio: np.ndarray, transcript: Transcript, stretches: Sequence[Span], options: ASROptions
+    audio: np.ndarray, transcript: Transcript, stretches: Sequence[Span], transcriber: Transcriber
 ) -> Transcript:
     """`transcript` with the words found by decoding each of `stretches` (speech without words,
     see speech.wordless) again on its own."""
     if not stretches:
         return transcript
-    from . import get_transcriber
-
-    transcriber = get_transcriber(options)
     language = transcript.language or None
     duration = len(audio) / SAMPLE_RATE
     segments = list(transcript.segments)
@@ -86,6 +84,10 @@ def recover(
                 segments = _insert(segments, kept)
                 found += kept.end - kept.start
     seconds = sum(b - a for a, b in stretches)
-    log.info("second hearing: %.1f s of speech without words in %d stretches; words found over %.1f s",
-             seconds, len(stretches), found)
+    log.info(
+        "second hearing: %.1f s of speech without words in %d stretches; words found over %.1f s",
+        seconds,
+        len(stretches),
+        found,
+    )
     return replace(transcript, segments=tuple(segments), language=transcript.language or language or "")
