@@ -53,7 +53,7 @@ def read_uem(path: Path) -> dict[str, tuple[float, float]]:
     return out
 
 
-def der(reference, hypothesis, uem: tuple[float, float] | None) -> tuple[float, dict]:
+def der(reference, hypothesis, uem: tuple[float, float] | None, collar: float = 0.0) -> tuple[float, dict]:
     from pyannote.core import Annotation, Segment, Timeline
     from pyannote.metrics.diarization import DiarizationErrorRate
 
@@ -62,7 +62,7 @@ def der(reference, hypothesis, uem: tuple[float, float] | None) -> tuple[float, 
         ref[Segment(s, e), i] = who
     for i, t in enumerate(hypothesis):
         hyp[Segment(t.start, t.end), i] = t.speaker
-    metric = DiarizationErrorRate(collar=0.25, skip_overlap=False)
+    metric = DiarizationErrorRate(collar=collar, skip_overlap=False)
     extent = Timeline([Segment(*uem)]) if uem else None
     detail = metric(ref, hyp, uem=extent, detailed=True)
     return detail["diarization error rate"], detail
@@ -102,7 +102,9 @@ VADS = {
 }
 
 
-def run_ami(options: DiarizationOptions, vad: str = "map", quiet: bool = False) -> dict[str, float]:
+def run_ami(
+    options: DiarizationOptions, vad: str = "map", quiet: bool = False, collar: float = 0.0
+) -> dict[str, float]:
     """DER per file and overall; returns {"mix": DER of the headset mix, "far": DER of the 14
     far-field excerpts together, "rtf": diarization seconds per audio second}."""
     totals = {k: {"confusion": 0.0, "missed detection": 0.0, "false alarm": 0.0, "total": 0.0} for k in ("mix", "far")}
@@ -115,7 +117,7 @@ def run_ami(options: DiarizationOptions, vad: str = "map", quiet: bool = False) 
         t0 = time.perf_counter()
         result = diarize(samples, options, speech=VADS[vad](samples))
         took = time.perf_counter() - t0
-        rate, d = der(ref, result.turns, uem)
+        rate, d = der(ref, result.turns, uem, collar)
         dur = len(samples) / 16000
         seconds += dur
         compute += took
@@ -138,7 +140,7 @@ def run_ami(options: DiarizationOptions, vad: str = "map", quiet: bool = False) 
         print(
             f"far-field excerpts together: {out['far']:.1%} (miss {out['far missed detection']:.1%}, FA "
             f"{out['far false alarm']:.1%}, confusion {out['far confusion']:.1%}); headset mix {out['mix']:.1%}; "
-            f"collar 0.25 s, overlap scored; RTF {out['rtf']:.3f}"
+            f"collar {collar} s, overlap scored; RTF {out['rtf']:.3f}"
         )
     return out
 
