@@ -317,7 +317,7 @@ def main() -> None:
         from benchmarks.diarization import run_ami
         from restitution.options import DiarizationOptions
 
-        print("\nAMI diarization error (pyannote.metrics, collar 0.25 s, overlap scored), same clustering:")
+        print("\nAMI diarization error (pyannote.metrics, no collar, overlap scored, as published), same clustering:")
         ami = []
         for vad, label in (
             ("silero", "Silero VAD 0.35 (before)"),

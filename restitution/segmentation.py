@@ -152,20 +152,25 @@ def frame_times(n_frames: int) -> np.ndarray:
     return np.arange(n_frames) * FRAME_STEP + FRAME_DURATION / 2
 
 
-def _window_probs(
-    audio: np.ndarray, step: float, progress: Callable[[float], None] | None = None
-) -> Iterator[tuple[list[int], np.ndarray]]:
-    """(window starts in samples, powerset probabilities [windows, frames, 7]) one batch at a time.
+def score(
+    audio: np.ndarray, step: float = 2.5, progress: Callable[[float], None] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame probability that someone speaks, and that two speak at once (FRAME_STEP apart).
 
-    Powerset classes, in the model's order: nobody, one of three local speakers, two of them
-    ({0,1}, {0,2}, {1,2}). The audio is read one batch of windows at a time: a memmap is never
-    copied whole.
+    Windows `step` seconds apart are averaged with a Hamming weight, as pyannote does, so a
+    frame near a window's edge (where the model sees little context) counts little. The
+    audio is read one batch of windows at a time: a memmap is never copied whole.
     """
     import torch
 
     net = load()
     size = int(WINDOW_SECONDS * SAMPLE_RATE)
+    n_frames = int(len(audio) / SAMPLE_RATE / FRAME_STEP) + 1
+    sums = np.zeros((n_frames, 2), np.float64)
+    weights = np.zeros(n_frames, np.float64)
     starts = window_starts(len(audio), step)
+    per_window = frames_per_window()
+    hamming = np.hamming(per_window)
     for first in range(0, len(starts), BATCH):
         batch = starts[first : first + BATCH]
         clips = np.zeros((len(batch), 1, size), np.float32)
@@ -174,69 +179,20 @@ def _window_probs(
             clips[i, 0, : len(clip)] = clip
         with torch.inference_mode():
             probs = net(torch.from_numpy(clips)).numpy()
-        yield batch, probs
-        if progress:
-            progress(min(len(audio), batch[-1] + size) / SAMPLE_RATE)
-
-
-def n_frames(n_samples: int) -> int:
-    """Frames of the recording's own frame grid (FRAME_STEP apart) for `n_samples` of audio."""
-    return int(n_samples / SAMPLE_RATE / FRAME_STEP) + 1
-
-
-def placement(start: int, n_samples: int, total_frames: int) -> tuple[int, int]:
-    """(first frame on the recording's grid, frames that are audio) of the window at `start`:
-    the padding past the end of the recording is not audio."""
-    f0 = round(start / SAMPLE_RATE / FRAME_STEP)
-    f1 = min(total_frames, f0 + frames_per_window())
-    return f0, max(0, min(f1 - f0, int(np.ceil((n_samples - start) / SAMPLE_RATE / FRAME_STEP))))
-
-
-def score(
-    audio: np.ndarray, step: float = 2.5, progress: Callable[[float], None] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame probability that someone speaks, and that two speak at once (FRAME_STEP apart).
-
-    Windows `step` seconds apart are averaged with a Hamming weight, as pyannote does, so a
-    frame near a window's edge (where the model sees little context) counts little.
-    """
-    total = n_frames(len(audio))
-    sums = np.zeros((total, 2), np.float64)
-    weights = np.zeros(total, np.float64)
-    hamming = np.hamming(frames_per_window())
-    for batch, probs in _window_probs(audio, step, progress):
+        # Powerset classes, in the model's order: nobody, one of three local speakers, two of them.
         speech = 1.0 - probs[:, :, 0]
         overlap = probs[:, :, 4:].sum(axis=2)
         for i, s in enumerate(batch):
-            f0, valid = placement(s, len(audio), total)
+            f0 = round(s / SAMPLE_RATE / FRAME_STEP)
+            f1 = min(n_frames, f0 + per_window)
+            valid = min(f1 - f0, int(np.ceil((len(audio) - s) / SAMPLE_RATE / FRAME_STEP)))  # padding is not audio
             if valid <= 0:
                 continue
             w = hamming[:valid]
             sums[f0 : f0 + valid, 0] += speech[i, :valid] * w
             sums[f0 : f0 + valid, 1] += overlap[i, :valid] * w
             weights[f0 : f0 + valid] += w
+        if progress:
+            progress(min(len(audio), batch[-1] + size) / SAMPLE_RATE)
     weights = np.maximum(weights, 1e-9)
     return (sums[:, 0] / weights).astype(np.float32), (sums[:, 1] / weights).astype(np.float32)
-
-
-# Which of the three local speakers each powerset class holds.
-_POWERSET = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1]], dtype=bool)
-
-
-def local_speakers(
-    audio: np.ndarray, step: float = 2.5, progress: Callable[[float], None] | None = None
-) -> tuple[list[int], np.ndarray]:
-    """Window starts (samples) and, per window, frame and local speaker, whether that speaker
-    is active ([windows, frames, 3], the most likely powerset class of each frame).
-
-    A local speaker is only "the first (second, third) voice of this window": who it is
-    across windows is for the clustering to find.
-    """
-    starts: list[int] = []
-    hard: list[np.ndarray] = []
-    for batch, probs in _window_probs(audio, step, progress):
-        starts += batch
-        hard.append(_POWERSET[np.argmax(probs, axis=2)])
-    if not hard:
-        return [], np.zeros((0, frames_per_window(), 3), bool)
-    return starts, np.concatenate(hard)

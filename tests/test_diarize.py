@@ -164,43 +164,10 @@ def test_real_meeting_mix_under_25_percent(shared_eval: Path):
     assert der < 0.25, f"DER {der:.1%} on the AMI mix"
 
 
-def test_two_local_speakers_of_one_window_never_share_a_voice():
-    from restitution.diarize.local import assign
+def test_where_two_voices_overlap_the_nearest_other_speaker_is_added():
+    from restitution.diarize.embedded import second_voices
+    from restitution.types import Turn
 
-    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-    # Window 0 holds voices A and B; window 1 two speakers that both look most like A.
-    emb = np.array([[a, b, [np.nan, np.nan]], [a, [0.9, 0.44], [np.nan, np.nan]]])
-    seconds = np.array([[5.0, 4.0, 0.0], [3.0, 0.5, 0.0]])
-    trusted = seconds >= 1.0
-    labels = np.array([0, 1, 0])  # the trusted embeddings, in row order: A, B, A
-    owner = assign(emb, seconds, labels, trusted)
-    assert owner.tolist() == [[0, 1, -1], [0, 1, -1]]
-
-
-def test_each_frame_gets_as_many_voices_as_the_windows_count_inside_the_speech_map_only():
-    from restitution import segmentation
-    from restitution.diarize.local import reconstruct, turns_of
-    from restitution.speech import SpeechMap
-
-    frames = segmentation.frames_per_window()
-    hard = np.zeros((1, frames, 3), bool)
-    t = segmentation.frame_times(frames)
-    hard[0, (t > 1) & (t < 6), 0] = True  # voice 0 from 1 to 6 s
-    hard[0, (t > 4) & (t < 8), 1] = True  # voice 1 from 4 to 8 s: both at once from 4 to 6 s
-    speech = SpeechMap(((1.0, 7.0),), (), 10.0)  # the map ends at 7 s
-    active = reconstruct([0], hard, np.array([[1, 0, -1]]), 2, 10 * 16000, speech)
-    turns = [(round(s, 1), round(e, 1), c) for s, e, c in turns_of(active)]
-    assert turns == [(1.0, 6.0, 1), (4.0, 7.0, 0)]  # local speaker 0 is voice 1, and back
-
-
-def test_agglomeration_cuts_at_the_threshold_within_the_speaker_bounds():
-    from restitution.diarize.cluster import agglomerate
-
-    rng = np.random.default_rng(0)
-    centres = np.eye(8)[:3]
-    x = np.concatenate([c + 0.05 * rng.standard_normal((5, 8)) for c in centres])
-    assert len(set(agglomerate(x).tolist())) == 3
-    assert len(set(agglomerate(x, min_speakers=4).tolist())) == 4  # the agenda names four
-    assert len(set(agglomerate(x, max_speakers=2).tolist())) == 2
-    assert len(set(agglomerate(x, num_speakers=1).tolist())) == 1
-    assert agglomerate(x[:1]).tolist() == [0]
+    turns = [Turn(0.0, 5.0, "S1"), Turn(5.0, 9.0, "S2"), Turn(30.0, 40.0, "S3")]
+    # S2 starts before S1 has finished; nobody else is near S3's overlap; nothing is said at 100 s.
+    assert second_voices(turns, [(4.5, 5.5), (35.0, 36.0), (100.0, 101.0)]) == [Turn(4.5, 5.5, "S2")]

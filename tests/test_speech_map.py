@@ -13,7 +13,7 @@ import pytest
 from restitution.audio import read
 from restitution.options import ASROptions
 from restitution.speech import SpeechMap, binarize, chunks, detect, heard, intersect, subtract, union, wordless
-from restitution.transcribe import guard, recover, transcribe
+from restitution.transcribe import get_transcriber, guard, recover, transcribe
 from restitution.transcribe.base import FLOOR_LEVEL, JoinedSpeech, level
 from tests.builders import timed_words
 
@@ -143,7 +143,7 @@ def test_a_second_hearing_brings_back_words_the_first_decoding_left_out(short_fr
     skipped = dataclasses.replace(first, segments=tuple(s for s in first.segments if s.end < second[0]))
     silent = wordless(heard(speech, []), skipped.segments)
     assert any(s <= second[0] + 1.0 and e >= second[1] - 1.0 for s, e in silent), silent
-    again = recover(audio, skipped, silent, ASROptions(threads=1))
+    again = recover(audio, skipped, silent, get_transcriber(ASROptions(threads=1)))
     words = _words(again)
     assert _heard(words, *second, short_french_text) >= 0.4, words
     assert [w for t, w in words if t < second[0]] == [w for t, w in _words(skipped)]  # nothing heard twice

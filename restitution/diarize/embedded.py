@@ -1,17 +1,17 @@
-"""Offline diarization: the shared speech map, the segmentation network's local speakers,
-one CAM++ embedding per local speaker, agglomerative clustering (see local.py).
+"""Offline diarization: the shared speech map, speaker embeddings on sliding windows, spectral
+clustering; where the map hears two voices at once, the nearest other speaker is added.
 
-Audio is read block by block (a memmap of a 3-hour recording is never copied whole). The
-sliding windows below (`windows`, `embed_windows`) embed known voices' clips (voices.py) and
-the agenda's check (refine.py).
+Audio is read block by block (a memmap of a 3-hour recording is never copied whole); only the
+embeddings (a few hundred floats per 0.75 s of speech) are kept for clustering.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.util
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,15 +19,17 @@ import numpy as np
 from ..audio import SAMPLE_RATE, read_block
 from ..errors import ConfigError, ModelError
 from ..options import DiarizationOptions
-from ..segmentation import FRAME_STEP, torch_threads
+from ..segmentation import torch_threads
 from ..speech import SpeechMap, detect
 from ..types import Diarization, Turn
-from .local import find_voices, turns_of
+from .cluster import cluster
 
 log = logging.getLogger("restitution")
 
 WINDOW = 2.5  # seconds of audio per embedding: 1.5 s confused espeak voices far more often
 STEP = 1.0  # hop between embeddings
+MIN_RUN = 1.0  # a label run shorter than this between two runs of one speaker is a flip
+OVERLAP_REACH = 10.0  # seconds: the second voice of an overlap is a speaker heard this near it
 
 
 def speech_regions(audio: np.ndarray, progress: Callable[[float], None] | None = None) -> list[tuple[float, float]]:
@@ -189,6 +191,92 @@ def embed_windows(
     return np.concatenate(out) if out else np.zeros((0, 1), dtype=np.float32)
 
 
+def smooth(labels: list[int], spans: list[tuple[float, float]]) -> list[int]:
+    """Absorb short runs sandwiched between two runs of the same speaker (A A B A -> A A A A)."""
+    labels = list(labels)
+    runs: list[list[int]] = []  # [label, first index, last index]
+    for i, lab in enumerate(labels):
+        if runs and runs[-1][0] == lab and spans[i][0] - spans[runs[-1][2]][1] < 0.5:
+            runs[-1][2] = i
+        else:
+            runs.append([lab, i, i])
+    for k in range(1, len(runs) - 1):
+        lab, a, b = runs[k]
+        if runs[k - 1][0] == runs[k + 1][0] != lab and spans[b][1] - spans[a][0] < MIN_RUN:
+            for i in range(a, b + 1):
+                labels[i] = runs[k - 1][0]
+    return labels
+
+
+def to_turns(labels: list[int], spans: list[tuple[float, float]]) -> list[tuple[float, float, int]]:
+    turns: list[tuple[float, float, int]] = []
+    for lab, (s, e) in zip(labels, spans):
+        if turns and turns[-1][2] == lab and s - turns[-1][1] < 1e-6:
+            turns[-1] = (turns[-1][0], e, lab)
+        else:
+            turns.append((s, e, lab))
+    return turns
+
+
+def name_labels(
+    turns: list[tuple[float, float, int]], embeddings: np.ndarray, labels: np.ndarray
+) -> tuple[tuple[Turn, ...], dict[str, list[float]]]:
+    """Labels "S1", "S2"... by first appearance, with each label's mean embedding."""
+    order: dict[int, str] = {}
+    for _, _, lab in turns:
+        order.setdefault(lab, f"S{len(order) + 1}")
+    centroids = {}
+    for lab, name in order.items():
+        mean = embeddings[labels == lab].mean(axis=0)
+        centroids[name] = [round(float(v), 6) for v in mean / max(np.linalg.norm(mean), 1e-9)]
+    return tuple(Turn(round(float(s), 3), round(float(e), 3), order[lab]) for s, e, lab in turns), centroids
+
+
+def _merged(turns: list[Turn]) -> tuple[Turn, ...]:
+    """Each speaker's turns joined where they touch or overlap, all sorted by start."""
+    out: list[Turn] = []
+    for label in dict.fromkeys(t.speaker for t in turns):
+        last: Turn | None = None
+        for t in sorted((t for t in turns if t.speaker == label), key=lambda t: t.start):
+            if last is not None and t.start <= last.end + 1e-6:
+                last = Turn(last.start, max(last.end, t.end), label)
+            else:
+                if last is not None:
+                    out.append(last)
+                last = t
+        if last is not None:
+            out.append(last)
+    return tuple(sorted(out, key=lambda t: (t.start, t.end)))
+
+
+def second_voices(turns: Sequence[Turn], overlaps: Sequence[tuple[float, float]]) -> list[Turn]:
+    """Where two voices overlap, a turn for the second: the other speaker heard nearest in time.
+
+    Clustering gives each moment one label; the overlap detector says when there are two.
+    Who the second is, is usually the one who spoke just before or just after (an
+    interruption, a reply that starts early, a backchannel).
+    """
+    ordered = sorted(turns, key=lambda t: t.start)
+    starts = [t.start for t in ordered]
+    longest = max((t.end - t.start for t in ordered), default=0.0)
+    extra = []
+    for s, e in overlaps:
+        lo = bisect.bisect_left(starts, s - OVERLAP_REACH - longest)
+        near = ordered[lo : bisect.bisect_right(starts, e + OVERLAP_REACH)]
+        middle = (s + e) / 2
+        main = next((t for t in near if t.start <= middle <= t.end), None)
+        if main is None:
+            continue
+        best, distance = None, OVERLAP_REACH
+        for t in near:
+            d = max(t.start - e, s - t.end, 0.0)
+            if t.speaker != main.speaker and d < distance:
+                best, distance = t.speaker, d
+        if best is not None:
+            extra.append(Turn(round(s, 3), round(e, 3), best))
+    return extra
+
+
 def diarize(
     audio: np.ndarray,
     options: DiarizationOptions,
@@ -202,33 +290,35 @@ def diarize(
     the recording's speech map, found here when not given."""
     total = len(audio) / SAMPLE_RATE
     report = (lambda done: hook("diarize", completed=done, total=total)) if hook else None
+    with torch_threads(options.threads):
+        embedder = load_embedder(options.embedding)
+        if speech is None:  # finding speech is about a tenth of the work: the first tenth of the bar
+            speech = detect(audio, (lambda t: report(0.1 * t)) if report else None, options.threads)
+        regions = list(speech.regions)
+        wins = windows(regions)
+        emb = embed_windows(audio, wins, embedder, (lambda t: report(0.1 * total + 0.9 * t)) if report else None)
+    if not wins:
+        if report:
+            report(total)
+        return Diarization(turns=(), engine=f"embedded/{embedder.name}")
     min_k = max(options.min_speakers or 1, min_speakers_hint)
     max_k = options.max_speakers
     if max_k is not None and max_k < min_k:
         log.warning("max_speakers %d is below the %d named speakers; using %d", max_k, min_k, min_k)
         max_k = min_k
-    with torch_threads(options.threads):
-        embedder = load_embedder(options.embedding)
-        if speech is None:  # finding speech is about a tenth of the work: the first tenth of the bar
-            speech = detect(audio, (lambda t: report(0.1 * t)) if report else None, options.threads)
-        found = find_voices(
-            audio, speech, lambda x: embedder.embed(x[None])[0], num_speakers=options.num_speakers,
-            min_speakers=min_k, max_speakers=max_k,
-            progress=(lambda t: report(0.1 * total + 0.9 * t)) if report else None,
-        )  # fmt: skip
-    raw = turns_of(found.active)
-    order: dict[int, str] = {}  # labels "S1", "S2"... by first appearance
-    for _, _, c in raw:
-        order.setdefault(c, f"S{len(order) + 1}")
-    turns = tuple(Turn(round(s, 3), round(min(e, total), 3), order[c]) for s, e, c in raw)
-    centroids = {order[c]: [round(float(v), 6) for v in found.centroids[c]] for c in order}
+    labels = cluster(emb, num_speakers=options.num_speakers, min_speakers=min_k, max_speakers=max_k)
+    spans = [(w[2], w[3]) for w in wins]
+    smoothed = smooth(labels.tolist(), spans)
+    turns, centroids = name_labels(to_turns(smoothed, spans), emb, np.asarray(smoothed))
+    extra = second_voices(turns, speech.overlaps)
+    turns = _merged([*turns, *extra])
     if report:
         report(total)
     log.info(
-        "diarization: %d speech regions, %d local speakers embedded, %d speakers, %.1f s of two voices at once",
-        len(speech.regions),
-        found.local,
+        "diarization: %d speech regions, %d windows, %d speakers, %d second voices in overlaps",
+        len(regions),
+        len(wins),
         len(centroids),
-        float((found.active.sum(axis=1) > 1).sum() * FRAME_STEP),
+        len(extra),
     )
     return Diarization(turns=turns, engine=f"embedded/{embedder.name}", centroids=centroids)
