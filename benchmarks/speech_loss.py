@@ -127,7 +127,7 @@ def realfr(seed: int) -> tuple[np.ndarray, list[Turn]]:
 
 
 def synth(seed: int, cache: Path) -> tuple[np.ndarray, list[Turn]]:
-    from restitution import synth as synth_mod
+    import synth as synth_mod
 
     dest = cache / f"speech_loss_synth_{seed}"
     if not (dest / "truth.json").is_file():
