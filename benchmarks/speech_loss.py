@@ -127,7 +127,7 @@ def realfr(seed: int) -> tuple[np.ndarray, list[Turn]]:
 
 
 def synth(seed: int, cache: Path) -> tuple[np.ndarray, list[Turn]]:
-    from restitution import synth as synth_mod
+    import synth as synth_mod
 
     dest = cache / f"speech_loss_synth_{seed}"
     if not (dest / "truth.json").is_file():
@@ -317,7 +317,7 @@ def main() -> None:
         from benchmarks.diarization import run_ami
         from restitution.options import DiarizationOptions
 
-        print("\nAMI diarization error (pyannote.metrics, collar 0.25 s, overlap scored), same clustering:")
+        print("\nAMI diarization error (pyannote.metrics, no collar, overlap scored, as published), same clustering:")
         ami = []
         for vad, label in (
             ("silero", "Silero VAD 0.35 (before)"),

@@ -162,3 +162,12 @@ def test_real_meeting_mix_under_25_percent(shared_eval: Path):
     result = diarize(samples, DiarizationOptions())
     der = frame_der(truth, result.turns, len(samples) / RATE)
     assert der < 0.25, f"DER {der:.1%} on the AMI mix"
+
+
+def test_where_two_voices_overlap_the_nearest_other_speaker_is_added():
+    from restitution.diarize.embedded import second_voices
+    from restitution.types import Turn
+
+    turns = [Turn(0.0, 5.0, "S1"), Turn(5.0, 9.0, "S2"), Turn(30.0, 40.0, "S3")]
+    # S2 starts before S1 has finished; nobody else is near S3's overlap; nothing is said at 100 s.
+    assert second_voices(turns, [(4.5, 5.5), (35.0, 36.0), (100.0, 101.0)]) == [Turn(4.5, 5.5, "S2")]

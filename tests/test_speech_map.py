@@ -3,6 +3,7 @@ speech after long silences, quiet voices included."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import pytest
 
 from restitution.audio import read
 from restitution.options import ASROptions
-from restitution.speech import SpeechMap, binarize, chunks, detect, intersect, subtract, union
-from restitution.transcribe import guard, transcribe
+from restitution.speech import SpeechMap, binarize, chunks, detect, heard, intersect, subtract, union, wordless
+from restitution.transcribe import get_transcriber, guard, recover, transcribe
 from restitution.transcribe.base import FLOOR_LEVEL, JoinedSpeech, level
 from tests.builders import timed_words
 
@@ -128,3 +129,23 @@ def test_a_sentence_after_a_long_silence_is_transcribed(short_french_wav, short_
     # Whisper base hears espeak-ng's French poorly: compare with the sentence on its own.
     alone = _heard(_words(transcribe(voice, ASROptions(threads=1), "fr")), 0.0, len(voice) / SR, short_french_text)
     assert after_silence >= max(0.4, alone - 0.15), (after_silence, alone, words)
+
+
+@pytest.mark.slow
+def test_a_second_hearing_brings_back_words_the_first_decoding_left_out(short_french_wav, short_french_text):
+    voice = read(short_french_wav)
+    pause = np.zeros(4 * SR, np.float32)
+    audio = np.concatenate([voice, pause, voice])
+    second = ((len(voice) + len(pause)) / SR, len(audio) / SR)
+    speech = detect(audio)
+    first = transcribe(audio, ASROptions(threads=1), "fr", speech=speech)
+    # As if the first decoding had skipped the second sentence:
+    skipped = dataclasses.replace(first, segments=tuple(s for s in first.segments if s.end < second[0]))
+    silent = wordless(heard(speech, []), skipped.segments)
+    assert any(s <= second[0] + 1.0 and e >= second[1] - 1.0 for s, e in silent), silent
+    again = recover(audio, skipped, silent, get_transcriber(ASROptions(threads=1)))
+    words = _words(again)
+    assert _heard(words, *second, short_french_text) >= 0.4, words
+    assert [w for t, w in words if t < second[0]] == [w for t, w in _words(skipped)]  # nothing heard twice
+    times = [w.start for s in again.segments for w in s.words]
+    assert times == sorted(times)

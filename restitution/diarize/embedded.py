@@ -7,6 +7,7 @@ embeddings (a few hundred floats per 0.75 s of speech) are kept for clustering.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.util
 import logging
@@ -261,14 +262,19 @@ def second_voices(turns: Sequence[Turn], overlaps: Sequence[tuple[float, float]]
     Who the second is, is usually the one who spoke just before or just after (an
     interruption, a reply that starts early, a backchannel).
     """
+    ordered = sorted(turns, key=lambda t: t.start)
+    starts = [t.start for t in ordered]
+    longest = max((t.end - t.start for t in ordered), default=0.0)
     extra = []
     for s, e in overlaps:
+        lo = bisect.bisect_left(starts, s - OVERLAP_REACH - longest)
+        near = ordered[lo : bisect.bisect_right(starts, e + OVERLAP_REACH)]
         middle = (s + e) / 2
-        main = next((t for t in turns if t.start <= middle <= t.end), None)
+        main = next((t for t in near if t.start <= middle <= t.end), None)
         if main is None:
             continue
         best, distance = None, OVERLAP_REACH
-        for t in turns:
+        for t in near:
             d = max(t.start - e, s - t.end, 0.0)
             if t.speaker != main.speaker and d < distance:
                 best, distance = t.speaker, d
