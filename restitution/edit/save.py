@@ -1,0 +1,54 @@
+"""What a save does: the page's edits become corrections, stored under the session lock, and the
+session is republished from its cached stages (no transcription, no diarization).
+
+The lock is held while the corrections file is read, extended and written, so a batch running
+the same session makes the save fail with one line (SessionLocked) rather than interleave; it
+is released before `republish`, which takes it again for its own run (the lock is not
+re-entrant). A batch that slips in between runs the `correct` stage itself, so the saved
+corrections are applied either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import RestitutionError
+from ..export.session_json import read_session_json
+from ..index.writing import result_from_session_json
+from ..lock import session_lock
+from ..options import PipelineOptions
+from ..types import Session, SessionResult
+
+log = logging.getLogger("restitution")
+
+
+def current(out_dir: Path) -> SessionResult:
+    """The session as published, which is what the page showed and the edits refer to."""
+    path = Path(out_dir) / "session.json"
+    return result_from_session_json(read_session_json(path), path)
+
+
+def _corrections() -> Any:
+    try:
+        from .. import corrections
+    except ImportError:
+        raise RestitutionError("this installation has no corrections module: saving is not available") from None
+    return corrections
+
+
+def saver(session: Session, options: PipelineOptions, out_dir: Path) -> Callable[[list[dict[str, Any]]], str]:
+    def save(edits: list[dict[str, Any]]) -> str:
+        corrections = _corrections()
+        with session_lock(out_dir):
+            result = current(out_dir)
+            made = [corrections.anchored(result, edit) for edit in edits]
+            corrections.add(out_dir, made)
+        log.info("edit: %d correction(s) saved in %s", len(made), corrections.path_for(out_dir))
+        corrections.republish(session, options)
+        plural = "" if len(made) == 1 else "s"
+        return f"saved {len(made)} correction{plural} and republished every output"
+
+    return save
