@@ -41,8 +41,8 @@ def _corrections() -> Any:
 
 def saver(session: Session, options: PipelineOptions, out_dir: Path) -> Callable[[list[dict[str, Any]]], str]:
     def save(edits: list[dict[str, Any]]) -> str:
-        corrections = _corrections()
         with session_lock(out_dir):
+            corrections = _corrections()
             result = current(out_dir)
             made = [corrections.anchored(result, edit) for edit in edits]
             corrections.add(out_dir, made)
