@@ -8,6 +8,7 @@ page edits).
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -65,6 +66,7 @@ def edit(
         raise OutputError(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}") from None
     say(f"editing {sid} at {server.url}")
     say("only this address works (it holds a secret token); Ctrl-C stops the editor")
+    sys.stdout.flush()  # a script reading the address through a pipe gets it now
     if open_browser:
         import webbrowser
 
