@@ -1,6 +1,7 @@
 """`run_session`: one recording and its agenda in, every output out, by walking `STAGES`.
 
-    decode → speech → transcribe → diarize → recover → offset → chapters → refine → speakers → export → index → enroll
+    decode → speech → transcribe → diarize → recover → offset → chapters → refine → speakers → correct → export
+    → index → enroll
 
 Each stage is declared once, in `STAGES`: its name, the values it reads, its algorithm version
 (a constant kept in the stage's own module, beside the algorithm), the options that change its
@@ -12,7 +13,8 @@ Values have names: the sources "audio" (AudioInfo), "agenda" and "session", then
 stage produces, under its own name or under the name it replaces: refine produces a new
 "diarization", speakers the "result" (SessionResult) that export writes and index indexes. A
 stage that edits the result (reads "result", produces "result") slots in between speakers and
-export as one more entry of the table.
+export as one more entry of the table: `correct` does, applying the corrections people made
+(the source "corrections", `outputs/<id>/corrections.toml`, whose bytes are in its key).
 
 It departs from DESIGN.md's drawing in one place: the offset is estimated before speakers
 are named, because naming assigns each chapter's agenda names to the voices of that chapter,
@@ -31,6 +33,8 @@ from . import audio, chapters, fingerprint, index, offset, speakers
 from . import stages as st
 from .bookkeeping import open_books, stale
 from .cache import SessionKeys, StageCache, StageKey, make_key
+from .corrections import store as corrections
+from .corrections.apply import CORRECT_VERSION
 from .diarize import DIARIZE_VERSION
 from .diarize.refine import REFINE_VERSION
 from .errors import AgendaError, ConfigError, RestitutionError
@@ -119,6 +123,11 @@ STAGES: tuple[Stage, ...] = (
         ("session", "audio", "agenda", "transcript", "diarization", "offset", "chapters", "speech"),
         speakers.SPEAKERS_VERSION, st.speakers_options, produces="result",
     ),
+    # What people corrected (corrections.toml), applied on the named result: every output follows.
+    Stage(
+        "correct", st.correct_result, ("result", "corrections", "diarization"), CORRECT_VERSION,
+        produces="result",
+    ),
     Stage("export", st.write_outputs, ("result",), EXPORT_VERSION, lambda o, agenda: st.without(o.export)),
     Stage("index", st.index_result, ("result",), index.INDEX_VERSION),
     Stage("enroll", st.enroll_voices, ("result", "diarization"), ENROLL_VERSION, when=lambda o: o.voices.enroll),
@@ -142,7 +151,12 @@ def _agenda_key(agenda: Agenda) -> str:
 
 def stage_keys(session: Session, options: PipelineOptions, agenda: Agenda, sha256: str) -> SessionKeys:
     """The key of each stage that runs with these options, from the sources' fingerprints alone."""
-    sources = {"audio": sha256, "agenda": _agenda_key(agenda), "session": _session_key(session)}
+    sources = {
+        "audio": sha256,
+        "agenda": _agenda_key(agenda),
+        "session": _session_key(session),
+        "corrections": corrections.fingerprint(options.outputs_dir / session.id),
+    }
     keys = dict(sources)  # by value name
     stages: dict[str, StageKey] = {}
     for stage in STAGES:
@@ -255,7 +269,13 @@ def run_session(
             hook,
             hf_token,
             cache,
-            {"audio": prepared.info, "agenda": prepared.agenda, "session": session},
+            # Read under the lock: a file that no longer reads stops the run before any output changes.
+            {
+                "audio": prepared.info,
+                "agenda": prepared.agenda,
+                "session": session,
+                "corrections": corrections.load(out_dir),
+            },
             force=force,
         )
         for stage in STAGES:

@@ -17,6 +17,8 @@ import numpy as np
 
 from . import audio, chapters, fingerprint, index, offset, speakers
 from .cache import StageCache
+from .corrections.apply import apply as apply_corrections
+from .corrections.learn import learn
 from .diarize import diarize
 from .diarize.refine import refine
 from .export import write_all
@@ -157,6 +159,13 @@ def name_speakers(run: Run) -> SessionResult:
         options=o.to_dict(),
         gaps=gaps,
     )
+
+
+def correct_result(run: Run) -> SessionResult:
+    named = run["result"]
+    corrected, _unplaced = apply_corrections(named, run["corrections"])
+    learn(named, corrected, run["corrections"], run["diarization"], run.options)
+    return corrected
 
 
 def write_outputs(run: Run) -> None:

@@ -192,6 +192,16 @@ class Gap(Record):
 
 
 @dataclass(frozen=True)
+class CorrectionNote(Record):
+    """What became of one correction of the session's corrections.toml on this run."""
+
+    number: int  # its place in corrections.toml, 1-based
+    kind: str  # "words", "speaker", "rename", "merge", "chapter", "gap", "timing"
+    what: str  # one line: what it did, or what it says when it could not be placed
+    reason: str = ""  # why it could not be placed; "" when it was applied
+
+
+@dataclass(frozen=True)
 class Session(Record):
     """One recording and what the user told us about it."""
 
@@ -218,3 +228,6 @@ class SessionResult(Record):
     segments: tuple[Segment, ...]
     options: dict[str, Any] = field(default_factory=dict)
     gaps: tuple[Gap, ...] = ()  # speech with no words, shown as inaudible; never dropped silently
+    # The corrections of corrections.toml this result carries, and those that no longer fit it.
+    applied: tuple[CorrectionNote, ...] = ()
+    unplaced: tuple[CorrectionNote, ...] = ()

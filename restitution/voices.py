@@ -112,6 +112,19 @@ class VoiceLibrary:
         db.close()
         return count
 
+    def forget_print(self, name: str, model: str, source: str) -> int:
+        """Delete the prints of `name` that `source` (a session id) gave under `model`: a
+        corrected session takes back a print it enrolled under a wrong name."""
+        if not self.path.exists():
+            return 0
+        with self._connect() as db:
+            count = db.execute(
+                "DELETE FROM voiceprints WHERE name = ? AND model = ? AND source = ?",
+                (" ".join(name.split()), model, source),
+            ).rowcount
+        db.close()
+        return count
+
     def voices(self, model: str) -> dict[str, np.ndarray]:
         """name -> mean unit voiceprint, for one embedding model."""
         if not self.path.exists():

@@ -92,6 +92,7 @@ def test_every_stage_has_a_key_and_the_progress_steps_are_the_table() -> None:
         "chapters",
         "refine",
         "speakers",
+        "correct",
         "export",
         "index",
         "enroll",
@@ -118,7 +119,7 @@ def test_threads_paths_and_progress_change_no_key() -> None:
 def test_a_version_bump_changes_that_stage_and_every_stage_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
     before = keys()
     monkeypatch.setattr(pipeline, "STAGES", with_version("offset", 2))
-    assert changed(before, keys()) == ["offset", "chapters", "refine", "speakers", "export", "index", "enroll"]
+    assert changed(before, keys()) == ["offset", "chapters", "refine", "speakers", "correct", "export", "index", "enroll"]
 
 
 def test_an_option_changes_its_stage_and_what_reads_it_only() -> None:
@@ -127,7 +128,7 @@ def test_an_option_changes_its_stage_and_what_reads_it_only() -> None:
     assert "diarize" not in changed(keys(), keys(beam)), "diarization does not read the transcript"
     assert changed(keys(), keys(beam))[:3] == ["transcribe", "recover", "offset"]
     snap = dataclasses.replace(base, chapters=dataclasses.replace(base.chapters, snap_window=3.0))
-    assert changed(keys(), keys(snap)) == ["chapters", "refine", "speakers", "export", "index", "enroll"]
+    assert changed(keys(), keys(snap)) == ["chapters", "refine", "speakers", "correct", "export", "index", "enroll"]
     page = dataclasses.replace(base, export=dataclasses.replace(base.export, base_url="https://example.org/"))
     assert changed(keys(), keys(page)) == ["export"]
 
@@ -144,7 +145,7 @@ def test_a_stage_switched_off_leaves_the_table_and_moves_what_follows() -> None:
     off = dataclasses.replace(base, diarization=dataclasses.replace(base.diarization, refine=False))
     found = keys(off)
     assert "refine" not in found
-    assert changed(keys(), found) == ["refine", "speakers", "export", "index", "enroll"]
+    assert changed(keys(), found) == ["refine", "speakers", "correct", "export", "index", "enroll"]
 
 
 # --- what batch makes of done.json, without models -----------------------------------------------

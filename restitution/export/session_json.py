@@ -49,6 +49,11 @@ def to_json(result: SessionResult) -> dict[str, Any]:
             for seg in result.segments
         ],
         "gaps": [g.to_dict() for g in result.gaps],
+        # What corrections.toml changed, and what of it no longer fits this transcript.
+        "corrections": {
+            "applied": [n.to_dict() for n in result.applied],
+            "unplaced": [n.to_dict() for n in result.unplaced],
+        },
         "options": result.options,
     }
 
