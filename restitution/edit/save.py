@@ -17,10 +17,12 @@ from typing import Any
 
 from ..errors import RestitutionError
 from ..export.session_json import read_session_json
+from ..files import confined
 from ..index.writing import result_from_session_json
 from ..lock import session_lock
 from ..options import PipelineOptions
 from ..types import Session, SessionResult
+from .server import SavedNotPublished
 
 log = logging.getLogger("restitution")
 
@@ -41,14 +43,27 @@ def _corrections() -> Any:
 
 def saver(session: Session, options: PipelineOptions, out_dir: Path) -> Callable[[list[dict[str, Any]]], str]:
     def save(edits: list[dict[str, Any]]) -> str:
-        with session_lock(out_dir):
+        with session_lock(out_dir), confined(out_dir):
             corrections = _corrections()
+            corrections.load(out_dir)  # a hand-edited file that no longer reads is said now, and kept
             result = current(out_dir)
             made = [corrections.anchored(result, edit) for edit in edits]
             corrections.add(out_dir, made)
         log.info("edit: %d correction(s) saved in %s", len(made), corrections.path_for(out_dir))
-        corrections.republish(session, options)
         plural = "" if len(made) == 1 else "s"
-        return f"saved {len(made)} correction{plural} and republished every output"
+        try:
+            republished = corrections.republish(session, options)
+        except RestitutionError as e:
+            raise SavedNotPublished(
+                f"saved {len(made)} correction{plural}, but republishing failed: {e}; "
+                "the next run of the session publishes them"
+            ) from None
+        message = f"saved {len(made)} correction{plural} and republished every output"
+        unplaced = republished.unplaced
+        if unplaced:
+            first = unplaced[0]
+            more = f" (and {len(unplaced) - 1} more)" if len(unplaced) > 1 else ""
+            message += f"; correction {first.number} could not be placed: {first.reason}{more}"
+        return message
 
     return save

@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..errors import RestitutionError
+from ..lock import SessionLocked
+
 log = logging.getLogger("restitution")
 
 MAX_BODY = 1 << 20  # a save is a list of small edits; a megabyte is thousands of them
@@ -52,6 +55,10 @@ def static_text(name: str) -> str:
     if name == "style.css":  # the published page's own look, shared
         return resources.files("restitution.export").joinpath("templates", name).read_text(encoding="utf-8")
     return resources.files("restitution.edit").joinpath("static", name).read_text(encoding="utf-8")
+
+
+class SavedNotPublished(RestitutionError):
+    """A save stored its corrections but could not republish: the page must not send them again."""
 
 
 class Refused(Exception):
@@ -277,9 +284,6 @@ class Handler(BaseHTTPRequestHandler):
         return edits
 
     def _save(self, edits: list[dict[str, Any]]) -> None:
-        from ..errors import RestitutionError
-        from ..lock import SessionLocked
-
         if not edits:
             self._send_json(HTTPStatus.OK, {"ok": True, "message": "nothing to save"})
             return
@@ -289,6 +293,8 @@ class Handler(BaseHTTPRequestHandler):
             message = self.server.save(edits)
         except SessionLocked as e:
             self._send_json(HTTPStatus.CONFLICT, {"ok": False, "error": f"not saved: {e}"})
+        except SavedNotPublished as e:
+            self._send_json(HTTPStatus.OK, {"ok": False, "saved": True, "error": str(e)})
         except RestitutionError as e:
             self._send_json(HTTPStatus.UNPROCESSABLE_ENTITY, {"ok": False, "error": str(e)})
         except Exception as e:  # a bug must reach the page as one line, and the log in full

@@ -414,8 +414,11 @@
       .then(function (r) { return r.json().catch(function () { return { ok: false, error: "the server answered " + r.status }; }); })
       .then(function (answer) {
         saving = false;
-        if (!answer.ok) { say(answer.error || "not saved", true); return; }
-        try { sessionStorage.setItem(STATUS_KEY, answer.message); } catch (err) { /* private mode: no message after reload */ }
+        // Saved but not republished: the edits are in the corrections file, so the page reloads
+        // (sending them again would apply them twice) and says what went wrong.
+        if (!answer.ok && !answer.saved) { say(answer.error || "not saved", true); return; }
+        var note = JSON.stringify({ text: answer.ok ? answer.message : answer.error, error: !answer.ok });
+        try { sessionStorage.setItem(STATUS_KEY, note); } catch (err) { /* private mode: no message after reload */ }
         leaving = true;
         window.location.reload();
       })
@@ -433,7 +436,7 @@
       showPending();
       var done = null;
       try { done = sessionStorage.getItem(STATUS_KEY); sessionStorage.removeItem(STATUS_KEY); } catch (err) { done = null; }
-      if (done) { say(done); }
+      if (done) { done = JSON.parse(done); say(done.text, done.error); }
       document.body.setAttribute("data-ready", "true");
     })
     .catch(function (err) { linesBox.textContent = ""; say("cannot load the session: " + err.message, true); });
