@@ -74,6 +74,9 @@ def edit(
     try:
         server.serve_forever()
     except KeyboardInterrupt:
+        if not server.save_lock.acquire(blocking=False):
+            say("waiting for the save in progress to finish")
+            server.save_lock.acquire()  # its republish is a run of the session: let it end whole
         say("editor stopped")
     finally:
         server.server_close()

@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
+from restitution import corrections
 from restitution.edit.page import edit_page, session_view
-from restitution.edit.save import saver
+from restitution.edit.save import current, saver
 from restitution.edit.server import EditServer, byte_range
 from restitution.export.session_json import write_session_json
 from restitution.lock import session_lock
@@ -30,6 +31,7 @@ from restitution.types import SessionResult
 from tests.test_html import CHROMIUM, CHROMIUM_ARGS, synthesize
 
 LOW = {"réemploi": 0.2, "ateliers": 0.3}  # words made low-confidence in the served session
+INSTANT = "ateliers"  # and one the decoder gave no duration, as Whisper often does
 
 
 def _serve(out_dir: Path, save: Any) -> tuple[EditServer, threading.Thread]:
@@ -57,7 +59,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SessionResult]
         dataclasses.replace(
             seg,
             words=tuple(
-                dataclasses.replace(w, probability=LOW.get(w.text.strip().strip(".,"), w.probability))
+                dataclasses.replace(
+                    w,
+                    probability=LOW.get(w.text.strip().strip(".,"), w.probability),
+                    end=w.start if w.text.strip() == INSTANT else w.end,
+                )
                 for w in seg.words
             ),
         )
@@ -397,16 +403,23 @@ def test_edit_page_keys_and_what_a_save_posts(served, demo, browser):
     assert "is not a time" in page.inner_text("#status") and recorder.saves == []
     start.fill("00:00:01.5")
 
-    page.keyboard.press("Control+s")
-    page.wait_for_function("() => document.getElementById('status').textContent === 'saved 4'", timeout=10000)
+    with page.expect_navigation(timeout=10000):  # a save reloads the page
+        page.keyboard.press("Control+s")
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.inner_text("#status") == "saved 4" and page.inner_text("#pending") == "no changes"
     gone = next(w for w in result.segments[1].words if w.text.strip() == "ateliers")
-    assert recorder.saves.pop() == [
-        {"kind": "words", "start": pytest.approx(gone.start, abs=1e-3), "end": pytest.approx(gone.end, abs=1e-3),
+    sent = recorder.saves.pop()
+    assert sent == [
+        {"kind": "words", "start": pytest.approx(gone.start, abs=1e-3), "end": pytest.approx(gone.start + 0.001, abs=1e-3),
          "old": "ateliers", "new": "intervenants"},
         {"kind": "speaker", "start": result.segments[0].start, "end": result.segments[0].end, "speaker": "S2"},
         {"kind": "rename", "speaker": "S3", "name": "Stéphanie Mabileau-Durand"},
         {"kind": "chapter", "index": 2, "title": "Atelier réemploi", "start": 1.5},
     ]  # fmt: skip
+    # Each is what the corrections core takes: anchored on the session as published.
+    made = [corrections.anchored(current(demo[0]), edit) for edit in sent]
+    assert made[0].old == "ateliers" and made[0].before == "Parlons maintenant des" and made[0].after == "de la journée."
+    assert [c.kind for c in made] == ["words", "speaker", "rename", "chapter"]
     assert errors == []
     page.close()
 
@@ -428,8 +441,10 @@ def test_edit_page_merges_a_voice_and_inserts_words(served, browser):
     text.click()
     page.keyboard.press("End")
     page.keyboard.type(" Merci.")
-    page.click("#save")
-    page.wait_for_function("() => document.getElementById('status').textContent === 'saved 2'", timeout=10000)
+    with page.expect_navigation(timeout=10000):
+        page.click("#save")
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.inner_text("#status") == "saved 2"
     sent = recorder.saves.pop()
     assert sent[1] == {"kind": "merge", "speaker": "S2", "into": "S1"}
     assert sent[0]["kind"] == "words" and sent[0]["old"] == "" and sent[0]["new"] == "Merci."

@@ -146,11 +146,9 @@ def test_edit_in_the_page_then_every_output_follows(editor, session):
         page.locator(".chapter-edit .start").nth(1).fill(str(moved_to))
         assert page.inner_text("#pending") == "3 changes not saved"
 
-        page.keyboard.press("Control+s")
-        page.wait_for_function(
-            "() => document.body.dataset.ready === 'true' && document.getElementById('status').textContent.startsWith('saved')",
-            timeout=300000,
-        )
+        with page.expect_navigation(timeout=300000):  # the page reloads once republished
+            page.keyboard.press("Control+s")
+        page.wait_for_selector("body[data-ready=true]", timeout=30000)
         assert "3 corrections" in page.inner_text("#status"), page.inner_text("#status")
         # The page reloaded with the new text.
         assert WORD in page.locator(".line").first.locator(".text").inner_text()

@@ -218,7 +218,10 @@
     var gone = old.slice(a, old.length - b), added = typed.slice(a, typed.length - b);
     if (!gone.length && !added.length) { return null; }
     if (gone.length) {
-      return { kind: "words", start: gone[0].start, end: gone[gone.length - 1].end,
+      // A word the decoder gave no duration (start == end) would read as an insertion point:
+      // the span is made a millisecond long so that it still holds the words it replaces.
+      var last = gone[gone.length - 1].end;
+      return { kind: "words", start: gone[0].start, end: Math.max(last, gone[0].start + 0.001),
                old: gone.map(function (t) { return t.text; }).join(" "), new: added.join(" ") };
     }
     var at = a > 0 ? old[a - 1].end : (old.length ? old[0].start : line.start);
