@@ -418,7 +418,9 @@ def test_edit_page_keys_and_what_a_save_posts(served, demo, browser):
     ]  # fmt: skip
     # Each is what the corrections core takes: anchored on the session as published.
     made = [corrections.anchored(current(demo[0]), edit) for edit in sent]
-    assert made[0].old == "ateliers" and made[0].before == "Parlons maintenant des" and made[0].after == "de la journée."
+    assert (
+        made[0].old == "ateliers" and made[0].before == "Parlons maintenant des" and made[0].after == "de la journée."
+    )
     assert [c.kind for c in made] == ["words", "speaker", "rename", "chapter"]
     assert errors == []
     page.close()
