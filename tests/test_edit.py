@@ -22,7 +22,7 @@ import pytest
 
 from restitution import corrections
 from restitution.edit.page import edit_page, session_view
-from restitution.edit.save import current, saver
+from restitution.edit.save import current, fitted, saver
 from restitution.edit.server import EditServer, byte_range
 from restitution.export.session_json import write_session_json
 from restitution.lock import session_lock
@@ -251,8 +251,9 @@ def test_a_save_must_be_json_from_the_page(served):
     assert post_json(server, {"edits": "x"})[0] == 400
     status, _h, body = request(server, f"/{t}/save", "POST", {**form, "Content-Type": "application/json"}, b"{not json")
     assert status == 400 and b"not valid JSON" in body
-    big = {"edits": [edit] * 40000}
-    assert post_json(server, big)[0] == 413
+    # Too big is refused on its Content-Length, before a byte of it is read.
+    json_headers = {**form, "Content-Type": "application/json", "Content-Length": str(2 << 20)}
+    assert request(server, f"/{t}/save", "POST", json_headers)[0] == 413
     assert recorder.saves == []
     assert post_json(server, {"edits": [edit]}) == (200, {"ok": True, "message": "saved 1"})
     assert recorder.saves.pop() == [edit]
@@ -476,3 +477,22 @@ def test_a_refused_save_shows_one_line_in_the_page(demo, browser, tmp_path):
         page.close()
     finally:
         _stop(server, thread)
+
+
+def test_a_word_beside_an_instant_is_fitted_to_what_the_core_reads(demo):
+    """ "des" ends where "ateliers", a word of no duration, starts and ends: at the times of
+    "des" the core reads both, so the edit carries "ateliers" along, unchanged."""
+    folder, result = demo
+    published = current(folder)
+    des = next(w for w in result.segments[1].words if w.text.strip() == "des")
+    edit = {"kind": "words", "start": des.start, "end": des.end, "old": "des", "new": "les"}
+    with pytest.raises(corrections.CorrectionsError, match="reload the session"):
+        corrections.anchored(published, edit)
+    wide = fitted(published, edit)
+    assert wide == {**edit, "old": "des ateliers", "new": "les ateliers"}
+    assert corrections.anchored(published, wide).old == "des ateliers"
+    deleted = fitted(published, {**edit, "new": ""})
+    assert deleted["old"] == "des ateliers" and deleted["new"] == "ateliers"
+    plain = {"kind": "words", "start": result.segments[0].words[0].start, "end": result.segments[0].words[0].end,
+             "old": "Bonjour", "new": "Bonsoir"}  # fmt: skip
+    assert fitted(published, plain) is plain

@@ -41,13 +41,39 @@ def _corrections() -> Any:
     return corrections
 
 
+def fitted(result: SessionResult, edit: dict[str, Any]) -> dict[str, Any]:
+    """A "words" edit widened to every word the corrections core reads at its times.
+
+    The page sends the words a reader changed, with their times; words the decoder packed
+    into the same instant (a neighbour of no duration, within the core's tolerance) are read
+    with them. The edit then carries those unchanged neighbours along on both sides, so it
+    replaces exactly what the core sees and changes only what the reader changed.
+    """
+    if edit.get("kind") != "words" or not isinstance(edit.get("old"), str) or not edit["old"].strip():
+        return edit
+    from ..corrections.anchor import anchor_words, norm
+
+    try:
+        seen = anchor_words(result, float(edit["start"]), float(edit["end"]), None)[0].split()
+    except (KeyError, TypeError, ValueError):
+        return edit  # anchored() says what is wrong with it
+    wanted = edit["old"].split()
+    if norm(" ".join(seen)) == norm(edit["old"]):
+        return edit
+    for k in range(len(seen) - len(wanted) + 1):
+        if norm(" ".join(seen[k : k + len(wanted)])) == norm(edit["old"]):
+            new = [*seen[:k], *str(edit.get("new") or "").split(), *seen[k + len(wanted) :]]
+            return {**edit, "old": " ".join(seen), "new": " ".join(new)}
+    return edit
+
+
 def saver(session: Session, options: PipelineOptions, out_dir: Path) -> Callable[[list[dict[str, Any]]], str]:
     def save(edits: list[dict[str, Any]]) -> str:
         with session_lock(out_dir), confined(out_dir):
             corrections = _corrections()
             corrections.load(out_dir)  # a hand-edited file that no longer reads is said now, and kept
             result = current(out_dir)
-            made = [corrections.anchored(result, edit) for edit in edits]
+            made = [corrections.anchored(result, fitted(result, edit)) for edit in edits]
             corrections.add(out_dir, made)
         log.info("edit: %d correction(s) saved in %s", len(made), corrections.path_for(out_dir))
         plural = "" if len(made) == 1 else "s"
