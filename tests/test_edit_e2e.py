@@ -161,7 +161,8 @@ def test_edit_in_the_page_then_every_output_follows(editor, session):
     new_start = after["chapters"][1]["start"]
     assert abs(new_start - moved_to) <= 2.5 and abs(new_start - ch2["start"]) > 1.0
     assert after["chapters"][1]["title"] == TITLE
-    assert not after.get("unplaced"), after.get("unplaced")
+    assert [n["kind"] for n in after["corrections"]["applied"]] == ["words", "rename", "chapter"]
+    assert after["corrections"]["unplaced"] == []
     toml = (out / "corrections.toml").read_text(encoding="utf-8")
     assert toml.count("[[correction]]") == 3 and WORD in toml and replaced.strip(",.;:!?") in toml
 
@@ -198,4 +199,4 @@ def test_edit_in_the_page_then_every_output_follows(editor, session):
     assert WORD in (out / f"{SID}.vtt").read_text(encoding="utf-8")
     assert again["chapters"][1]["title"] == TITLE and again["chapters"][1]["start"] == pytest.approx(new_start, abs=0.5)
     assert NAME in [sp["name"] for sp in again["speakers"]]
-    assert not again.get("unplaced"), again.get("unplaced")
+    assert again["corrections"]["unplaced"] == [] and len(again["corrections"]["applied"]) == 3
