@@ -14,6 +14,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -496,3 +498,18 @@ def test_a_word_beside_an_instant_is_fitted_to_what_the_core_reads(demo):
     plain = {"kind": "words", "start": result.segments[0].words[0].start, "end": result.segments[0].words[0].end,
              "old": "Bonjour", "new": "Bonsoir"}  # fmt: skip
     assert fitted(published, plain) is plain
+
+
+def test_edit_needs_a_session_that_was_run(demo, tmp_path):
+    folder = tmp_path / "recordings" / "Pas encore"
+    folder.mkdir(parents=True)
+    shutil.copy(demo[0] / "demo.mp3", folder / "talk.mp3")
+    (folder / "agenda.txt").write_text("- 00:00:00 : Introduction par Romain Delassus\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    cmd = [sys.executable, "-m", "restitution", "edit", str(folder), "--out", str(tmp_path / "outputs")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+    assert "no session.json: run `restitution run" in proc.stderr and "pas-encore" in proc.stderr
+    bad = subprocess.run([*cmd, "--low-confidence", "2"], capture_output=True, text=True, timeout=120, env=env)
+    assert bad.returncode == 1 and "--low-confidence must be between 0 and 1" in bad.stderr
