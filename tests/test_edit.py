@@ -513,3 +513,12 @@ def test_edit_needs_a_session_that_was_run(demo, tmp_path):
     assert "no session.json: run `restitution run" in proc.stderr and "pas-encore" in proc.stderr
     bad = subprocess.run([*cmd, "--low-confidence", "2"], capture_output=True, text=True, timeout=120, env=env)
     assert bad.returncode == 1 and "--low-confidence must be between 0 and 1" in bad.stderr
+
+
+def test_the_first_chapter_start_is_not_editable(served, browser):
+    server, _recorder = served
+    page, errors = open_editor(browser, server.url)
+    starts = page.locator(".chapter-edit .start")
+    assert starts.nth(0).is_disabled() and not starts.nth(1).is_disabled()
+    assert errors == []
+    page.close()

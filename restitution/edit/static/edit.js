@@ -145,6 +145,10 @@
     var go = el("button", "", "▶");
     go.type = "button";
     go.title = "Play from this start";
+    if (data.start <= 0.05) {  // the first chapter starts with the recording: its start is not a choice
+      ch.startInput.disabled = true;
+      now.disabled = true;
+    }
     row.appendChild(ch.startInput); row.appendChild(now); row.appendChild(go);
     li.appendChild(ch.titleInput); li.appendChild(row);
     ch.el = li;
