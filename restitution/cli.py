@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
+from .cli_apply import apply_cmd
 from .cli_common import (
     Commands,
     ConfigOpt,
@@ -183,6 +184,7 @@ def batch(
         raise typer.Exit(1)
 
 
+app.command("apply")(apply_cmd)
 app.command()(search)
 app.command()(edit)
 app.add_typer(index_app, name="index")

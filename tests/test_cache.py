@@ -119,7 +119,16 @@ def test_threads_paths_and_progress_change_no_key() -> None:
 def test_a_version_bump_changes_that_stage_and_every_stage_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
     before = keys()
     monkeypatch.setattr(pipeline, "STAGES", with_version("offset", 2))
-    assert changed(before, keys()) == ["offset", "chapters", "refine", "speakers", "correct", "export", "index", "enroll"]
+    assert changed(before, keys()) == [
+        "offset",
+        "chapters",
+        "refine",
+        "speakers",
+        "correct",
+        "export",
+        "index",
+        "enroll",
+    ]
 
 
 def test_an_option_changes_its_stage_and_what_reads_it_only() -> None:

@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 from ..types import Segment, SessionResult, Word
 
 TOLERANCE = 0.05  # seconds: word times as written (milliseconds) and as kept in session.json
-WINDOW = 20.0  # seconds around a correction's time where its words are looked for again
+WINDOW = 10.0  # seconds around a correction's time where its words are looked for again
 CONTEXT = 3  # words kept before and after a correction
 _PUNCT = string.punctuation + "«»“”‘’„…–—¿¡·"
 
@@ -127,10 +127,12 @@ def _trim(toks: list[Token], i: int, j: int, old: str) -> tuple[int, int]:
     return i, j
 
 
-def locate(toks: list[Token], start: float, end: float, old: str, before: str, after: str) -> tuple[int, int] | None:
+def locate(
+    toks: list[Token], start: float, end: float, old: str, before: str, after: str, *, search: bool = True
+) -> tuple[int, int] | None:
     """Tokens i..j-1 that are `old`: where the correction says when they are still there,
-    else the span near that time whose words and context match best; None when nothing does.
-    For an insertion (`old` empty) i == j is the place to insert at."""
+    else (with `search`) the span near that time whose words and context match best; None
+    when nothing does. For an insertion (`old` empty) i == j is the place to insert at."""
     wanted, b, a = " ".join(norm(old)), " ".join(norm(before)), " ".join(norm(after))
     if wanted:
         span = inside(toks, start, end)
@@ -142,7 +144,7 @@ def locate(toks: list[Token], start: float, end: float, old: str, before: str, a
         p = position(toks, start)
         if _fits(toks, p, p, b, a) >= 0.99:
             return p, p
-    return _search(toks, start, wanted, b, a)
+    return _search(toks, start, wanted, b, a) if search else None
 
 
 def _fits(toks: list[Token], i: int, j: int, before: str, after: str) -> float:
@@ -178,7 +180,10 @@ def _search(toks: list[Token], start: float, wanted: str, before: str, after: st
             same = _similar(wanted, _text(toks[i:j])) if n else 1.0
             around = _fits(toks, i, j, before, after)
             if n:
-                if not (same >= 0.75 or (around >= 0.8 and same >= 0.4 and (before or after))):
+                # The words themselves, and the words around them unless none were kept: a short
+                # common word ("bonjour") alone says nothing about which moment it was.
+                context = around >= 0.6 or not (before or after)
+                if not ((same >= 0.75 and context) or (around >= 0.8 and same >= 0.4 and (before or after))):
                     continue
             elif around < 0.8 or not (before or after):
                 continue

@@ -62,7 +62,12 @@ def anchored(result: SessionResult, edit: dict[str, Any]) -> Correction:
             raise CorrectionsError(f"no inaudible stretch between {hms(start)} and {hms(end)}")
         data.update(start=hits[0].start, end=hits[-1].end)
     elif kind == "speaker":
-        data["old"] = _speaker_at(result, _time(data, "start"), _time(data, "end")) or ""
+        # The voice it is taken from: as the edit says (the segment's speaker), else who says most of it.
+        given = data.get("old")
+        source = voice_for(result, given) if isinstance(given, str) and given else None
+        if given and source is None:
+            raise CorrectionsError(f"no voice {given!r} in session {result.session.id}")
+        data["old"] = source or _speaker_at(result, _time(data, "start"), _time(data, "end")) or ""
     try:
         return Correction.from_dict(data)
     except CorrectionsError as e:

@@ -85,7 +85,7 @@ class Correction(Record):
             raise CorrectionsError(f"a {kind} correction needs {missing[0]!r}")
         values: dict[str, Any] = {"kind": kind}
         for name, value in data.items():
-            if name == "kind":
+            if name == "kind" or value is None:
                 continue
             values[name] = _checked(kind, name, value)
         made = cls(**values)

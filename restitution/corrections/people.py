@@ -57,13 +57,19 @@ def rename(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:
         merged, _ = merge(result, dataclasses.replace(c, kind="merge", into=other))
         return merged, f"voice {c.speaker} named {c.name!r}, which another voice has: merged into {other}"
     sp = _speaker(result, label)
-    if sp.name == c.name and sp.source == SOURCE:
-        return result, f"voice {label} already named {c.name!r}"
+    if sp.name == c.name and not sp.uncertain:
+        return result, f"voice {label} already named {c.name!r}"  # a name the parser was unsure of is now sure
     # A respelling keeps the role the agenda gave; another person's name does not.
     close = bool(sp.name) and SequenceMatcher(None, (sp.name or "").casefold(), c.name.casefold()).ratio() >= 0.75
     renamed = dataclasses.replace(sp, name=c.name, source=SOURCE, uncertain=False, role=sp.role if close else None)
     speakers = tuple(renamed if s.id == label else s for s in result.speakers)
-    return dataclasses.replace(result, speakers=speakers), f"voice {label} ({sp.name}) renamed {c.name!r}"
+    # The chapters list the agenda's names: the one this voice had is the one corrected.
+    chapters = tuple(
+        dataclasses.replace(ch, speakers=tuple(c.name if n == sp.name else n for n in ch.speakers))
+        for ch in result.chapters
+    )
+    done = dataclasses.replace(result, speakers=speakers, chapters=chapters)
+    return done, f"voice {label} ({sp.name}) renamed {c.name!r}"
 
 
 def merge(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:

@@ -17,6 +17,7 @@ from ..lock import SessionLocked, session_lock
 from ..options import PipelineOptions
 from ..sessions import own_id
 from ..types import Hook, Session, SessionResult
+from .feed import refresh_feed
 from .model import Correction, CorrectionsError
 from .store import add, load
 
@@ -79,12 +80,14 @@ def save(out_dir: Path, new: Sequence[Correction], wait: float = 0.0) -> None:
 def republish(
     session: Session, options: PipelineOptions, hook: Hook | None = None, *, wait: float = 0.0
 ) -> SessionResult:
-    """Every output of `session` rebuilt from its cached stages and its corrections. Takes the
-    session's lock (waiting up to `wait` s for a batch running it); no transcription, no
-    diarization unless their caches are gone."""
+    """Every output of `session` rebuilt from its cached stages and its corrections, and the
+    archive's feed.xml when there is one. Takes the session's lock (waiting up to `wait` s for
+    a batch running it); no transcription, no diarization unless their caches are gone."""
     from ..pipeline import run_session
 
-    return _patiently(lambda: run_session(session, options, hook), wait)
+    result = _patiently(lambda: run_session(session, options, hook), wait)
+    refresh_feed(options.outputs_dir)  # the feed is made of every session.json: it follows too
+    return result
 
 
 def correct(

@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 
 from ..clock import hms
 from ..types import Gap, Segment, SessionResult, Word
-from .anchor import TOLERANCE, Token, locate, norm, slots, tokens
+from .anchor import TOLERANCE, Slot, Token, locate, norm, slots, tokens
 from .model import Correction
 from .people import Unplaceable, voice_for, with_voice
 
@@ -64,11 +64,12 @@ def _key(token: Token) -> str:
 
 
 def _respelled(
-    old: list[Token], pieces: list, new: list[str], at: float, room: tuple[float, float]
+    old: list[Token], pieces: list[Slot], new: list[str], at: float, room: tuple[float, float], prefer: str | None
 ) -> tuple[set[tuple[int, int]], dict[int, list[Word]]]:
-    """Pieces removed and words added to turn tokens `old` into `new`."""
+    """Pieces removed and words added to turn tokens `old` into `new`: a word left as it was keeps
+    its pieces; a new one takes the time of the words it replaces, or shares the time of the
+    word it follows (or precedes) when it replaces none."""
     removed: set[tuple[int, int]] = set()
-    added: dict[int, list[Word]] = defaultdict(list)
     for t in old:
         removed |= {(pieces[k].seg, pieces[k].pos) for k in range(t.first, t.last + 1)}
     if not old:
@@ -76,41 +77,61 @@ def _respelled(
         lo = max(lo, at)
         hi = min(hi, lo + WORD_SECONDS * len(new)) if hi > lo else lo
         return removed, {-1: spread(lo, hi, new)}
+    # Groups of new words sharing a span: [first old token, last old token, texts, untouched]
+    groups: list[list] = []
+    pending: list[str] = []  # inserted words waiting for the word before them, at the start
     keys = [" ".join(norm(x)) or x for x in new]
-    seg_of = [pieces[t.first].seg for t in old]
-    ops = SequenceMatcher(None, [_key(t) for t in old], keys, autojunk=False).get_opcodes()
-    for tag, a1, a2, b1, b2 in ops:
+    for tag, a1, a2, b1, b2 in SequenceMatcher(None, [_key(t) for t in old], keys, autojunk=False).get_opcodes():
         if tag == "equal":
             for a, b in zip(range(a1, a2), range(b1, b2)):
-                t = old[a]
-                if t.raw == new[b]:  # untouched: its own pieces stay
-                    removed -= {(pieces[k].seg, pieces[k].pos) for k in range(t.first, t.last + 1)}
-                else:  # same word, other case or punctuation
-                    added[seg_of[a]].append(Word(t.start, t.end, " " + new[b], 1.0))
+                groups.append([a, a, [*pending, new[b]], old[a].raw == new[b] and not pending])
+                pending = []
         elif tag == "replace":
-            added[seg_of[a1]] += spread(old[a1].start, max(old[a2 - 1].end, old[a1].start), new[b1:b2])
+            groups.append([a1, a2 - 1, [*pending, *new[b1:b2]], False])
+            pending = []
         elif tag == "insert":
-            lo = old[a1 - 1].end if a1 > 0 else old[0].start
-            hi = old[a1].start if a1 < len(old) else lo
-            added[seg_of[a1 - 1] if a1 > 0 else seg_of[0]] += spread(lo, max(lo, hi), new[b1:b2])
+            if groups:
+                groups[-1][2] += new[b1:b2]
+                groups[-1][3] = False
+            else:
+                pending += new[b1:b2]
+    if pending:  # every old word deleted but some written: they take the whole span
+        groups.append([0, len(old) - 1, pending, False])
+    added: dict[int, list[Word]] = defaultdict(list)
+    for a1, a2, texts, untouched in groups:
+        if untouched:
+            t = old[a1]
+            removed -= {(pieces[k].seg, pieces[k].pos) for k in range(t.first, t.last + 1)}
+            continue
+        # A word whose pieces two voices share goes to the voice the correction names.
+        own = [k for t in old[a1 : a2 + 1] for k in range(t.first, t.last + 1)]
+        seg = next(
+            (pieces[k].seg for k in own if prefer is not None and pieces[k].speaker == prefer), pieces[own[0]].seg
+        )
+        added[seg] += spread(old[a1].start, max(old[a2].end, old[a1].start), texts)
     return removed, dict(added)
 
 
 def words(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:
     assert c.start is not None and c.end is not None
     label = voice_for(result, c.speaker) if c.speaker else None
-    for who in [label, None] if label else [None]:
-        pieces = slots(result.segments, who)
-        toks = tokens(pieces)
-        span = locate(toks, c.start, c.end, c.old, c.before, c.after)
-        if span is not None:
-            break
-    else:
+    # That voice's words, then everyone's (a word whose pieces two voices share), where the
+    # correction says; only then searched for nearby.
+    views = [(p, tokens(p)) for p in (slots(result.segments, who) for who in ([label, None] if label else [None]))]
+    # Searched for nearby only among the words of its voice while that voice is still there:
+    # the same words said by someone else are another moment.
+    tries = [(view, False) for view in views] + [(view, True) for view in views[:1]]
+    found = next(
+        ((view, span) for view, search in tries
+         if (span := locate(view[1], c.start, c.end, c.old, c.before, c.after, search=search)) is not None),
+        None,
+    )  # fmt: skip
+    if found is None:
         where = f"near {hms(c.start)}"
         raise Unplaceable(
             f"the words {c.old!r} are no longer {where}" if c.old else f"no place {where} fits the words around it"
         )
-    i, j = span
+    (pieces, toks), (i, j) = found
     old = [t for t in toks[i:j]]
     new = c.new.split()
     if [t.raw for t in old] == new:
@@ -118,7 +139,7 @@ def words(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:
     prev_end = toks[i - 1].end if i > 0 else 0.0
     next_start = toks[j].start if j < len(toks) else result.audio.duration
     at = c.start if not old else old[0].start
-    removed, added = _respelled(old, pieces, new, at, (prev_end, next_start))
+    removed, added = _respelled(old, pieces, new, at, (prev_end, next_start), label)
     if -1 in added:  # an insertion: into the segment before it, or the one after
         near = pieces[toks[i - 1].last] if i > 0 else (pieces[toks[j].first] if j < len(toks) else None)
         inserted = added.pop(-1)
@@ -185,6 +206,8 @@ def move(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:
     start, end = c.start, c.end
     target = voice_for(result, c.speaker, create=True)
     assert target is not None
+    # Only the voice it was taken from, when it is still there: another voice talking over it stays.
+    source = voice_for(result, c.old) if c.old else None
     result = with_voice(result, target, c.speaker)
     out: list[Segment] = []
     seconds: dict[str | None, float] = defaultdict(float)
@@ -195,11 +218,14 @@ def move(result: SessionResult, c: Correction) -> tuple[SessionResult, str]:
 
     for seg in result.segments:
         if not seg.words:
-            if within(seg.start, seg.end):
+            if within(seg.start, seg.end) and source in (None, seg.speaker):
                 heard = True
                 if seg.speaker != target:
                     seconds[seg.speaker] += seg.end - seg.start
                     seg = dataclasses.replace(seg, speaker=target)
+            out.append(seg)
+            continue
+        if source is not None and seg.speaker != source and seg.speaker != target:
             out.append(seg)
             continue
         flags = [within(w.start, w.end) for w in seg.words]
