@@ -31,6 +31,7 @@ from .cli_common import (
     say,
     setup_logging,
 )
+from .cli_edit import edit
 from .cli_search import index_app, search
 from .cli_voices import models_app, voices_app
 from .errors import ConfigError
@@ -185,6 +186,7 @@ def batch(
 
 app.command("apply")(apply_cmd)
 app.command()(search)
+app.command()(edit)
 app.add_typer(index_app, name="index")
 
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # BCP 47, as RSS <language> takes it
