@@ -25,7 +25,7 @@ from .recover import RECOVERY, recover
 
 # The transcribe stage's algorithm (the engines, speech groups, the guard): bump it when a
 # change alters transcripts, and every session transcribes again.
-TRANSCRIBE_VERSION = 2  # 2: decoded on the shared speech map, quiet regions raised
+TRANSCRIBE_VERSION = 3  # 2: decoded on the shared speech map, quiet regions raised; 3: sampling seeded
 
 # engine name -> module holding `check(options)` and `load(options) -> Transcriber`
 ENGINES = {

@@ -25,6 +25,9 @@ class Transcriber(Protocol):
         ...
 
 
+SEED = 0  # for the temperature fallback's sampling, set before every decoding
+
+
 def temperatures(fallback: bool) -> tuple[float, ...]:
     return (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if fallback else (0.0,)
 

@@ -14,7 +14,7 @@ from ..options import ASROptions
 from ..speech import SpeechMap
 from ..types import Transcript
 from . import models
-from .base import SAMPLE_RATE, Hook, JoinedSpeech, make_segments, report, speech_for, speech_groups, temperatures
+from .base import SAMPLE_RATE, SEED, Hook, JoinedSpeech, make_segments, report, speech_for, speech_groups, temperatures
 
 log = logging.getLogger("restitution")
 
@@ -87,6 +87,11 @@ class FasterWhisper:
     def transcribe(
         self, audio: np.ndarray, language: str | None, hook: Hook | None = None, speech: SpeechMap | None = None
     ) -> Transcript:
+        import ctranslate2
+
+        # The temperature fallback samples: the same audio must give the same words on every
+        # run, or a rerun moves the words that saved corrections are anchored to.
+        ctranslate2.set_random_seed(SEED)
         o = self.options
         duration = len(audio) / SAMPLE_RATE
         kwargs = dict(

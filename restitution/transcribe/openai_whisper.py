@@ -21,7 +21,7 @@ from ..options import ASROptions
 from ..speech import SpeechMap
 from ..types import Transcript
 from . import convert, models
-from .base import SAMPLE_RATE, Hook, JoinedSpeech, make_segments, report, speech_for, speech_groups, temperatures
+from .base import SAMPLE_RATE, SEED, Hook, JoinedSpeech, make_segments, report, speech_for, speech_groups, temperatures
 
 log = logging.getLogger("restitution")
 
@@ -171,6 +171,7 @@ class OpenAIWhisper:
         o = self.options
         # Other libraries (silero-vad, pyannote) change torch's global thread count on import.
         torch.set_num_threads(o.threads)
+        torch.manual_seed(SEED)  # the temperature fallback samples: same audio, same words
         duration = len(audio) / SAMPLE_RATE
         probability = 1.0 if language else None  # a language given is certain
         converted: list = []
