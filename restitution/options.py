@@ -47,6 +47,7 @@ class VoiceOptions:
     library: str = ""  # voiceprint database; "" means <outputs>/voices.sqlite
     enroll: bool = True  # add voices named by the agenda to the library after each run
     threshold: float = 0.75  # cosine similarity above which a known voice is recognised
+    min_confidence: float = 0.75  # names less certain are flagged, listed for checking and not enrolled
     unnamed_label: str = ""  # "" follows the language: "Intervenant" (fr), "Speaker" (en)
 
 

@@ -190,6 +190,7 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
         voices=library,
         options=options.voices,
         language=spoken,
+        samples=samples,
     )
 
     result = SessionResult(

@@ -171,6 +171,9 @@ class Speaker(Record):
     role: str | None = None
     seconds: float = 0.0  # speaking time
     source: str | None = None  # "agenda" | "voiceprint" | "session" | "unnamed"
+    confidence: float | None = None  # in [0, 1], how sure the name is; None for unnamed voices
+    evidence: tuple[str, ...] = ()  # what named it, strongest first, as a reader would check it
+    uncertain: bool = False  # below the confidence threshold: flagged, listed, never enrolled
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,241 @@
+"""Naming benchmark: who is who in co-presented items, on harder synthesized sessions.
+
+    python benchmarks/naming.py --seeds 100-119 [--work DIR] [--cues none,order,spoken,pitch,library,all]
+
+Each seed makes a session (benchmarks/_naming_sessions.py: voices drawn per seed, three
+co-presented items spoken at length, one sentence at a time or briefly, late starts that
+cut the first speaker's whole first turn, names spoken or not, real voices mixed in), runs
+the pipeline's own stages on it (faster-whisper, embedded diarization, offset estimate,
+chapters, the agenda's check; cached under --work), then names the voices with each set of
+cues and scores the result against the truth:
+
+- named right: of the named speakers' speech that diarization heard, the share under the
+  right name;
+- unnamed: the most seconds of one participant's speech under an agenda name;
+- swapped: co-presented pairs whose two names went to each other's voices (a voice's name in
+  an item is the one most of its speech there carries); wrong: pairs with any voice misnamed;
+- flagged: of the wrong pairs, those where a wrongly named voice was marked uncertain.
+
+Seeds 0-19 were used while building the cues; report held-out seeds (100 and up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _naming_sessions import Spec, draw_spec, make  # noqa: E402
+
+from restitution import agenda as agenda_io  # noqa: E402
+from restitution import audio, chapters, offset  # noqa: E402
+from restitution.options import ASROptions, ChapterOptions, DiarizationOptions, OffsetOptions  # noqa: E402
+from restitution.synth import SynthTruth  # noqa: E402
+from restitution.types import Chapter, Diarization, Offset, Speaker, Transcript  # noqa: E402
+
+CUE_SETS = {
+    "none": frozenset(),
+    "order": frozenset({"order"}),
+    "spoken": frozenset({"spoken"}),
+    "pitch": frozenset({"pitch"}),
+    "library": frozenset({"library"}),
+    "all": frozenset({"order", "spoken", "pitch", "library"}),
+}
+
+
+def seeds_arg(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out += list(range(int(a), int(b) + 1)) if b else [int(a)]
+    return out
+
+
+def stages(dest: Path, asr: ASROptions) -> dict:
+    """Transcript, diarization (checked against the agenda), offset and chapters of one
+    session, as the pipeline computes them; cached in dest/stages.json."""
+    cache = dest / "stages.json"
+    if cache.is_file():
+        data = json.loads(cache.read_text("utf-8"))
+        return {"transcript": Transcript.from_dict(data["transcript"]), "diarization": Diarization.from_dict(data["diarization"]),
+                "offset": Offset.from_dict(data["offset"]), "chapters": tuple(Chapter.from_dict(c) for c in data["chapters"]),
+                "seconds": data["seconds"]}
+    from restitution.diarize import diarize
+    from restitution.diarize.refine import refine
+    from restitution.transcribe import guard, transcribe
+
+    truth = SynthTruth.from_json(dest / "truth.json")
+    samples = audio.read(dest / truth.recording)
+    agenda = agenda_io.parse(dest / truth.agenda)
+    duration = len(samples) / 16000
+    t0 = time.process_time()
+    transcript = guard.clean(transcribe(samples, asr, "fr"))
+    t1 = time.process_time()
+    listed = {sp.name for item in agenda.items for sp in item.speakers}
+    options = DiarizationOptions()
+    dia = diarize(samples, options, min_speakers_hint=len(listed))
+    found = offset.estimate(agenda, transcript, dia, duration, OffsetOptions())
+    cut = chapters.cut(agenda, found, transcript, dia, duration, ChapterOptions())
+    dia = refine(dia, cut, samples, options)
+    seconds = {"transcribe": t1 - t0, "rest": time.process_time() - t1}
+    cache.write_text(json.dumps({"transcript": transcript.to_dict(), "diarization": dia.to_dict(), "offset": found.to_dict(),
+                                 "chapters": [c.to_dict() for c in cut], "seconds": seconds}), "utf-8")
+    return {"transcript": transcript, "diarization": dia, "offset": found, "chapters": cut, "seconds": seconds}
+
+
+def library_for(dest: Path, truth: SynthTruth, samples, lib_path: Path):
+    """A voice library that knows the first-listed speaker of each co-presented item, enrolled
+    from that speaker's own true turns (as an earlier session would have)."""
+    import numpy as np
+
+    from restitution.diarize.embedded import embed_windows, load_embedder, windows
+    from restitution.voices import VoiceLibrary
+
+    library = VoiceLibrary(lib_path)
+    embedder = load_embedder("campplus")
+    for item in truth.items:
+        if len(item.speakers) < 2:
+            continue
+        name = item.speakers[0]
+        spans = [(t.start, t.end) for t in truth.turns if t.speaker == name][:6]
+        vectors = embed_windows(samples, windows(spans), embedder)
+        vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        library.enroll(name, vectors.mean(axis=0), model=f"embedded/{embedder.name}", source="benchmark")
+    return library
+
+
+def score(truth: SynthTruth, dia: Diarization, speakers: tuple[Speaker, ...]) -> dict:
+    by_id = {s.id: s for s in speakers}
+    agenda_names = {n for it in truth.items for n in it.speakers}
+    covered = right = 0.0
+    unnamed: dict[str, float] = defaultdict(float)
+    for ref in truth.turns:
+        for hyp in dia.turns:
+            overlap = min(ref.end, hyp.end) - max(ref.start, hyp.start)
+            if overlap <= 0:
+                continue
+            name = by_id[hyp.speaker].name
+            if ref.speaker:
+                covered += overlap
+                right += overlap * (name == ref.speaker)
+            elif name in agenda_names:
+                unnamed[ref.voice] += overlap
+    pairs = swapped = wrong = flagged = 0
+    for item in truth.items:
+        if len(item.speakers) < 2:
+            continue
+        pairs += 1
+        got, doubt = {}, {}
+        for name in item.speakers:
+            tally: dict[str, float] = defaultdict(float)
+            for ref in truth.turns:
+                if ref.speaker != name or not (item.start <= ref.start < item.end):
+                    continue
+                for hyp in dia.turns:
+                    overlap = min(ref.end, hyp.end) - max(ref.start, hyp.start)
+                    if overlap > 0:
+                        tally[hyp.speaker] += overlap
+            label = max(tally, key=tally.get) if tally else None
+            got[name] = by_id[label].name if label else None
+            doubt[name] = bool(label and by_id[label].uncertain)
+        a, b = item.speakers[:2]
+        swapped += got[a] == b and got[b] == a
+        bad = [n for n in item.speakers if got[n] != n]
+        wrong += bool(bad)
+        flagged += bool(bad) and any(doubt[n] for n in bad)
+    return {"named": right / max(covered, 1e-9), "unnamed_s": max(unnamed.values(), default=0.0),
+            "pairs": pairs, "swapped": swapped, "wrong": wrong, "flagged": flagged,
+            "uncertain": sum(s.uncertain for s in speakers)}
+
+
+def evaluate(dest: Path, cue_sets: list[str], asr: ASROptions) -> tuple[Spec, dict[str, dict]]:
+    from restitution.speakers import assign_words, name_speakers
+
+    truth = SynthTruth.from_json(dest / "truth.json")
+    spec = Spec(**json.loads((dest / "spec.json").read_text("utf-8")))
+    st = stages(dest, asr)
+    samples = audio.read(dest / truth.recording)
+    agenda = agenda_io.parse(dest / truth.agenda)
+    segments = assign_words(st["transcript"], st["diarization"])
+    out = {}
+    for key in cue_sets:
+        cues = CUE_SETS[key]
+        with tempfile.TemporaryDirectory(prefix="naming-lib-") as tmp:
+            library = library_for(dest, truth, samples, Path(tmp) / "voices.sqlite") if "library" in cues else None
+            speakers, _ = name_speakers(segments, st["diarization"], st["chapters"], agenda, voices=library,
+                                        language="fr", samples=samples, cues=cues)
+        out[key] = score(truth, st["diarization"], speakers)
+    out["_offset_error"] = {"value": st["offset"].seconds - truth.offset}
+    return spec, out
+
+
+def conditions(spec: Spec) -> list[str]:
+    return [
+        "all sessions",
+        f"names spoken: {'yes' if spec.handovers else 'no'}",
+        f"first turn cut: {'yes' if spec.cut_first else 'no'}",
+        f"pairs: {spec.pairs} gender",
+        f"voices: {'real + synthesized' if spec.real else 'synthesized'}",
+    ] + [f"style: {s}" for s in sorted(set(spec.styles))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="100-119", help="e.g. 0-9 or 100-119,200")
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "restitution-naming-bench"),
+                        help="sessions and cached stages (kept between runs)")
+    parser.add_argument("--cues", default="none,order,spoken,pitch,library,all")
+    parser.add_argument("--per-seed", action="store_true", help="print one row per session")
+    args = parser.parse_args()
+    logging.getLogger("restitution").setLevel(logging.ERROR)  # every doubtful name would be logged
+    cue_sets = args.cues.split(",")
+    asr = dataclasses.replace(ASROptions())
+    rows = []
+    for seed in seeds_arg(args.seeds):
+        dest = Path(args.work) / f"seed-{seed}"
+        if not (dest / "truth.json").is_file():
+            make(dest, draw_spec(seed))
+        spec, result = evaluate(dest, cue_sets, asr)
+        rows.append((spec, result))
+        if args.per_seed:
+            flags = f"spoken={int(spec.handovers)} cut={int(spec.cut_first)} {spec.pairs} real={int(spec.real)} {','.join(spec.styles)}"
+            cells = "  ".join(f"{k}: {r['named']:.3f}/{r['swapped']}sw/{r['unnamed_s']:.1f}s" for k, r in result.items()
+                              if not k.startswith("_"))
+            print(f"seed {seed:<4} {flags:<48} offset err {result['_offset_error']['value']:+.2f}  {cells}", flush=True)
+    print(f"\n{len(rows)} sessions. named right: share of the named speech heard that carries the right name "
+          "(mean, worst session); unnamed: most seconds of one participant under an agenda name; pairs: co-presented "
+          "items, swapped (names exchanged), wrong (a voice misnamed), flagged (a misnamed voice marked uncertain)")
+    header = "| {} | sessions | named right | worst | unnamed max s | pairs | swapped | wrong | wrong & flagged | uncertain names |"
+    rule = "|---|---|---|---|---|---|---|---|---|---|"
+    print("\n" + header.format("cues") + "\n" + rule)
+    for cue in cue_sets:
+        print(_row(cue, [r[cue] for _, r in rows]))
+    for cue in [c for c in ("none", "all") if c in cue_sets]:
+        print(f"\nby condition, cues: {cue}\n" + header.format("condition") + "\n" + rule)
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for spec, result in rows:
+            for cond in conditions(spec):
+                groups[cond].append(result[cue])
+        for cond in sorted(groups):
+            print(_row(cond, groups[cond]))
+
+
+def _row(title: str, rs: list[dict]) -> str:
+    named = sum(r["named"] for r in rs) / len(rs)
+    return (f"| {title} | {len(rs)} | {named:.1%} | {min(r['named'] for r in rs):.1%} | {max(r['unnamed_s'] for r in rs):.1f} | "
+            f"{sum(r['pairs'] for r in rs)} | {sum(r['swapped'] for r in rs)} | {sum(r['wrong'] for r in rs)} | "
+            f"{sum(r['flagged'] for r in rs)} | {sum(r['uncertain'] for r in rs)} |")
+
+
+if __name__ == "__main__":
+    main()
