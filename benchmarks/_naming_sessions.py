@@ -82,11 +82,13 @@ class Spec:
 
 
 def draw_spec(seed: int) -> Spec:
+    """Names spoken in even seeds, the first turn cut in seeds 0, 1 (mod 4): each condition in
+    half the sessions; the rest drawn."""
     rng = random.Random(f"naming-spec-{seed}")
     return Spec(
         seed=seed,
-        handovers=rng.random() < 0.5,
-        cut_first=rng.random() < 0.6,
+        handovers=seed % 2 == 0,
+        cut_first=seed % 4 < 2,
         pairs="mixed" if rng.random() < 0.6 else "same",
         real=rng.random() < 0.35,
         styles=[rng.choice(["long", "alternate", "brief"]) for _ in range(3)],
@@ -255,13 +257,15 @@ def _script(items: list[ItemSpec], spec: Spec, guests: list[SynthSpeaker], rng: 
                 continue
             lines += [(spk, t) for t in _turn_lines(spk, prev, greeted, spec, rng, topic, count)]
             prev = spk
-        if k + 1 < len(items) and spec.handovers and not prev.voice.startswith("real:"):
+        host = next((s for s, _ in reversed(lines) if s.name), prev)  # a participant does not hand over
+        if k + 1 < len(items) and spec.handovers and not host.voice.startswith("real:"):
             nxt = items[k + 1].speakers[0]
-            if nxt.name and nxt.key != prev.key:
+            if nxt.name and nxt.key != host.key:
                 both = [s.name for s in items[k + 1].speakers if s.name] if items[k + 1].named else [nxt.name]
                 who = " et ".join(dict.fromkeys(both)) if len(both) > 1 and rng.random() < 0.5 else nxt.name
                 conclude = "conclu" in items[k + 1].title.lower()
-                lines.append((prev, txt.handover_conclusion(nxt.name) if conclude else txt.handover(who, items[k + 1].title)))
+                lines.append((host, txt.handover_conclusion(nxt.name) if conclude else txt.handover(who, items[k + 1].title)))
+                prev = host
         out.append(lines)
     return out
 

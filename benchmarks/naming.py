@@ -49,6 +49,7 @@ CUE_SETS = {
     "spoken": frozenset({"spoken"}),
     "pitch": frozenset({"pitch"}),
     "library": frozenset({"library"}),
+    "all but library": frozenset({"order", "spoken", "pitch"}),  # a first session: no voice known yet
     "all": frozenset({"order", "spoken", "pitch", "library"}),
 }
 
@@ -153,7 +154,9 @@ def score(truth: SynthTruth, dia: Diarization, speakers: tuple[Speaker, ...]) ->
         bad = [n for n in item.speakers if got[n] != n]
         wrong += bool(bad)
         flagged += bool(bad) and any(doubt[n] for n in bad)
+    given = {s.name for s in speakers}
     return {"named": right / max(covered, 1e-9), "unnamed_s": max(unnamed.values(), default=0.0),
+            "missing": len(agenda_names - given),
             "pairs": pairs, "swapped": swapped, "wrong": wrong, "flagged": flagged,
             "uncertain": sum(s.uncertain for s in speakers)}
 
@@ -194,7 +197,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="100-119", help="e.g. 0-9 or 100-119,200")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "restitution-naming-bench"),
                         help="sessions and cached stages (kept between runs)")
-    parser.add_argument("--cues", default="none,order,spoken,pitch,library,all")
+    parser.add_argument("--cues", default=",".join(CUE_SETS))
     parser.add_argument("--per-seed", action="store_true", help="print one row per session")
     args = parser.parse_args()
     logging.getLogger("restitution").setLevel(logging.ERROR)  # every doubtful name would be logged
@@ -209,18 +212,19 @@ def main() -> None:
         rows.append((spec, result))
         if args.per_seed:
             flags = f"spoken={int(spec.handovers)} cut={int(spec.cut_first)} {spec.pairs} real={int(spec.real)} {','.join(spec.styles)}"
-            cells = "  ".join(f"{k}: {r['named']:.3f}/{r['swapped']}sw/{r['unnamed_s']:.1f}s" for k, r in result.items()
-                              if not k.startswith("_"))
+            cells = "  ".join(f"{k}: {r['named']:.3f}/{r['swapped']}sw/{r['wrong']}w/{r['unnamed_s']:.1f}s"
+                              for k, r in result.items() if not k.startswith("_"))
             print(f"seed {seed:<4} {flags:<48} offset err {result['_offset_error']['value']:+.2f}  {cells}", flush=True)
     print(f"\n{len(rows)} sessions. named right: share of the named speech heard that carries the right name "
           "(mean, worst session); unnamed: most seconds of one participant under an agenda name; pairs: co-presented "
           "items, swapped (names exchanged), wrong (a voice misnamed), flagged (a misnamed voice marked uncertain)")
-    header = "| {} | sessions | named right | worst | unnamed max s | pairs | swapped | wrong | wrong & flagged | uncertain names |"
-    rule = "|---|---|---|---|---|---|---|---|---|---|"
+    header = ("| {} | sessions | named right | worst | unnamed max s | pairs | swapped | wrong | wrong & flagged | "
+              "uncertain names | names given to no voice |")
+    rule = "|---|---|---|---|---|---|---|---|---|---|---|"
     print("\n" + header.format("cues") + "\n" + rule)
     for cue in cue_sets:
         print(_row(cue, [r[cue] for _, r in rows]))
-    for cue in [c for c in ("none", "all") if c in cue_sets]:
+    for cue in [c for c in ("none", "all but library") if c in cue_sets]:
         print(f"\nby condition, cues: {cue}\n" + header.format("condition") + "\n" + rule)
         groups: dict[str, list[dict]] = defaultdict(list)
         for spec, result in rows:
@@ -234,7 +238,7 @@ def _row(title: str, rs: list[dict]) -> str:
     named = sum(r["named"] for r in rs) / len(rs)
     return (f"| {title} | {len(rs)} | {named:.1%} | {min(r['named'] for r in rs):.1%} | {max(r['unnamed_s'] for r in rs):.1f} | "
             f"{sum(r['pairs'] for r in rs)} | {sum(r['swapped'] for r in rs)} | {sum(r['wrong'] for r in rs)} | "
-            f"{sum(r['flagged'] for r in rs)} | {sum(r['uncertain'] for r in rs)} |")
+            f"{sum(r['flagged'] for r in rs)} | {sum(r['uncertain'] for r in rs)} | {sum(r['missing'] for r in rs)} |")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ class ASROptions:
     vad_filter: bool = True  # Silero VAD before decoding: skips silence, curbs hallucinations
     condition_on_previous_text: bool = False  # False guards against repetition loops on long audio
     temperature_fallback: bool = True  # retry a window at higher temperature when it looks wrong
+    agenda_hints: bool = False  # give the agenda's names and rare words to the decoder (see naming/spelling.py)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class VoiceOptions:
     enroll: bool = True  # add voices named by the agenda to the library after each run
     threshold: float = 0.75  # cosine similarity above which a known voice is recognised
     min_confidence: float = 0.75  # names less certain are flagged, listed for checking and not enrolled
+    respell: bool = True  # rewrite near-miss spellings of agenda names in the transcript
     unnamed_label: str = ""  # "" follows the language: "Intervenant" (fr), "Speaker" (en)
 
 

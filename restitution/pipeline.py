@@ -28,6 +28,7 @@ from .errors import AgendaError
 from .export import write_all
 from .files import inside, write_text
 from .lock import index_lock, session_lock
+from .naming import spelling
 from .options import PipelineOptions, stage_options
 from .transcribe import guard, transcribe
 from .types import Agenda, AudioInfo, Diarization, Offset, Session, SessionResult, Transcript
@@ -138,9 +139,11 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
 
     hook("transcribe")
     asr = stage_options(options, "asr")
-    t_key = cache.make_key("transcribe", prepared.info.sha256, asr, language)
+    hints = spelling.hints(prepared.agenda) if options.asr.agenda_hints else ""
+    t_key = cache.make_key("transcribe", prepared.info.sha256, asr, language, *([hints] if hints else []))
     transcript, _ = stage_cache.get_or_compute(
-        "transcribe", t_key, Transcript, lambda: guard.clean(transcribe(samples, options.asr, language, hook=hook))
+        "transcribe", t_key, Transcript,
+        lambda: guard.clean(transcribe(samples, options.asr, language, hook=hook, hints=hints)),
     )
 
     hook("diarize")
@@ -192,6 +195,9 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
         language=spoken,
         samples=samples,
     )
+    if options.voices.respell:  # after naming, which reads names however Whisper spelled them
+        segments, respelt = spelling.respell(segments, prepared.agenda)
+        log.info("%d near-miss spellings of agenda names written as in the agenda", respelt)
 
     result = SessionResult(
         session=session,

@@ -94,3 +94,17 @@ def test_first_name_gender_table():
     assert (gender("Anne"), gender("Romain"), gender("Dorothée"), gender("Jean-Marc"), gender("Marie-Laure")) == \
         ("f", "m", "f", "m", "f")
     assert gender("Camille") is None and gender("Dominique") is None and gender("Zorglub") is None
+
+
+def test_where_a_name_is_expected_a_lowercase_misspelling_counts_too():
+    people = [person("Bastien de Villiers"), person("Hélène Kerbrat"), person("Agnès Fournier")]
+    text = "Bonjour à toutes et à tous, je suis bastion de milliers. Merci, Ellen. Je suis magnifique fournié."
+    ws = [w for w, _, _ in words(text)]
+    assert [(m.person.name, text[m.start:m.end]) for m in mentions(text, people)] == [("Hélène Kerbrat", "Ellen")]
+    from restitution.naming.cues import _expected
+
+    got = mentions(text, people, loose=_expected(ws).__contains__)
+    assert [(m.person.name, text[m.start:m.end], classify(ws, m)) for m in got] == [
+        ("Bastien de Villiers", "bastion de milliers", "self"), ("Hélène Kerbrat", "Ellen", "thanks"),
+        ("Agnès Fournier", "fournié", "self")]
+    assert mentions("la bastide de Milly", people, loose=lambda i: False) == []

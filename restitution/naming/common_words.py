@@ -52,6 +52,9 @@ noir noire nouveau plein pleine prochain prochaine propre pur pure rapide rare s
 vif vive vrai vraie vraiment
 aurore olive prudence constance victoire violette marine capucine clementine blanche reine noel ange
 loup roi prince baron lion brun
+introduction restitution presentation conclusion conclusions perspective perspectives echanges participants
+methode seance table ronde intervention interventions discussion reponses bilan synthese ouverture cloture pause
+dejeuner cafe debat
 """
 
 _ENGLISH = """

@@ -89,6 +89,16 @@ def _starts_after(ws: list[str], at: int, phrases: list[tuple[str, ...]], gap: i
     return any(any(tuple(ws[k: k + len(p)]) == p for p in phrases) for k in range(at, min(len(ws), at + gap + 1)))
 
 
+def _expected(ws: list[str]) -> set[int]:
+    """Words where a name is expected: just after "je suis", "merci", "la parole à"..."""
+    out: set[int] = set()
+    for phrases, kind in ((_SELF_P, "self"), (_NEXT_B, "next"), (_THANKS_P, "thanks")):
+        for k in range(1, len(ws) + 1):
+            if any(len(p) <= k and tuple(ws[k - len(p): k]) == p for p in phrases):
+                out.update(range(k, k + _GAP[kind] + 1))
+    return out
+
+
 def classify(ws: list[str], m: Mention) -> str:
     """"self", "next", "thanks" or "mention": what the words around a mention make of it."""
     found = []
@@ -173,7 +183,8 @@ def spoken_cues(segments: Iterable[Segment], turns: Iterable[Turn], names: Itera
     out: list[Cue] = []
     for run in _runs(segments):
         ws = [w for w, _, _ in words(run.text)]
-        found = mentions(run.text, people)
+        expected = _expected(ws)
+        found = mentions(run.text, people, loose=expected.__contains__)
         handed = 0  # names in one hand-over: "la parole à Anne et Pierre" is weaker evidence for each
         for m in found:
             t = run.time_at(m.start)

@@ -10,8 +10,10 @@ split or joined differently still matches. A window that is an ordinary word ("p
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .common_words import COMMON_WORDS
@@ -23,6 +25,7 @@ FUZZY = 0.8  # similarity (1 - edits / length) a misspelt form must reach
 MIN_FUZZY = 5  # letters a form needs before a misspelling of it is accepted
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lowercase, accents removed: "Dorothée" -> "dorothee"."""
     text = unicodedata.normalize("NFKD", text.lower())
@@ -30,8 +33,11 @@ def fold(text: str) -> str:
 
 
 def sound(text: str) -> str:
-    """A coarse spelling key: doubled letters once, y as i, ph as f ("Beffeyte" ~ "befeite")."""
+    """A coarse spelling key: doubled letters once, y as i, ph as f, no leading h (silent in
+    French: "Hélène" is heard "Ellen"), so "Beffeyte" ~ "befeite"."""
     text = text.replace("ph", "f").replace("y", "i")
+    if text.startswith("h"):
+        text = text[1:]
     return re.sub(r"(.)\1+", r"\1", text)
 
 
@@ -66,6 +72,11 @@ def person(name: str) -> Person:
     if len(parts) == 1:
         return Person(name, (), tuple(w for w, _, _ in words(parts[0])))
     return Person(name, tuple(w for w, _, _ in words(parts[0])), tuple(w for w, _, _ in words(" ".join(parts[1:]))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _initial(word: str) -> str:
+    return sound(word[:2])[:1]
 
 
 def similarity(a: str, b: str) -> float:
@@ -103,11 +114,15 @@ class Mention:
         return self.people[0]
 
 
-def _accept(text: str, ws: list[tuple[str, int, int]], i: int, j: int, form: tuple[str, ...]) -> float:
-    """The similarity of words i..j-1 to `form`, or 0 when they must not count as it."""
+def _accept(text: str, ws: list[tuple[str, int, int]], i: int, j: int, form: tuple[str, ...], loose: bool) -> float:
+    """The similarity of words i..j-1 to `form`, or 0 when they must not count as it. `loose`:
+    a misspelling may be lowercase (right after "je suis", where a name is expected)."""
+    capital = text[ws[i][1]].isupper() or loose
+    wanted = "".join(form)
+    if not capital and not wanted.startswith(ws[i][0]):
+        return 0.0  # lowercase words count only as the exact name: most words end here
     span = [w for w, _, _ in ws[i:j]]
-    written, wanted = "".join(span), "".join(form)
-    capital = text[ws[i][1]].isupper()
+    written = "".join(span)
     plain = all(w in COMMON_WORDS or len(w) < 3 for w in span)
     if span == list(form) or written == wanted:
         return 1.0 if capital or not plain else 0.0
@@ -119,21 +134,25 @@ def _accept(text: str, ws: list[tuple[str, int, int]], i: int, j: int, form: tup
     return score if score >= FUZZY else 0.0
 
 
-def mentions(text: str, people: list[Person]) -> list[Mention]:
+def mentions(text: str, people: list[Person], loose: Callable[[int], bool] | None = None) -> list[Mention]:
     """Non-overlapping mentions of `people` in `text`: full names first, then the closer
-    spelling, then the longer span. People who match one span equally well are all kept."""
+    spelling, then the longer span. People who match one span equally well are all kept.
+    `loose(i)`: word i may be a lowercase misspelling (see `_accept`)."""
     ws = words(text)
+    by_letter: dict[str, list[tuple[Person, str, tuple[str, ...]]]] = {}
+    for p in people:  # a name rarely loses its first letter: only forms starting like the word are tried
+        for kind, form in p.forms:
+            by_letter.setdefault(_initial(form[0]), []).append((p, kind, form))
+    # Words one name can span: only spaces, hyphens or apostrophes between them, no punctuation.
+    joined = [not text[a[2]: b[1]].strip(" -'’") for a, b in zip(ws, ws[1:])] + [False]
     found: list[tuple[Person, str, int, int, float]] = []
-    for i in range(len(ws)):
-        for p in people:
-            for kind, form in p.forms:
-                if sound(ws[i][0][:2])[:1] != sound(form[0][:2])[:1]:
-                    continue  # a name rarely loses its first letter: skips most comparisons
-                for width in sorted({len(form) - 1, len(form), len(form) + 1, 1, 2}):
-                    if 1 <= width and i + width <= len(ws):
-                        score = _accept(text, ws, i, i + width, form)
-                        if score:
-                            found.append((p, kind, i, i + width, score))
+    for i, (w, _, _) in enumerate(ws):
+        for p, kind, form in by_letter.get(_initial(w), ()):
+            for width in sorted({len(form) - 1, len(form), len(form) + 1, 1, 2}):
+                if 1 <= width and i + width <= len(ws) and all(joined[i: i + width - 1]):
+                    score = _accept(text, ws, i, i + width, form, bool(loose and loose(i)))
+                    if score:
+                        found.append((p, kind, i, i + width, score))
     rank = {"full": 0, "last": 1, "first": 2}
     found.sort(key=lambda f: (rank[f[1]], -f[4], f[2] - f[3], f[2]))
     kept: list[Mention] = []

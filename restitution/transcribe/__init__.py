@@ -44,9 +44,12 @@ def get_transcriber(options: ASROptions) -> Transcriber:
     return backend.load(options)
 
 
-def transcribe(audio: np.ndarray, options: ASROptions, language: str | None = None, hook: Hook | None = None) -> Transcript:
-    """Transcribe 16 kHz mono float32 audio (an array or a memmap) into our Transcript."""
-    return get_transcriber(options).transcribe(audio, language or None, hook)
+def transcribe(
+    audio: np.ndarray, options: ASROptions, language: str | None = None, hook: Hook | None = None, hints: str = ""
+) -> Transcript:
+    """Transcribe 16 kHz mono float32 audio (an array or a memmap) into our Transcript; `hints`
+    are words to expect (the agenda's names), given to every decoding window."""
+    return get_transcriber(options).transcribe(audio, language or None, hook, hints=hints)
 
 
 __all__ = ["ENGINES", "Transcriber", "check", "get_transcriber", "transcribe"]

@@ -68,7 +68,7 @@ class FasterWhisper:
         mode = f" batch {options.batch_size}" if self.pipeline else ""
         self.description = f"faster-whisper {__version__} {Path(options.model).name} {self.compute_type}{mode}"
 
-    def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None, hints: str = "") -> Transcript:
         o = self.options
         duration = len(audio) / SAMPLE_RATE
         kwargs = dict(
@@ -76,6 +76,7 @@ class FasterWhisper:
             best_of=5,
             temperature=list(temperatures(o.temperature_fallback)),
             word_timestamps=True,
+            hotwords=hints or None,  # prompted in every window, unlike initial_prompt
         )
         report(hook, 0.0, duration)
         converted: list = []

@@ -141,7 +141,7 @@ class OpenAIWhisper:
         language = max(probs, key=probs.get)
         return language, float(probs[language])
 
-    def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None, hints: str = "") -> Transcript:
         import torch
 
         whisper = _import_whisper()
@@ -157,7 +157,7 @@ class OpenAIWhisper:
                 speech = SpeechMap(audio, group)
                 if not language:  # detected on the first group, kept for the others
                     language, probability = self._language(speech.audio)
-                result = self._decode(whisper, speech, language, hook, duration)
+                result = self._decode(whisper, speech, language, hook, duration, hints)
                 converted += [
                     speech.segment(s["start"], s["end"], s["text"], [(w["start"], w["end"], w["word"], w["probability"]) for w in s.get("words", ())])
                     for s in result["segments"]
@@ -171,7 +171,7 @@ class OpenAIWhisper:
             engine=self.description,
         )
 
-    def _decode(self, whisper, speech: SpeechMap, language: str, hook: Hook | None, duration: float) -> dict:
+    def _decode(self, whisper, speech: SpeechMap, language: str, hook: Hook | None, duration: float, hints: str) -> dict:
         import torch
 
         o = self.options
@@ -192,6 +192,8 @@ class OpenAIWhisper:
                     beam_size=o.beam_size if o.beam_size > 1 else None,  # None is greedy, as beam 1 in faster-whisper
                     best_of=5,
                     fp16=False,
+                    # in every window, as faster-whisper's hotwords (openai-whisper 20240930 and later)
+                    **({"initial_prompt": hints, "carry_initial_prompt": True} if hints else {}),
                 )
             finally:
                 import tqdm
