@@ -35,13 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _naming_sessions import Spec, draw_spec, make  # noqa: E402
+from _naming_sessions import Spec, draw_spec, make
 
-from restitution import agenda as agenda_io  # noqa: E402
-from restitution import audio, chapters, offset  # noqa: E402
-from restitution.options import ASROptions, ChapterOptions, DiarizationOptions, OffsetOptions  # noqa: E402
-from restitution.synth import SynthTruth  # noqa: E402
-from restitution.types import Chapter, Diarization, Offset, Speaker, Transcript  # noqa: E402
+from restitution import agenda as agenda_io
+from restitution import audio, chapters, offset
+from restitution.options import ASROptions, ChapterOptions, DiarizationOptions, OffsetOptions
+from restitution.synth import SynthTruth
+from restitution.types import Chapter, Diarization, Offset, Speaker, Transcript
 
 CUE_SETS = {
     "none": frozenset(),

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from builders import sample_result
 
 from restitution.export.html import session_page
 from restitution.export.session_json import schema, to_json
@@ -16,8 +17,6 @@ from restitution.options import VoiceOptions
 from restitution.speakers import name_speakers
 from restitution.types import Agenda, AgendaItem, AgendaSpeaker, Chapter, Diarization, Segment, Turn, Word
 from restitution.voices import VoiceLibrary, enroll_from_session
-
-from builders import sample_result
 
 ROMAIN, ANNE = "Romain Delassus", "Anne Le Gall"
 AGENDA = Agenda(items=(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -35,9 +36,7 @@ def fold(text: str) -> str:
 def sound(text: str) -> str:
     """A coarse spelling key: doubled letters once, y as i, ph as f, no leading h (silent in
     French: "Hélène" is heard "Ellen"), so "Beffeyte" ~ "befeite"."""
-    text = text.replace("ph", "f").replace("y", "i")
-    if text.startswith("h"):
-        text = text[1:]
+    text = text.replace("ph", "f").replace("y", "i").removeprefix("h")
     return re.sub(r"(.)\1+", r"\1", text)
 
 
@@ -144,7 +143,7 @@ def mentions(text: str, people: list[Person], loose: Callable[[int], bool] | Non
         for kind, form in p.forms:
             by_letter.setdefault(_initial(form[0]), []).append((p, kind, form))
     # Words one name can span: only spaces, hyphens or apostrophes between them, no punctuation.
-    joined = [not text[a[2]: b[1]].strip(" -'’") for a, b in zip(ws, ws[1:])] + [False]
+    joined = [not text[a[2]: b[1]].strip(" -'’") for a, b in itertools.pairwise(ws)] + [False]
     found: list[tuple[Person, str, int, int, float]] = []
     for i, (w, _, _) in enumerate(ws):
         for p, kind, form in by_letter.get(_initial(w), ()):
