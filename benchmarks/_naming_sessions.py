@@ -362,3 +362,27 @@ def _truth(spoken: list[_Line], starts: list[float], items: list[ItemSpec], offs
             seen.setdefault(s.key, s)
     truth.speakers = list(seen.values())
     return truth
+
+
+def make_replica(dest: Path, seed: int, minutes: float = 6.0) -> SynthTruth:
+    """The project's own session maker (restitution.synth: names always spoken, the seven items
+    of default_items) with the seed's eight names, voices drawn per seed and a late start of
+    5-60 s, which often swallows the first speaker's whole first turn."""
+    from restitution.synth import default_items, make_session
+
+    rng = random.Random(f"naming-replica-{seed}")
+    genders = ["m", "f", "m", "m", "f", "f", "f", "m"]
+    pools = {g: list(v) for g, v in SEED_NAMES.items()}
+    for pool in pools.values():
+        rng.shuffle(pool)
+    used: set[str] = set()
+    speakers = [SynthSpeaker(*pools[g].pop(), *_espeak_voice(rng, g, used)) for g in genders]
+    speakers += [SynthSpeaker(None, None, *_espeak_voice(rng, rng.choice("mf"), used)) for _ in range(2)]
+    items = default_items(speakers, seed)
+    # default_items puts named[3:] in three workshops of 2, 2 and 1: the seed's pairs.
+    truth = make_session(dest, seed=seed, offset=round(rng.uniform(5.0, 60.0), 2), items=items, minutes=minutes)
+    heard_first = next(t for t in truth.turns if t.end - t.start > 1.0).speaker
+    spec = Spec(seed=seed, handovers=True, cut_first=heard_first != speakers[0].name, pairs="mixed",
+                real=False, styles=["replica"] * 3, seed_names=True)
+    (dest / "spec.json").write_text(json.dumps(asdict(spec), indent=1), "utf-8")
+    return truth

@@ -1,13 +1,14 @@
 """Naming benchmark: who is who in co-presented items, on harder synthesized sessions.
 
-    python benchmarks/naming.py --seeds 100-119 [--work DIR] [--cues none,order,spoken,pitch,library,all]
+    python benchmarks/naming.py [--seeds 100-115] [--replicas 200-207] [--work DIR] [--cues none,spoken,...]
 
 Each seed makes a session (benchmarks/_naming_sessions.py: voices drawn per seed, three
 co-presented items spoken at length, one sentence at a time or briefly, late starts that
-cut the first speaker's whole first turn, names spoken or not, real voices mixed in), runs
-the pipeline's own stages on it (faster-whisper, embedded diarization, offset estimate,
-chapters, the agenda's check; cached under --work), then names the voices with each set of
-cues and scores the result against the truth:
+cut the first speaker's whole first turn, names spoken or not, real voices mixed in); each
+replica one of restitution.synth's own sessions with the seed's eight names, voices drawn
+per seed and a late start of 5-60 s. It runs the pipeline's own stages on each (faster-whisper,
+embedded diarization, offset estimate, chapters, the agenda's check; cached under --work),
+then names the voices with each set of cues and scores the result against the truth:
 
 - named right: of the named speakers' speech that diarization heard, the share under the
   right name;
@@ -16,7 +17,7 @@ cues and scores the result against the truth:
   an item is the one most of its speech there carries); wrong: pairs with any voice misnamed;
 - flagged: of the wrong pairs, those where a wrongly named voice was marked uncertain.
 
-Seeds 0-19 were used while building the cues; report held-out seeds (100 and up).
+Seeds 0-19 and replicas 20-29 were used while building the cues; report held-out ones (100 and up).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _naming_sessions import Spec, draw_spec, make
+from _naming_sessions import Spec, draw_spec, make, make_replica
 
 from restitution import agenda as agenda_io
 from restitution import audio, chapters, offset
@@ -56,7 +57,7 @@ CUE_SETS = {
 
 def seeds_arg(text: str) -> list[int]:
     out: list[int] = []
-    for part in text.split(","):
+    for part in filter(None, text.split(",")):
         a, _, b = part.partition("-")
         out += list(range(int(a), int(b) + 1)) if b else [int(a)]
     return out
@@ -183,8 +184,12 @@ def evaluate(dest: Path, cue_sets: list[str], asr: ASROptions) -> tuple[Spec, di
 
 
 def conditions(spec: Spec) -> list[str]:
+    if spec.styles == ["replica"] * 3:
+        return ["all sessions", "kind: replica (restitution.synth)",
+                f"first turn cut: {'yes' if spec.cut_first else 'no'}"]
     return [
         "all sessions",
+        "kind: harder",
         f"names spoken: {'yes' if spec.handovers else 'no'}",
         f"first turn cut: {'yes' if spec.cut_first else 'no'}",
         f"pairs: {spec.pairs} gender",
@@ -194,7 +199,8 @@ def conditions(spec: Spec) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="100-119", help="e.g. 0-9 or 100-119,200")
+    parser.add_argument("--seeds", default="100-115", help="harder sessions, e.g. 0-9 or 100-115,120")
+    parser.add_argument("--replicas", default="200-207", help="sessions of restitution.synth itself ('' for none)")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "restitution-naming-bench"),
                         help="sessions and cached stages (kept between runs)")
     parser.add_argument("--cues", default=",".join(CUE_SETS))
@@ -204,17 +210,18 @@ def main() -> None:
     cue_sets = args.cues.split(",")
     asr = dataclasses.replace(ASROptions())
     rows = []
-    for seed in seeds_arg(args.seeds):
-        dest = Path(args.work) / f"seed-{seed}"
+    runs = [(s, False) for s in seeds_arg(args.seeds)] + [(s, True) for s in seeds_arg(args.replicas or "")]
+    for seed, replica in runs:
+        dest = Path(args.work) / f"{'replica' if replica else 'seed'}-{seed}"
         if not (dest / "truth.json").is_file():
-            make(dest, draw_spec(seed))
+            make_replica(dest, seed) if replica else make(dest, draw_spec(seed))
         spec, result = evaluate(dest, cue_sets, asr)
         rows.append((spec, result))
         if args.per_seed:
             flags = f"spoken={int(spec.handovers)} cut={int(spec.cut_first)} {spec.pairs} real={int(spec.real)} {','.join(spec.styles)}"
             cells = "  ".join(f"{k}: {r['named']:.3f}/{r['swapped']}sw/{r['wrong']}w/{r['unnamed_s']:.1f}s"
                               for k, r in result.items() if not k.startswith("_"))
-            print(f"seed {seed:<4} {flags:<48} offset err {result['_offset_error']['value']:+.2f}  {cells}", flush=True)
+            print(f"{'replica' if replica else 'seed'} {seed:<4} {flags:<48} offset err {result['_offset_error']['value']:+.2f}  {cells}", flush=True)
     print(f"\n{len(rows)} sessions. named right: share of the named speech heard that carries the right name "
           "(mean, worst session); unnamed: most seconds of one participant under an agenda name; pairs: co-presented "
           "items, swapped (names exchanged), wrong (a voice misnamed), flagged (a misnamed voice marked uncertain)")

@@ -1,9 +1,10 @@
 """Agenda names as the agenda writes them: decoder hints and the respelling pass, measured.
 
-    python benchmarks/naming_spelling.py [--seeds 100-107] [--work DIR] [--engine faster-whisper]
+    python benchmarks/naming_spelling.py [--seeds 100-115] [--work DIR] [--engine faster-whisper]
 
-Rows: without either, with the hints given to the decoder (faster-whisper `hotwords`,
-openai-whisper a prompt carried to every window), with the respelling pass, with both.
+Rows: each `asr.agenda_hints` mode (off; "prompt": the hints as the initial prompt of each
+decoding group; "hotwords": in every window, faster-whisper `hotwords`, openai-whisper a prompt
+carried to every window), with and without the respelling pass.
 - FLEURS French (10 clips joined, Google FLEURS CC BY 4.0): word error rate, with the hints of
   the seed's agenda (names that are never said there: what hints cost when they do not apply);
 - synthesized sessions of benchmarks/naming.py whose speakers say names (hand-overs, thanks,
@@ -46,7 +47,7 @@ def seed_agenda() -> Agenda:
 
 def transcript(samples: np.ndarray, asr: ASROptions, hint: str, cache: Path) -> Transcript:
     stages = cache.parent / "stages.json"  # benchmarks/naming.py's, made with the default options
-    if not hint and asr == ASROptions() and stages.is_file():
+    if asr == ASROptions() and stages.is_file():
         return Transcript.from_dict(json.loads(stages.read_text("utf-8"))["transcript"])
     if cache.is_file():
         return Transcript.from_dict(json.loads(cache.read_text("utf-8")))
@@ -80,30 +81,35 @@ def names_spelled(truth: SynthTruth, agenda: Agenda, segments: tuple[Segment, ..
     return exact, said
 
 
+MODES = ("off", "prompt", "hotwords")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="100-107")
+    parser.add_argument("--seeds", default="100-115", help="benchmarks/naming.py sessions; those with names spoken count")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "restitution-naming-bench"))
     parser.add_argument("--engine", default="faster-whisper")
+    parser.add_argument("--modes", default=",".join(MODES), help="asr.agenda_hints values to compare")
     parser.add_argument("--skip-fleurs", action="store_true")
     args = parser.parse_args()
     from naming import seeds_arg
 
-    asr = dataclasses.replace(ASROptions(), engine=args.engine)
+    modes = args.modes.split(",")
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     tag = args.engine.replace("-", "")
-    rows = []
+    print("| input | asr.agenda_hints | respelling | WER | agenda names spelled exactly |\n|---|---|---|---|---|")
     if not args.skip_fleurs and (EVAL / "fleurs_fr").is_dir():
         clips = sorted((EVAL / "fleurs_fr").glob("*.ogg"))
         gap = np.zeros(16000, np.float32)
         samples = np.concatenate([x for c in clips for x in (audio.read(c), gap)])
         ref = " ".join(c.with_suffix(".txt").read_text("utf-8").strip() for c in clips)
-        hint = hints(seed_agenda())
-        for use in (False, True):
-            t = transcript(samples, asr, hint if use else "", work / f"fleurs-{tag}-{'hints' if use else 'plain'}.json")
-            rows.append(("FLEURS fr", "hints" if use else "-", wer(ref, text_of(t.segments)), None))
-    totals: dict[str, list[float]] = {}
+        for mode in modes:
+            asr = dataclasses.replace(ASROptions(), engine=args.engine, agenda_hints=mode)
+            hint = hints(seed_agenda()) if mode != "off" else ""
+            t = transcript(samples, asr, hint, work / f"fleurs-{tag}-{mode}.json")
+            print(f"| FLEURS fr (10 clips) | {mode} | - | {wer(ref, text_of(t.segments)):.3f} | |", flush=True)
+    totals: dict[tuple[str, bool], list[float]] = {}
     for seed in seeds_arg(args.seeds):
         dest = work / f"seed-{seed}"
         saved = dest / "spec.json"
@@ -116,22 +122,20 @@ def main() -> None:
         agenda = agenda_io.parse(dest / truth.agenda)
         samples = audio.read(dest / truth.recording)
         ref = truth.reference_text()
-        for use in (False, True):
-            t = transcript(samples, asr, hints(agenda) if use else "", dest / f"asr-{tag}-{'hints' if use else 'plain'}.json")
+        for mode in modes:
+            asr = dataclasses.replace(ASROptions(), engine=args.engine, agenda_hints=mode)
+            t = transcript(samples, asr, hints(agenda) if mode != "off" else "", dest / f"asr-{tag}-{mode}.json")
             for fix in (False, True):
                 segments = respell(t.segments, agenda)[0] if fix else t.segments
                 exact, said = names_spelled(truth, agenda, segments)
-                key = f"{'hints' if use else '-'} / {'respell' if fix else '-'}"
-                acc = totals.setdefault(key, [0.0, 0.0, 0.0, 0.0])
+                acc = totals.setdefault((mode, fix), [0.0, 0.0, 0.0, 0.0])
                 acc[0] += wer(ref, text_of(segments))
                 acc[1] += 1
                 acc[2] += exact
                 acc[3] += said
-    print("| input | decoder hints / respelling | WER | agenda names spelled exactly |\n|---|---|---|---|")
-    for name, key, w, _ in rows:
-        print(f"| {name} | {key} | {w:.3f} | |")
-    for key, (w, n, exact, said) in totals.items():
-        print(f"| synthesized sessions ({int(n)}) | {key} | {w / n:.3f} | {exact / max(said, 1):.1%} ({int(exact)}/{int(said)}) |")
+    for (mode, fix), (w, n, exact, said) in totals.items():
+        print(f"| synthesized sessions ({int(n)}) | {mode} | {'yes' if fix else '-'} | {w / n:.3f} | "
+              f"{exact / max(said, 1):.1%} ({int(exact)}/{int(said)}) |")
 
 
 if __name__ == "__main__":

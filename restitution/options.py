@@ -28,7 +28,9 @@ class ASROptions:
     vad_filter: bool = True  # Silero VAD before decoding: skips silence, curbs hallucinations
     condition_on_previous_text: bool = False  # False guards against repetition loops on long audio
     temperature_fallback: bool = True  # retry a window at higher temperature when it looks wrong
-    agenda_hints: bool = False  # give the agenda's names and rare words to the decoder (see naming/spelling.py)
+    # The agenda's names and rare words for the decoder: "off", "prompt" (the first window of each
+    # group) or "hotwords" (every window); see naming/spelling.py and the README's measurement.
+    agenda_hints: str = "off"
 
 
 @dataclass(frozen=True)

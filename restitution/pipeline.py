@@ -139,7 +139,7 @@ def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, 
 
     hook("transcribe")
     asr = stage_options(options, "asr")
-    hints = spelling.hints(prepared.agenda) if options.asr.agenda_hints else ""
+    hints = spelling.hints(prepared.agenda) if options.asr.agenda_hints != "off" else ""
     t_key = cache.make_key("transcribe", prepared.info.sha256, asr, language, *([hints] if hints else []))
     transcript, _ = stage_cache.get_or_compute(
         "transcribe", t_key, Transcript,

@@ -191,6 +191,10 @@ def name_speakers(
             lab, n.name, roles.get(n.name), round(seconds.get(lab, 0.0), 3), source,
             confidence=None if source == "unnamed" else n.confidence, evidence=evidence, uncertain=checked and not sure,
         ))  # fmt: skip
+    given = {s.name for s in speakers}
+    for missing in dict.fromkeys(n for c in chapters for n in c.speakers if n and n not in given):
+        log.warning("%s is in the agenda but no voice took the name (too little speech in their items, "
+                    "or their voice was heard as another's)", missing)
     return tuple(speakers), tuple(segments)
 
 

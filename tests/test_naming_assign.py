@@ -142,3 +142,13 @@ def test_confidence_and_evidence_are_in_session_json_and_the_page_flags_doubt():
     assert page.count('class="doubt"') >= 2  # the chip in the speaker list and the paragraphs' names
     assert '<li class="uncertain">' in page
     assert session_page(base).count('class="doubt"') == 0
+
+
+def test_a_name_no_voice_takes_is_reported(caplog):
+    # S1 speaks in Léa's item, but more in Romain's: it is Romain, and Léa's voice was never heard apart.
+    turns = (Turn(6, 120, "S1"), Turn(136, 200, "S1"))
+    chaps = (Chapter(1, "Introduction", 0, 5, 135, (ROMAIN,)), Chapter(2, "Atelier", 130, 135, 295, ("Léa Petit",)))
+    with caplog.at_level(logging.WARNING, logger="restitution"):
+        by_id = named(turns, chaps)
+    assert len(by_id) == 1
+    assert "Léa Petit is in the agenda but no voice took the name" in caplog.text

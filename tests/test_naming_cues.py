@@ -108,3 +108,17 @@ def test_where_a_name_is_expected_a_lowercase_misspelling_counts_too():
         ("Bastien de Villiers", "bastion de milliers", "self"), ("Hélène Kerbrat", "Ellen", "thanks"),
         ("Agnès Fournier", "fournié", "self")]
     assert mentions("la bastide de Milly", people, loose=lambda i: False) == []
+
+
+def test_pitch_of_a_voiced_signal_and_none_for_noise():
+    import numpy as np
+
+    from restitution.naming.pitch import median_f0
+
+    rate, t = 16000, np.arange(16000 * 3) / 16000
+    rng = np.random.default_rng(0)
+    for f0 in (95.0, 210.0):  # a buzz with harmonics, as a voice has, in light noise
+        x = sum(np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 6)) * 0.05 + rng.normal(0, 0.002, len(t))
+        assert abs(median_f0(x.astype(np.float32), [(0.0, 3.0)]) - f0) < 0.03 * f0
+    assert median_f0(rng.normal(0, 0.05, rate * 3).astype(np.float32), [(0.0, 3.0)]) is None
+    assert median_f0(np.zeros(rate, np.float32), [(0.0, 1.0)]) is None

@@ -56,3 +56,13 @@ def test_decoder_hints_hold_names_organisations_and_rare_title_words():
     assert "TMNlab" in text and "RESSAC" in text and "circulaire" in text
     assert "Introduction" not in text and "Restitution" not in text  # ordinary words need no hint
     assert hints(Agenda(items=(AgendaItem(0, "Conclusions"),))) == ""
+
+
+def test_an_unknown_hint_mode_is_a_one_line_config_error():
+    from restitution.errors import ConfigError
+    from restitution.options import ASROptions
+    from restitution.transcribe import check
+
+    check(ASROptions(agenda_hints="hotwords"))
+    with pytest.raises(ConfigError, match="asr.agenda_hints 'always' is not one of: off, prompt, hotwords"):
+        check(ASROptions(agenda_hints="always"))

@@ -253,15 +253,18 @@ def _llr_female(f0: float) -> float:
 
 
 def pitch_cues(voices: list[tuple[str, ...]], names: list[str], f0: dict[tuple[str, ...], float | None]) -> list[Cue]:
-    """A voice's pitch against each first name's usual gender (names the table lacks: no cue)."""
+    """A voice's pitch against each first name's usual gender (names the table lacks: no cue;
+    names all of one gender: no cue, pitch cannot tell them apart)."""
+    genders = [gender(person(n).first[0]) if person(n).first else None for n in names]
+    if None not in genders and len(set(genders)) == 1:
+        return []
     out = []
     for voice in voices:
         hz = f0.get(voice)
         if hz is None:
             continue
         llr = float(np.clip(_llr_female(hz), -PITCH_CLIP, PITCH_CLIP))
-        for name in names:
-            g = gender(person(name).first[0]) if person(name).first else None
+        for name, g in zip(names, genders):
             if g is None:
                 continue
             w = W_PITCH * (llr if g == "f" else -llr) / 2

@@ -19,9 +19,12 @@ log = logging.getLogger("restitution")
 ENGINE = "faster-whisper"
 DEFAULT_COMPUTE_TYPE = "int8"  # what "auto" means here; see benchmarks/asr.py
 COMPUTE_TYPES = ("auto", "int8", "int8_float32", "int16", "float32", "default")
+HINTS = ("off", "prompt", "hotwords")
 
 
 def check(options: ASROptions) -> None:
+    if options.agenda_hints not in HINTS:
+        raise ConfigError(f"asr.agenda_hints '{options.agenda_hints}' is not one of: {', '.join(HINTS)}")
     if options.compute_type not in COMPUTE_TYPES:
         raise ConfigError(f"asr.compute_type '{options.compute_type}' is not one faster-whisper runs on CPU; valid: {', '.join(COMPUTE_TYPES)}")
     if options.batch_size < 0:
@@ -76,8 +79,9 @@ class FasterWhisper:
             best_of=5,
             temperature=list(temperatures(o.temperature_fallback)),
             word_timestamps=True,
-            hotwords=hints or None,  # prompted in every window, unlike initial_prompt
         )
+        if hints:  # hotwords are prompted in every window; a prompt only in the first of each group
+            kwargs["hotwords" if o.agenda_hints == "hotwords" else "initial_prompt"] = hints
         report(hook, 0.0, duration)
         converted: list = []
         probability = 1.0 if language else None  # a language given is certain

@@ -29,6 +29,8 @@ _progress_lock = threading.Lock()
 
 
 def check(options: ASROptions) -> None:
+    if options.agenda_hints not in ("off", "prompt", "hotwords"):
+        raise ConfigError(f"asr.agenda_hints '{options.agenda_hints}' is not one of: off, prompt, hotwords")
     if options.compute_type not in ("auto", "float32"):
         raise ConfigError(f"asr.compute_type '{options.compute_type}' is not available with openai-whisper on CPU (float32 only); use \"auto\"")
     if options.batch_size:
@@ -192,8 +194,9 @@ class OpenAIWhisper:
                     beam_size=o.beam_size if o.beam_size > 1 else None,  # None is greedy, as beam 1 in faster-whisper
                     best_of=5,
                     fp16=False,
-                    # in every window, as faster-whisper's hotwords (openai-whisper 20240930 and later)
-                    **({"initial_prompt": hints, "carry_initial_prompt": True} if hints else {}),
+                    # "hotwords": carried to every window, as faster-whisper's (openai-whisper 20240930 on)
+                    **({"initial_prompt": hints} if hints else {}),
+                    **({"carry_initial_prompt": True} if hints and o.agenda_hints == "hotwords" else {}),
                 )
             finally:
                 import tqdm
