@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _common import wer
-from _naming_sessions import EVAL, SEED_NAMES, Spec, draw_spec, make
+from _naming_sessions import EVAL, SEED_NAMES, Spec, draw_spec, make, make_replica
 
 from restitution import agenda as agenda_io
 from restitution import audio
@@ -88,6 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="100-115", help="benchmarks/naming.py sessions; those with names spoken count")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "restitution-naming-bench"))
+    parser.add_argument("--replicas", default="", help="benchmarks/naming.py replicas (names always spoken)")
     parser.add_argument("--engine", default="faster-whisper")
     parser.add_argument("--modes", default=",".join(MODES), help="asr.agenda_hints values to compare")
     parser.add_argument("--skip-fleurs", action="store_true")
@@ -110,14 +111,15 @@ def main() -> None:
             t = transcript(samples, asr, hint, work / f"fleurs-{tag}-{mode}.json")
             print(f"| FLEURS fr (10 clips) | {mode} | - | {wer(ref, text_of(t.segments)):.3f} | |", flush=True)
     totals: dict[tuple[str, bool], list[float]] = {}
-    for seed in seeds_arg(args.seeds):
-        dest = work / f"seed-{seed}"
+    runs = [(s, False) for s in seeds_arg(args.seeds)] + [(s, True) for s in seeds_arg(args.replicas)]
+    for seed, replica in runs:
+        dest = work / f"{'replica' if replica else 'seed'}-{seed}"
         saved = dest / "spec.json"
         spec = Spec(**json.loads(saved.read_text("utf-8"))) if saved.is_file() else draw_spec(seed)
         if not spec.handovers:
             continue  # nothing named aloud: nothing to spell
         if not (dest / "truth.json").is_file():
-            make(dest, spec)
+            make_replica(dest, seed) if replica else make(dest, spec)
         truth = SynthTruth.from_json(dest / "truth.json")
         agenda = agenda_io.parse(dest / truth.agenda)
         samples = audio.read(dest / truth.recording)

@@ -1,9 +1,9 @@
 """A co-presented item whose first speaker the late start cut off, through the real models.
 
 "Introduction par Romain Delassus et Anne Le Gall": the recording begins as Anne takes over, so
-her voice is heard first. The old rule (first heard, first listed) named her Romain; the run
-must name both right from what it hears (her "Merci Romain", her self-introduction, the
-pitch of the two voices), say why in session.json, and write the names as the agenda does.
+her voice is heard first, his after hers. The old rule (first heard, first listed) named her
+Romain; the run must name both right from what it hears (her "Merci Romain", his "Merci Anne",
+the pitch of the two voices), say why in session.json, and write names as the agenda does.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 ROMAIN = SynthSpeaker("Romain Delassus", "chef du service du numérique", *VOICES[0])
 ANNE = SynthSpeaker("Anne Le Gall", "présidente du TMNlab", *VOICES[1])
 LEA = SynthSpeaker("Léa Kerbrat", "coordinatrice du réseau", *VOICES[3])
-ITEMS = [ItemSpec("Introduction", [ROMAIN, ANNE], seconds=22),
+ITEMS = [ItemSpec("Introduction", [ROMAIN, ANNE], seconds=60),  # Romain, Anne, Romain again
          ItemSpec("Présentation de la méthode des ateliers", [LEA], seconds=10)]
 
 
@@ -33,6 +33,7 @@ def late_session(tmp_path_factory) -> tuple[Path, float, object]:
     folder = tmp_path_factory.mktemp("late") / "introduction"
     truth = make_session(folder, seed=3, offset=anne_starts - 0.3, items=ITEMS)
     assert truth.turns[0].speaker == ANNE.name  # Romain's whole first turn is lost
+    assert truth.turns[1].speaker == ROMAIN.name  # he is heard after her
     return folder, truth.offset, truth
 
 
