@@ -50,6 +50,12 @@ class Person:
     name: str  # as the agenda writes it
     first: tuple[str, ...]  # folded words of the first name ("jean", "marc"); () if unknown
     last: tuple[str, ...]  # folded words of the surname, particles included ("le", "gall")
+    written: tuple[str, str] = ("", "")  # first name and surname as the agenda writes them
+
+    def spelled(self, form: str) -> str:
+        """The agenda's spelling of a form: "full", "first" or "last"."""
+        first, last = self.written
+        return {"full": f"{first} {last}".strip(), "first": first, "last": last}[form]
 
     @property
     def forms(self) -> list[tuple[str, tuple[str, ...]]]:
@@ -69,8 +75,9 @@ def person(name: str) -> Person:
     while len(parts) > 1 and fold(parts[0]).rstrip(".") in _TITLES:
         parts = parts[1:]
     if len(parts) == 1:
-        return Person(name, (), tuple(w for w, _, _ in words(parts[0])))
-    return Person(name, tuple(w for w, _, _ in words(parts[0])), tuple(w for w, _, _ in words(" ".join(parts[1:]))))
+        return Person(name, (), tuple(w for w, _, _ in words(parts[0])), ("", parts[0]))
+    last = " ".join(parts[1:])
+    return Person(name, tuple(w for w, _, _ in words(parts[0])), tuple(w for w, _, _ in words(last)), (parts[0], last))
 
 
 @functools.lru_cache(maxsize=4096)

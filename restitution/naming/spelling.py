@@ -53,27 +53,8 @@ def hints(agenda: Agenda) -> str:
 
 def _target(m: Mention) -> str | None:
     """How the agenda writes what `m` matched, or None when it must stay as heard."""
-    spellings = {_written(p, m.form) for p in m.people}
+    spellings = {p.spelled(m.form) for p in m.people}
     return spellings.pop() if len(spellings) == 1 else None
-
-
-def _written(p: Person, form: str) -> str:
-    parts = p.name.split()
-    first, last = parts[: len(parts) - len(_last_words(p))], parts[len(parts) - len(_last_words(p)):]
-    first = [w for w in first if fold(w).rstrip(".") not in ("m", "mme", "mlle", "mr", "mrs", "ms", "dr", "pr", "me")]
-    return " ".join({"full": first + last, "first": first, "last": last}[form])
-
-
-def _last_words(p: Person) -> list[str]:
-    """The agenda's own words of the surname (as many as `person` put in `last`)."""
-    parts = p.name.split()
-    n, taken = 0, []
-    for w in reversed(parts):
-        if n >= len(p.last):
-            break
-        taken.insert(0, w)
-        n += len(re.findall(r"[^\W_]+", w))
-    return taken
 
 
 def _rewrites(text: str, people: list[Person]) -> list[tuple[int, int, str]]:
