@@ -66,3 +66,11 @@ def test_an_unknown_hint_mode_is_a_one_line_config_error():
     check(ASROptions(agenda_hints="hotwords"))
     with pytest.raises(ConfigError, match="asr.agenda_hints 'always' is not one of: off, prompt, hotwords"):
         check(ASROptions(agenda_hints="always"))
+
+
+def test_capitals_one_word_names_and_a_name_two_people_share():
+    agenda = Agenda(items=(AgendaItem(0, "Table ronde", (
+        AgendaSpeaker("Romain DELASSUS"), AgendaSpeaker("Anne LE GALL"), AgendaSpeaker("Bastien DE VILLIERS"),
+        AgendaSpeaker("Pierre Thomas"), AgendaSpeaker("Thomas Martin"), AgendaSpeaker("Margot"))),))
+    (out,), _ = respell([seg("Merci Delassu, Anne Le Gal, Bastien de Villier et Thomas. Bonjour Margo, Margaux.")], agenda)
+    assert out.text.strip() == "Merci Delassus, Anne Le Gall, Bastien de Villiers et Thomas. Bonjour Margot, Margaux."  # another name: kept

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .common_words import COMMON_WORDS
+from .firstnames import FIRST_NAMES
 
 _PARTICLES = {"de", "du", "des", "d", "le", "la", "les", "van", "von", "der", "den", "di", "da", "del", "dos", "ben", "el"}
 _TITLES = {"m", "mme", "mlle", "mr", "mrs", "ms", "dr", "pr", "me", "monsieur", "madame", "docteur", "professeur"}
@@ -53,8 +54,9 @@ class Person:
     written: tuple[str, str] = ("", "")  # first name and surname as the agenda writes them
 
     def spelled(self, form: str) -> str:
-        """The agenda's spelling of a form: "full", "first" or "last"."""
-        first, last = self.written
+        """The agenda's spelling of a form ("full", "first" or "last"); a name the agenda writes
+        in capitals ("Romain DELASSUS") is written in the transcript as a name is."""
+        first, last = (" ".join(_uncap(w) for w in part.split()) for part in self.written)
         return {"full": f"{first} {last}".strip(), "first": first, "last": last}[form]
 
     @property
@@ -68,14 +70,25 @@ class Person:
         return out
 
 
+def _uncap(word: str) -> str:
+    if not (word.isupper() and len(word) > 1):
+        return word
+    if fold(word) in _PARTICLES - {"le", "la", "les", "el", "ben"}:  # "de Villiers", but "Le Gall"
+        return word.lower()
+    return "-".join(part.capitalize() for part in word.split("-"))
+
+
 def person(name: str) -> Person:
     """Split an agenda name: the first word is the first name, the rest the surname.
     Courtesy titles ("Mme", "Dr") are dropped; a one-word name is a surname."""
     parts = name.split()
     while len(parts) > 1 and fold(parts[0]).rstrip(".") in _TITLES:
         parts = parts[1:]
-    if len(parts) == 1:
-        return Person(name, (), tuple(w for w, _, _ in words(parts[0])), ("", parts[0]))
+    if len(parts) == 1:  # "Anne" alone is a first name; "Madonna", a surname
+        folded = tuple(w for w, _, _ in words(parts[0]))
+        if folded and folded[0] in FIRST_NAMES:
+            return Person(name, folded, (), (parts[0], ""))
+        return Person(name, (), folded, ("", parts[0]))
     last = " ".join(parts[1:])
     return Person(name, tuple(w for w, _, _ in words(parts[0])), tuple(w for w, _, _ in words(last)), (parts[0], last))
 
@@ -107,7 +120,7 @@ def _ratio(a: str, b: str) -> float:
 @dataclass(frozen=True)
 class Mention:
     people: tuple[Person, ...]  # who it may be, best first; more than one when ambiguous ("Anne")
-    form: str  # "full" | "first" | "last"
+    forms: tuple[str, ...]  # for each of them, what matched: "full" | "first" | "last"
     start: int  # character span in the text
     end: int
     first_word: int  # word span in `words(text)`
@@ -118,6 +131,10 @@ class Mention:
     @property
     def person(self) -> Person:
         return self.people[0]
+
+    @property
+    def form(self) -> str:
+        return self.forms[0]
 
 
 def _accept(text: str, ws: list[tuple[str, int, int]], i: int, j: int, form: tuple[str, ...], loose: bool) -> float:
@@ -163,12 +180,14 @@ def mentions(text: str, people: list[Person], loose: Callable[[int], bool] | Non
     found.sort(key=lambda f: (rank[f[1]], -f[4], f[2] - f[3], f[2]))
     kept: list[Mention] = []
     for p, kind, i, j, score in found:
-        same = next((k for k in kept if (k.first_word, k.last_word, k.form) == (i, j, kind) and k.score == score), None)
+        # One span, as good a match for two people ("Thomas": a first name, another's surname):
+        # both are kept, whatever the form.
+        same = next((k for k in kept if (k.first_word, k.last_word) == (i, j) and k.score == score), None)
         if same is not None:
             if p not in same.people:
-                kept[kept.index(same)] = dataclasses.replace(same, people=same.people + (p,))
+                kept[kept.index(same)] = dataclasses.replace(same, people=same.people + (p,), forms=same.forms + (kind,))
             continue
         if all(j <= k.first_word or i >= k.last_word for k in kept):
             exact = [w for w, _, _ in ws[i:j]] == list(dict(p.forms)[kind])
-            kept.append(Mention((p,), kind, ws[i][1], ws[j - 1][2], i, j, score, exact))
+            kept.append(Mention((p,), (kind,), ws[i][1], ws[j - 1][2], i, j, score, exact))
     return sorted(kept, key=lambda m: m.start)

@@ -53,7 +53,7 @@ def hints(agenda: Agenda) -> str:
 
 def _target(m: Mention) -> str | None:
     """How the agenda writes what `m` matched, or None when it must stay as heard."""
-    spellings = {p.spelled(m.form) for p in m.people}
+    spellings = {p.spelled(form) for p, form in zip(m.people, m.forms)}
     return spellings.pop() if len(spellings) == 1 else None
 
 
