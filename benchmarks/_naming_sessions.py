@@ -36,14 +36,18 @@ FEMALE_VARIANTS = ["f1", "f2", "f3", "f4", "f5", "steph", "shelby", "Andrea", "A
 
 # The seed session's people (issue 2's published agenda), by gender; other seeds draw names.
 SEED_NAMES = {
-    "m": [("Romain Delassus", "chef du service du numérique du ministère de la Culture"),
-          ("Yves-Armel Martin", "fondateur du Bureau des Possibles"),
-          ("Quentin Rioual", "metteur en scène et codirecteur de l'Augures Lab Scénogrrraphie"),
-          ("Pierre Beffeyte", "producteur Scène & Public")],
-    "f": [("Anne Le Gall", "présidente du TMNlab"),
-          ("Stéphanie Mabileau", "coordinatrice du Réseau des ressourceries artistiques et culturelles"),
-          ("Manon Picard", "chargée d'étude des fictions interactives pour le Collectif Or Normes"),
-          ("Dorothée Burillon", "responsable Ressources et savoirs Artcena")],
+    "m": [
+        ("Romain Delassus", "chef du service du numérique du ministère de la Culture"),
+        ("Yves-Armel Martin", "fondateur du Bureau des Possibles"),
+        ("Quentin Rioual", "metteur en scène et codirecteur de l'Augures Lab Scénogrrraphie"),
+        ("Pierre Beffeyte", "producteur Scène & Public"),
+    ],
+    "f": [
+        ("Anne Le Gall", "présidente du TMNlab"),
+        ("Stéphanie Mabileau", "coordinatrice du Réseau des ressourceries artistiques et culturelles"),
+        ("Manon Picard", "chargée d'étude des fictions interactives pour le Collectif Or Normes"),
+        ("Dorothée Burillon", "responsable Ressources et savoirs Artcena"),
+    ],
 }
 
 # Real voices: clips of one person each (grouped by CAM++ similarity for FLEURS, whose clip
@@ -52,8 +56,15 @@ SEED_NAMES = {
 _R = "realfr_dev/"
 REAL_VOICES = {
     "fleurs_f1": (["fleurs_fr/fleurs-fr-001.ogg", "fleurs_fr/fleurs-fr-007.ogg"], "f"),
-    "fleurs_m1": (["fleurs_fr/fleurs-fr-002.ogg", "fleurs_fr/fleurs-fr-005.ogg", "fleurs_fr/fleurs-fr-006.ogg",
-                   "fleurs_fr/fleurs-fr-009.ogg"], "m"),
+    "fleurs_m1": (
+        [
+            "fleurs_fr/fleurs-fr-002.ogg",
+            "fleurs_fr/fleurs-fr-005.ogg",
+            "fleurs_fr/fleurs-fr-006.ogg",
+            "fleurs_fr/fleurs-fr-009.ogg",
+        ],
+        "m",
+    ),
     "fleurs_f2": (["fleurs_fr/fleurs-fr-003.ogg", "fleurs_fr/fleurs-fr-004.ogg", "fleurs_fr/fleurs-fr-008.ogg"], "f"),
     "fleurs_f3": (["fleurs_fr/fleurs-fr-000.ogg"], "f"),
     "sppas_eb": ([_R + "sppas-samples/samples-fra/EB_track_0641.wav"], "m"),
@@ -169,7 +180,7 @@ class MixedVoices(Voices):
         x = clips[n % len(clips)]
         if len(x) > 4 * self.rate and self.rng.random() < 0.5:  # a long clip: say part of it
             start = self.rng.randrange(0, len(x) - 3 * self.rate)
-            x = x[start: start + self.rng.randrange(3 * self.rate, len(x) - start + 1)]
+            x = x[start : start + self.rng.randrange(3 * self.rate, len(x) - start + 1)]
         return x
 
     def _load(self, path: Path, key: str) -> np.ndarray:
@@ -177,7 +188,7 @@ class MixedVoices(Voices):
 
         x = resample_poly(audio.read(path), self.rate, 16000).astype(np.float32)
         loud = np.flatnonzero(np.abs(x) > 0.02 * (np.abs(x).max() or 1))
-        x = x[max(0, loud[0] - 160): loud[-1] + 160] if len(loud) else x
+        x = x[max(0, loud[0] - 160) : loud[-1] + 160] if len(loud) else x
         rms = float(np.sqrt(np.mean(x**2))) or 1.0
         return (x * (0.08 / rms)).astype(np.float32)
 
@@ -205,8 +216,15 @@ class _Line:
     end: float = 0.0
 
 
-def _turn_lines(spk: SynthSpeaker, prev: SynthSpeaker | None, greeted: set[str], spec: Spec, rng: random.Random,
-                topic: str, count: int) -> list[str]:
+def _turn_lines(
+    spk: SynthSpeaker,
+    prev: SynthSpeaker | None,
+    greeted: set[str],
+    spec: Spec,
+    rng: random.Random,
+    topic: str,
+    count: int,
+) -> list[str]:
     """What one speaker says in one turn: names only when the session speaks them."""
     lines = []
     real = spk.voice.startswith("real:")
@@ -231,7 +249,9 @@ def _pair_turns(item: ItemSpec, style: str, rng: random.Random) -> list[tuple[Sy
     return [(brief, 1)] + turns if rng.random() < 0.5 else turns + [(brief, 1)]
 
 
-def _script(items: list[ItemSpec], spec: Spec, guests: list[SynthSpeaker], rng: random.Random) -> list[list[tuple[SynthSpeaker, str]]]:
+def _script(
+    items: list[ItemSpec], spec: Spec, guests: list[SynthSpeaker], rng: random.Random
+) -> list[list[tuple[SynthSpeaker, str]]]:
     """Per item, the (speaker, line) sequence, in session order."""
     greeted: set[str] = set()
     out: list[list[tuple[SynthSpeaker, str]]] = []
@@ -264,7 +284,9 @@ def _script(items: list[ItemSpec], spec: Spec, guests: list[SynthSpeaker], rng: 
                 both = [s.name for s in items[k + 1].speakers if s.name] if items[k + 1].named else [nxt.name]
                 who = " et ".join(dict.fromkeys(both)) if len(both) > 1 and rng.random() < 0.5 else nxt.name
                 conclude = "conclu" in items[k + 1].title.lower()
-                lines.append((host, txt.handover_conclusion(nxt.name) if conclude else txt.handover(who, items[k + 1].title)))
+                lines.append(
+                    (host, txt.handover_conclusion(nxt.name) if conclude else txt.handover(who, items[k + 1].title))
+                )
                 prev = host
         out.append(lines)
     return out
@@ -336,21 +358,26 @@ def _cut(wav: Path, offset: float, dest: Path) -> None:
             out.writeframes(chunk)
 
 
-def _truth(spoken: list[_Line], starts: list[float], items: list[ItemSpec], offset: float, duration: float,
-           seed: int) -> SynthTruth:
-    truth = SynthTruth(offset=offset, duration=round(duration, 3), seed=seed, recording="recording.mp3", agenda="agenda.txt")
+def _truth(
+    spoken: list[_Line], starts: list[float], items: list[ItemSpec], offset: float, duration: float, seed: int
+) -> SynthTruth:
+    truth = SynthTruth(
+        offset=offset, duration=round(duration, 3), seed=seed, recording="recording.mp3", agenda="agenda.txt"
+    )
     for line in spoken:
         a, b = line.start - offset, line.end - offset
         if b <= 0.05:
             continue
         spk = line.spk
-        truth.sentences.append(TruthSentence(round(max(a, 0.0), 3), round(b, 3), line.text, spk.name, spk.key, line.item, cut=a < 0))
+        truth.sentences.append(
+            TruthSentence(round(max(a, 0.0), 3), round(b, 3), line.text, spk.name, spk.key, line.item, cut=a < 0)
+        )
         prev = truth.turns[-1] if truth.turns else None
         if prev and prev.voice == spk.key and a - prev.end < 3.0:
             prev.end = round(b, 3)
         else:
             truth.turns.append(TruthTurn(round(max(a, 0.0), 3), round(b, 3), spk.name, spk.key))
-    for k, (item, t) in enumerate(zip(items, starts)):
+    for item, t in zip(items, starts):
         keys = list(dict.fromkeys(s.key for s in item.speakers))
         names = list(dict.fromkeys(s.name for s in item.speakers if s.name)) if item.named else []
         truth.items.append(TruthItem(item.title, round(t, 3), round(t, 3), round(max(0.0, t - offset), 3), names, keys))
@@ -382,7 +409,14 @@ def make_replica(dest: Path, seed: int, minutes: float = 6.0) -> SynthTruth:
     # default_items puts named[3:] in three workshops of 2, 2 and 1: the seed's pairs.
     truth = make_session(dest, seed=seed, offset=round(rng.uniform(5.0, 60.0), 2), items=items, minutes=minutes)
     heard_first = next(t for t in truth.turns if t.end - t.start > 1.0).speaker
-    spec = Spec(seed=seed, handovers=True, cut_first=heard_first != speakers[0].name, pairs="mixed",
-                real=False, styles=["replica"] * 3, seed_names=True)
+    spec = Spec(
+        seed=seed,
+        handovers=True,
+        cut_first=heard_first != speakers[0].name,
+        pairs="mixed",
+        real=False,
+        styles=["replica"] * 3,
+        seed_names=True,
+    )
     (dest / "spec.json").write_text(json.dumps(asdict(spec), indent=1), "utf-8")
     return truth

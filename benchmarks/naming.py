@@ -69,9 +69,13 @@ def stages(dest: Path, asr: ASROptions) -> dict:
     cache = dest / "stages.json"
     if cache.is_file():
         data = json.loads(cache.read_text("utf-8"))
-        return {"transcript": Transcript.from_dict(data["transcript"]), "diarization": Diarization.from_dict(data["diarization"]),
-                "offset": Offset.from_dict(data["offset"]), "chapters": tuple(Chapter.from_dict(c) for c in data["chapters"]),
-                "seconds": data["seconds"]}
+        return {
+            "transcript": Transcript.from_dict(data["transcript"]),
+            "diarization": Diarization.from_dict(data["diarization"]),
+            "offset": Offset.from_dict(data["offset"]),
+            "chapters": tuple(Chapter.from_dict(c) for c in data["chapters"]),
+            "seconds": data["seconds"],
+        }
     from restitution.diarize import diarize
     from restitution.diarize.refine import refine
     from restitution.transcribe import guard, transcribe
@@ -90,8 +94,18 @@ def stages(dest: Path, asr: ASROptions) -> dict:
     cut = chapters.cut(agenda, found, transcript, dia, duration, ChapterOptions())
     dia = refine(dia, cut, samples, options)
     seconds = {"transcribe": t1 - t0, "rest": time.process_time() - t1}
-    cache.write_text(json.dumps({"transcript": transcript.to_dict(), "diarization": dia.to_dict(), "offset": found.to_dict(),
-                                 "chapters": [c.to_dict() for c in cut], "seconds": seconds}), "utf-8")
+    cache.write_text(
+        json.dumps(
+            {
+                "transcript": transcript.to_dict(),
+                "diarization": dia.to_dict(),
+                "offset": found.to_dict(),
+                "chapters": [c.to_dict() for c in cut],
+                "seconds": seconds,
+            }
+        ),
+        "utf-8",
+    )
     return {"transcript": transcript, "diarization": dia, "offset": found, "chapters": cut, "seconds": seconds}
 
 
@@ -156,10 +170,16 @@ def score(truth: SynthTruth, dia: Diarization, speakers: tuple[Speaker, ...]) ->
         wrong += bool(bad)
         flagged += bool(bad) and any(doubt[n] for n in bad)
     given = {s.name for s in speakers}
-    return {"named": right / max(covered, 1e-9), "unnamed_s": max(unnamed.values(), default=0.0),
-            "missing": len(agenda_names - given),
-            "pairs": pairs, "swapped": swapped, "wrong": wrong, "flagged": flagged,
-            "uncertain": sum(s.uncertain for s in speakers)}
+    return {
+        "named": right / max(covered, 1e-9),
+        "unnamed_s": max(unnamed.values(), default=0.0),
+        "missing": len(agenda_names - given),
+        "pairs": pairs,
+        "swapped": swapped,
+        "wrong": wrong,
+        "flagged": flagged,
+        "uncertain": sum(s.uncertain for s in speakers),
+    }
 
 
 def evaluate(dest: Path, cue_sets: list[str], asr: ASROptions) -> tuple[Spec, dict[str, dict]]:
@@ -176,8 +196,16 @@ def evaluate(dest: Path, cue_sets: list[str], asr: ASROptions) -> tuple[Spec, di
         cues = CUE_SETS[key]
         with tempfile.TemporaryDirectory(prefix="naming-lib-") as tmp:
             library = library_for(dest, truth, samples, Path(tmp) / "voices.sqlite") if "library" in cues else None
-            speakers, _ = name_speakers(segments, st["diarization"], st["chapters"], agenda, voices=library,
-                                        language="fr", samples=samples, cues=cues)
+            speakers, _ = name_speakers(
+                segments,
+                st["diarization"],
+                st["chapters"],
+                agenda,
+                voices=library,
+                language="fr",
+                samples=samples,
+                cues=cues,
+            )
         out[key] = score(truth, st["diarization"], speakers)
     out["_offset_error"] = {"value": st["offset"].seconds - truth.offset}
     return spec, out
@@ -185,8 +213,11 @@ def evaluate(dest: Path, cue_sets: list[str], asr: ASROptions) -> tuple[Spec, di
 
 def conditions(spec: Spec) -> list[str]:
     if spec.styles == ["replica"] * 3:
-        return ["all sessions", "kind: replica (restitution.synth)",
-                f"first turn cut: {'yes' if spec.cut_first else 'no'}"]
+        return [
+            "all sessions",
+            "kind: replica (restitution.synth)",
+            f"first turn cut: {'yes' if spec.cut_first else 'no'}",
+        ]
     return [
         "all sessions",
         "kind: harder",
@@ -201,8 +232,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="100-115", help="harder sessions, e.g. 0-9 or 100-115,120")
     parser.add_argument("--replicas", default="200-207", help="sessions of restitution.synth itself ('' for none)")
-    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "restitution-naming-bench"),
-                        help="sessions and cached stages (kept between runs)")
+    parser.add_argument(
+        "--work",
+        default=str(Path(tempfile.gettempdir()) / "restitution-naming-bench"),
+        help="sessions and cached stages (kept between runs)",
+    )
     parser.add_argument("--cues", default=",".join(CUE_SETS))
     parser.add_argument("--per-seed", action="store_true", help="print one row per session")
     args = parser.parse_args()
@@ -218,15 +252,26 @@ def main() -> None:
         spec, result = evaluate(dest, cue_sets, asr)
         rows.append((spec, result))
         if args.per_seed:
-            flags = f"spoken={int(spec.handovers)} cut={int(spec.cut_first)} {spec.pairs} real={int(spec.real)} {','.join(spec.styles)}"
-            cells = "  ".join(f"{k}: {r['named']:.3f}/{r['swapped']}sw/{r['wrong']}w/{r['unnamed_s']:.1f}s"
-                              for k, r in result.items() if not k.startswith("_"))
-            print(f"{'replica' if replica else 'seed'} {seed:<4} {flags:<48} offset err {result['_offset_error']['value']:+.2f}  {cells}", flush=True)
-    print(f"\n{len(rows)} sessions. named right: share of the named speech heard that carries the right name "
-          "(mean, worst session); unnamed: most seconds of one participant under an agenda name; pairs: co-presented "
-          "items, swapped (names exchanged), wrong (a voice misnamed), flagged (a misnamed voice marked uncertain)")
-    header = ("| {} | sessions | named right | worst | unnamed max s | pairs | swapped | wrong | wrong & flagged | "
-              "uncertain names | names given to no voice |")
+            flags = (f"spoken={int(spec.handovers)} cut={int(spec.cut_first)} {spec.pairs} real={int(spec.real)} "
+                     f"{','.join(spec.styles)}")
+            cells = "  ".join(
+                f"{k}: {r['named']:.3f}/{r['swapped']}sw/{r['wrong']}w/{r['unnamed_s']:.1f}s"
+                for k, r in result.items()
+                if not k.startswith("_")
+            )
+            print(
+                f"{'replica' if replica else 'seed'} {seed:<4} {flags:<48} offset err {result['_offset_error']['value']:+.2f}  {cells}",
+                flush=True,
+            )
+    print(
+        f"\n{len(rows)} sessions. named right: share of the named speech heard that carries the right name "
+        "(mean, worst session); unnamed: most seconds of one participant under an agenda name; pairs: co-presented "
+        "items, swapped (names exchanged), wrong (a voice misnamed), flagged (a misnamed voice marked uncertain)"
+    )
+    header = (
+        "| {} | sessions | named right | worst | unnamed max s | pairs | swapped | wrong | wrong & flagged | "
+        "uncertain names | names given to no voice |"
+    )
     rule = "|---|---|---|---|---|---|---|---|---|---|---|"
     print("\n" + header.format("cues") + "\n" + rule)
     for cue in cue_sets:
@@ -243,9 +288,11 @@ def main() -> None:
 
 def _row(title: str, rs: list[dict]) -> str:
     named = sum(r["named"] for r in rs) / len(rs)
-    return (f"| {title} | {len(rs)} | {named:.1%} | {min(r['named'] for r in rs):.1%} | {max(r['unnamed_s'] for r in rs):.1f} | "
-            f"{sum(r['pairs'] for r in rs)} | {sum(r['swapped'] for r in rs)} | {sum(r['wrong'] for r in rs)} | "
-            f"{sum(r['flagged'] for r in rs)} | {sum(r['uncertain'] for r in rs)} | {sum(r['missing'] for r in rs)} |")
+    return (
+        f"| {title} | {len(rs)} | {named:.1%} | {min(r['named'] for r in rs):.1%} | {max(r['unnamed_s'] for r in rs):.1f} | "
+        f"{sum(r['pairs'] for r in rs)} | {sum(r['swapped'] for r in rs)} | {sum(r['wrong'] for r in rs)} | "
+        f"{sum(r['flagged'] for r in rs)} | {sum(r['uncertain'] for r in rs)} | {sum(r['missing'] for r in rs)} |"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,12 @@ from restitution.types import Agenda, AgendaItem, AgendaSpeaker, Segment, Transc
 
 def seed_agenda() -> Agenda:
     names = [n for pair in zip(SEED_NAMES["m"], SEED_NAMES["f"]) for n in pair]
-    return Agenda(items=tuple(AgendaItem(i * 60.0, "Restitution de l'atelier « économie circulaire »",
-                                         (AgendaSpeaker(n, role),)) for i, (n, role) in enumerate(names)))
+    return Agenda(
+        items=tuple(
+            AgendaItem(i * 60.0, "Restitution de l'atelier « économie circulaire »", (AgendaSpeaker(n, role),))
+            for i, (n, role) in enumerate(names)
+        )
+    )
 
 
 def transcript(samples: np.ndarray, asr: ASROptions, hint: str, cache: Path) -> Transcript:
@@ -75,7 +79,7 @@ def names_spelled(truth: SynthTruth, agenda: Agenda, segments: tuple[Segment, ..
         for m in mentions(sentence.text, people):
             if not m.exact:
                 continue
-            form = sentence.text[m.start:m.end]
+            form = sentence.text[m.start : m.end]
             said += 1
             exact += form.lower() in heard.lower()
     return exact, said
@@ -86,7 +90,9 @@ MODES = ("off", "prompt", "hotwords")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="100-115", help="benchmarks/naming.py sessions; those with names spoken count")
+    parser.add_argument(
+        "--seeds", default="100-115", help="benchmarks/naming.py sessions; those with names spoken count"
+    )
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "restitution-naming-bench"))
     parser.add_argument("--replicas", default="", help="benchmarks/naming.py replicas (names always spoken)")
     parser.add_argument("--engine", default="faster-whisper")
@@ -136,8 +142,10 @@ def main() -> None:
                 acc[2] += exact
                 acc[3] += said
     for (mode, fix), (w, n, exact, said) in totals.items():
-        print(f"| synthesized sessions ({int(n)}) | {mode} | {'yes' if fix else '-'} | {w / n:.3f} | "
-              f"{exact / max(said, 1):.1%} ({int(exact)}/{int(said)}) |")
+        print(
+            f"| synthesized sessions ({int(n)}) | {mode} | {'yes' if fix else '-'} | {w / n:.3f} | "
+            f"{exact / max(said, 1):.1%} ({int(exact)}/{int(said)}) |"
+        )
 
 
 if __name__ == "__main__":

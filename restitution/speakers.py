@@ -198,7 +198,9 @@ def name_speakers(
     return tuple(speakers), tuple(segments)
 
 
-def _recognise(names: dict[str, tuple[Naming, str]], labels: set[str], diarization: Diarization, voices, threshold: float) -> None:
+def _recognise(
+    names: dict[str, tuple[Naming, str]], labels: set[str], diarization: Diarization, voices, threshold: float
+) -> None:
     """Name anonymous labels after known voices; report known voices the agenda contradicts."""
     model = diarization.engine
     used = {n.name for n, _ in names.values()}

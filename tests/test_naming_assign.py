@@ -19,17 +19,21 @@ from restitution.types import Agenda, AgendaItem, AgendaSpeaker, Chapter, Diariz
 from restitution.voices import VoiceLibrary, enroll_from_session
 
 ROMAIN, ANNE = "Romain Delassus", "Anne Le Gall"
-AGENDA = Agenda(items=(
-    AgendaItem(0, "Introduction", (AgendaSpeaker(ROMAIN, "chef de service"), AgendaSpeaker(ANNE, "présidente"))),
-    AgendaItem(130, "Atelier", (AgendaSpeaker("Léa Petit"),)),
-))
+AGENDA = Agenda(
+    items=(
+        AgendaItem(0, "Introduction", (AgendaSpeaker(ROMAIN, "chef de service"), AgendaSpeaker(ANNE, "présidente"))),
+        AgendaItem(130, "Atelier", (AgendaSpeaker("Léa Petit"),)),
+    )
+)
 
 
 def chapters(late: float) -> tuple[Chapter, ...]:
     """The recording started `late` seconds after the session (negative: before it)."""
     first = max(0.0, -late)
-    return (Chapter(1, "Introduction", 0, first, 130 - late, (ROMAIN, ANNE)),
-            Chapter(2, "Atelier", 130, 130 - late, 300 - late, ("Léa Petit",)))
+    return (
+        Chapter(1, "Introduction", 0, first, 130 - late, (ROMAIN, ANNE)),
+        Chapter(2, "Atelier", 130, 130 - late, 300 - late, ("Léa Petit",)),
+    )
 
 
 def seg(start: float, text: str, speaker: str) -> Segment:
@@ -42,15 +46,18 @@ LATE_TURNS = (Turn(0, 30, "S2"), Turn(31, 60, "S1"), Turn(61, 95, "S2"), Turn(10
 
 
 def named(turns, chaps, segments=(), **kw):
-    speakers, _ = name_speakers(segments, Diarization(turns=turns, **kw.pop("dia", {})), chaps, AGENDA,
-                                language="fr", **kw)
+    speakers, _ = name_speakers(
+        segments, Diarization(turns=turns, **kw.pop("dia", {})), chaps, AGENDA, language="fr", **kw
+    )
     return {s.id: s for s in speakers}
 
 
 def test_late_start_second_voice_heard_first_with_a_hand_over_is_named_right_and_sure():
-    segments = (seg(0.2, "et c'est pourquoi nous sommes réunis aujourd'hui.", "S2"),
-                seg(31, "Merci Anne. Je voudrais ajouter un mot sur le service.", "S1"),
-                seg(61, "Merci Romain. Passons à la suite.", "S2"))
+    segments = (
+        seg(0.2, "et c'est pourquoi nous sommes réunis aujourd'hui.", "S2"),
+        seg(31, "Merci Anne. Je voudrais ajouter un mot sur le service.", "S1"),
+        seg(61, "Merci Romain. Passons à la suite.", "S2"),
+    )
     by_id = named(LATE_TURNS, chapters(30), segments)
     assert (by_id["S1"].name, by_id["S2"].name) == (ROMAIN, ANNE)
     assert not by_id["S1"].uncertain and by_id["S1"].confidence >= 0.9
@@ -88,7 +95,10 @@ def test_a_spoken_name_outweighs_order():
 def test_the_voice_library_knows_one_of_the_two(tmp_path: Path):
     library = VoiceLibrary(tmp_path / "voices.sqlite")
     library.enroll(ANNE, [0.1, 0.99, 0.0], model="embedded/test")
-    dia = {"engine": "embedded/test", "centroids": {"S1": [1.0, 0.0, 0.0], "S2": [0.0, 1.0, 0.0], "S3": [0.0, 0.0, 1.0]}}
+    dia = {
+        "engine": "embedded/test",
+        "centroids": {"S1": [1.0, 0.0, 0.0], "S2": [0.0, 1.0, 0.0], "S3": [0.0, 0.0, 1.0]},
+    }
     by_id = named(LATE_TURNS, chapters(30), dia=dia, voices=library)
     assert (by_id["S1"].name, by_id["S2"].name) == (ROMAIN, ANNE)
     assert not by_id["S2"].uncertain
@@ -99,8 +109,11 @@ def test_the_voice_library_knows_one_of_the_two(tmp_path: Path):
 
 
 def test_uncertain_names_are_not_enrolled_and_the_session_toml_still_wins(tmp_path: Path):
-    dia = Diarization(turns=LATE_TURNS, engine="embedded/test",
-                      centroids={"S1": [1.0, 0.0, 0.0], "S2": [0.0, 1.0, 0.0], "S3": [0.0, 0.0, 1.0]})
+    dia = Diarization(
+        turns=LATE_TURNS,
+        engine="embedded/test",
+        centroids={"S1": [1.0, 0.0, 0.0], "S2": [0.0, 1.0, 0.0], "S3": [0.0, 0.0, 1.0]},
+    )
     speakers, _ = name_speakers((), dia, chapters(30), AGENDA, language="fr")
     library = VoiceLibrary(tmp_path / "voices.sqlite")
     assert enroll_from_session(library, speakers, dia, session="s") == ["Léa Petit"]
@@ -132,8 +145,12 @@ def test_confidence_and_evidence_are_in_session_json_and_the_page_flags_doubt():
     import jsonschema
 
     base = sample_result()
-    speakers = tuple(dataclasses.replace(s, confidence=0.55, uncertain=True, evidence=("listed with ...",)) if s.id == "S2"
-                     else dataclasses.replace(s, confidence=0.97, evidence=("speaks 8 s",)) for s in base.speakers)
+    speakers = tuple(
+        dataclasses.replace(s, confidence=0.55, uncertain=True, evidence=("listed with ...",))
+        if s.id == "S2"
+        else dataclasses.replace(s, confidence=0.97, evidence=("speaks 8 s",))
+        for s in base.speakers
+    )
     result = dataclasses.replace(base, speakers=speakers)
     data = json.loads(json.dumps(to_json(result)))
     jsonschema.validate(data, schema())

@@ -8,12 +8,21 @@ from restitution.naming.firstnames import gender
 from restitution.naming.people import mentions, person, words
 from restitution.types import Segment, Turn, Word
 
-PEOPLE = [person(n) for n in ("Romain Delassus", "Anne Le Gall", "Stéphanie Mabileau", "Pierre Beffeyte",
-                              "Yves-Armel Martin", "Anne Dupont")]
+PEOPLE = [
+    person(n)
+    for n in (
+        "Romain Delassus",
+        "Anne Le Gall",
+        "Stéphanie Mabileau",
+        "Pierre Beffeyte",
+        "Yves-Armel Martin",
+        "Anne Dupont",
+    )
+]
 
 
 def found(text: str) -> list[tuple[list[str], str, str]]:
-    return [([p.name for p in m.people], m.form, text[m.start:m.end]) for m in mentions(text, PEOPLE)]
+    return [([p.name for p in m.people], m.form, text[m.start : m.end]) for m in mentions(text, PEOPLE)]
 
 
 def test_names_are_found_as_whisper_writes_them():
@@ -56,8 +65,10 @@ def test_what_the_words_around_a_name_make_of_it_in_french_and_english():
 
 
 def seg(start: float, text: str, speaker: str, step: float = 0.3) -> Segment:
-    ws = tuple(Word(round(start + i * step, 3), round(start + i * step + step * 0.9, 3), " " + w, 0.9)
-               for i, w in enumerate(text.split()))
+    ws = tuple(
+        Word(round(start + i * step, 3), round(start + i * step + step * 0.9, 3), " " + w, 0.9)
+        for i, w in enumerate(text.split())
+    )
     return Segment(start, ws[-1].end, text, ws, speaker)
 
 
@@ -82,17 +93,26 @@ def test_a_hand_over_names_the_next_voice_and_thanks_name_the_one_before():
 
 def test_thanks_late_in_a_turn_and_a_hand_over_early_in_one_only_say_who_speaks_is_not_them():
     turns = (Turn(0, 60, "S1"), Turn(61, 90, "S2"))
-    segments = (seg(0, "Bonjour à toutes et à tous.", "S1"), seg(30, "Je remercie Romain pour son invitation.", "S1"),
-                seg(35, "Nous en reparlerons.", "S1"), seg(40, "Plus tard je passerai la parole à Anne.", "S1"),
-                seg(59.5, "Voilà.", "S1"))
+    segments = (
+        seg(0, "Bonjour à toutes et à tous.", "S1"),
+        seg(30, "Je remercie Romain pour son invitation.", "S1"),
+        seg(35, "Nous en reparlerons.", "S1"),
+        seg(40, "Plus tard je passerai la parole à Anne.", "S1"),
+        seg(59.5, "Voilà.", "S1"),
+    )
     cues = spoken_cues(segments, turns, ["Romain Delassus", "Anne Le Gall"])
     assert {(c.label, c.name) for c in cues} == {("S1", "Romain Delassus"), ("S1", "Anne Le Gall")}
     assert all(c.weight < 0 for c in cues)
 
 
 def test_first_name_gender_table():
-    assert (gender("Anne"), gender("Romain"), gender("Dorothée"), gender("Jean-Marc"), gender("Marie-Laure")) == \
-        ("f", "m", "f", "m", "f")
+    assert (gender("Anne"), gender("Romain"), gender("Dorothée"), gender("Jean-Marc"), gender("Marie-Laure")) == (
+        "f",
+        "m",
+        "f",
+        "m",
+        "f",
+    )
     assert gender("Camille") is None and gender("Dominique") is None and gender("Zorglub") is None
 
 
@@ -100,13 +120,15 @@ def test_where_a_name_is_expected_a_lowercase_misspelling_counts_too():
     people = [person("Bastien de Villiers"), person("Hélène Kerbrat"), person("Agnès Fournier")]
     text = "Bonjour à toutes et à tous, je suis bastion de milliers. Merci, Ellen. Je suis magnifique fournié."
     ws = [w for w, _, _ in words(text)]
-    assert [(m.person.name, text[m.start:m.end]) for m in mentions(text, people)] == [("Hélène Kerbrat", "Ellen")]
+    assert [(m.person.name, text[m.start : m.end]) for m in mentions(text, people)] == [("Hélène Kerbrat", "Ellen")]
     from restitution.naming.cues import _expected
 
     got = mentions(text, people, loose=_expected(ws).__contains__)
-    assert [(m.person.name, text[m.start:m.end], classify(ws, m)) for m in got] == [
-        ("Bastien de Villiers", "bastion de milliers", "self"), ("Hélène Kerbrat", "Ellen", "thanks"),
-        ("Agnès Fournier", "fournié", "self")]
+    assert [(m.person.name, text[m.start : m.end], classify(ws, m)) for m in got] == [
+        ("Bastien de Villiers", "bastion de milliers", "self"),
+        ("Hélène Kerbrat", "Ellen", "thanks"),
+        ("Agnès Fournier", "fournié", "self"),
+    ]
     assert mentions("la bastide de Milly", people, loose=lambda i: False) == []
 
 

@@ -21,8 +21,10 @@ pytestmark = pytest.mark.slow
 ROMAIN = SynthSpeaker("Romain Delassus", "chef du service du numérique", *VOICES[0])
 ANNE = SynthSpeaker("Anne Le Gall", "présidente du TMNlab", *VOICES[1])
 LEA = SynthSpeaker("Léa Kerbrat", "coordinatrice du réseau", *VOICES[3])
-ITEMS = [ItemSpec("Introduction", [ROMAIN, ANNE], seconds=60),  # Romain, Anne, Romain again
-         ItemSpec("Présentation de la méthode des ateliers", [LEA], seconds=10)]
+ITEMS = [
+    ItemSpec("Introduction", [ROMAIN, ANNE], seconds=60),  # Romain, Anne, Romain again
+    ItemSpec("Présentation de la méthode des ateliers", [LEA], seconds=10),
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +48,13 @@ def test_the_voice_heard_first_is_named_from_what_is_heard_not_from_the_order(la
     assert ANNE.name in by_name and ROMAIN.name in by_name
 
     def speech_of(label: str, voice: str) -> float:
-        return sum(max(0.0, min(t.end, seg.end) - max(t.start, seg.start))
-                   for t in truth.turns if t.voice == voice for seg in result.segments if seg.speaker == label)
+        return sum(
+            max(0.0, min(t.end, seg.end) - max(t.start, seg.start))
+            for t in truth.turns
+            if t.voice == voice
+            for seg in result.segments
+            if seg.speaker == label
+        )
 
     # Each name sits on the voice that speaks most under it.
     for person in (ANNE, ROMAIN):

@@ -7,13 +7,27 @@ import pytest
 from restitution.naming.spelling import hints, respell
 from restitution.types import Agenda, AgendaItem, AgendaSpeaker, Segment, Word
 
-AGENDA = Agenda(items=(
-    AgendaItem(0, "Introduction", (AgendaSpeaker("Romain Delassus", "Chef du service du numérique"),
-                                   AgendaSpeaker("Anne Le Gall", "Présidente du TMNlab"))),
-    AgendaItem(60, "Restitution de l'atelier « économie circulaire »",
-               (AgendaSpeaker("Stéphanie Mabileau", "coordinatrice du Réseau des ressourceries (RESSAC)"),
-                AgendaSpeaker("Mme Claire Petit"), AgendaSpeaker("Yves-Armel Martin"))),
-))
+AGENDA = Agenda(
+    items=(
+        AgendaItem(
+            0,
+            "Introduction",
+            (
+                AgendaSpeaker("Romain Delassus", "Chef du service du numérique"),
+                AgendaSpeaker("Anne Le Gall", "Présidente du TMNlab"),
+            ),
+        ),
+        AgendaItem(
+            60,
+            "Restitution de l'atelier « économie circulaire »",
+            (
+                AgendaSpeaker("Stéphanie Mabileau", "coordinatrice du Réseau des ressourceries (RESSAC)"),
+                AgendaSpeaker("Mme Claire Petit"),
+                AgendaSpeaker("Yves-Armel Martin"),
+            ),
+        ),
+    )
+)
 
 
 def seg(text: str) -> Segment:
@@ -43,10 +57,12 @@ def test_a_respelt_name_over_several_words_becomes_one_timed_word():
 
 
 def test_ordinary_words_other_names_and_exact_spellings_stay():
-    for text in ("La pierre est légale et le gall est loin.",  # ordinary words, not capitalised names
-                 "Martine est arrivée.",  # another first name, not a misspelt Martin
-                 "Madame Claire Petite est là.",  # "petite" is an ordinary word
-                 "Merci Romain Delassus et Anne Le Gall."):  # already right
+    for text in (
+        "La pierre est légale et le gall est loin.",  # ordinary words, not capitalised names
+        "Martine est arrivée.",  # another first name, not a misspelt Martin
+        "Madame Claire Petite est là.",  # "petite" is an ordinary word
+        "Merci Romain Delassus et Anne Le Gall.",
+    ):  # already right
         assert fixed(text) == (text, text, 0)
 
 
@@ -69,8 +85,24 @@ def test_an_unknown_hint_mode_is_a_one_line_config_error():
 
 
 def test_capitals_one_word_names_and_a_name_two_people_share():
-    agenda = Agenda(items=(AgendaItem(0, "Table ronde", (
-        AgendaSpeaker("Romain DELASSUS"), AgendaSpeaker("Anne LE GALL"), AgendaSpeaker("Bastien DE VILLIERS"),
-        AgendaSpeaker("Pierre Thomas"), AgendaSpeaker("Thomas Martin"), AgendaSpeaker("Margot"))),))
-    (out,), _ = respell([seg("Merci Delassu, Anne Le Gal, Bastien de Villier et Thomas. Bonjour Margo, Margaux.")], agenda)
-    assert out.text.strip() == "Merci Delassus, Anne Le Gall, Bastien de Villiers et Thomas. Bonjour Margot, Margaux."  # another name: kept
+    agenda = Agenda(
+        items=(
+            AgendaItem(
+                0,
+                "Table ronde",
+                (
+                    AgendaSpeaker("Romain DELASSUS"),
+                    AgendaSpeaker("Anne LE GALL"),
+                    AgendaSpeaker("Bastien DE VILLIERS"),
+                    AgendaSpeaker("Pierre Thomas"),
+                    AgendaSpeaker("Thomas Martin"),
+                    AgendaSpeaker("Margot"),
+                ),
+            ),
+        )
+    )
+    (out,), _ = respell(
+        [seg("Merci Delassu, Anne Le Gal, Bastien de Villier et Thomas. Bonjour Margo, Margaux.")], agenda
+    )
+    # Margaux is another first name, not a misspelt Margot: kept.
+    assert out.text.strip() == "Merci Delassus, Anne Le Gall, Bastien de Villiers et Thomas. Bonjour Margot, Margaux."

@@ -117,7 +117,9 @@ def _people(result: SessionResult) -> tuple[str, dict[str | None, str]]:
     for i, sp in enumerate(s for s in result.speakers if s.name or s.seconds > 0):
         colours[sp.name or sp.id] = PALETTE[i % len(PALETTE)]
         role = f' <span class="role">— {_e(sp.role)}</span>' if sp.role else ""
-        flag, doubt = ("", "") if not sp.uncertain else (' class="uncertain"', _DOUBT.format(_e(_t(result.language)["check"])))
+        flag, doubt = ("", "")
+        if sp.uncertain:
+            flag, doubt = ' class="uncertain"', _DOUBT.format(_e(_t(result.language)["check"]))
         items.append(f'<li{flag}><span class="dot" style="background:{colours[sp.name or sp.id]}"></span>'
                      f'{_e(sp.name or sp.id)}{doubt}{role}</li>')
     return "".join(items), colours
@@ -156,7 +158,8 @@ def session_page(result: SessionResult) -> str:
     doubtful = {sp.name for sp in result.speakers if sp.uncertain and sp.name}
     chapter_items, blocks = [], []
     for ch, paras in sections(result):
-        body = "".join(_paragraph(p, colours, doubtful, s["check"]) for p in paras) or f'<p class="empty">{_e(s["empty"])}</p>'
+        body = "".join(_paragraph(p, colours, doubtful, s["check"]) for p in paras)
+        body = body or f'<p class="empty">{_e(s["empty"])}</p>'
         if ch is None:
             heading = f'<h3>{_e(s["before"])}</h3>' if result.chapters else ""
             blocks.append(f'<section class="chapter">{heading}{body}</section>')

@@ -57,7 +57,9 @@ def _label_order(label: str) -> tuple[int, str]:
     return (int(digits), label) if digits.isdigit() else (10**9, label)
 
 
-def agenda_naming(diarization: Diarization, chapters: tuple[Chapter, ...], context: Context | None = None) -> dict[str, Naming]:
+def agenda_naming(
+    diarization: Diarization, chapters: tuple[Chapter, ...], context: Context | None = None
+) -> dict[str, Naming]:
     """label -> Naming, for the labels that take an agenda name."""
     context = context or Context()
     listed = [c for c in sorted(chapters, key=lambda c: c.start) if any(c.speakers)]
@@ -106,7 +108,9 @@ def agenda_naming(diarization: Diarization, chapters: tuple[Chapter, ...], conte
     return named
 
 
-def _by_time(main: str, name: str, claimants: list[str], score: dict[str, dict[str, float]], spoken: list[cue.Cue]) -> Naming:
+def _by_time(
+    main: str, name: str, claimants: list[str], score: dict[str, dict[str, float]], spoken: list[cue.Cue]
+) -> Naming:
     """A name one voice dominates: confident by how far it leads the next voice of its items,
     less so when what is said points elsewhere."""
     mine = score[main][name]
@@ -129,8 +133,15 @@ def _lateness(chapters: tuple[Chapter, ...]) -> float | None:
     return float(np.median(gaps)) if gaps else None
 
 
-def _resolve(voices: list[tuple[str, ...]], names: list[str], shared: list[Chapter], diarization: Diarization,
-             context: Context, spoken: list[cue.Cue], late: float | None) -> list[tuple[tuple[str, ...], Naming]]:
+def _resolve(
+    voices: list[tuple[str, ...]],
+    names: list[str],
+    shared: list[Chapter],
+    diarization: Diarization,
+    context: Context,
+    spoken: list[cue.Cue],
+    late: float | None,
+) -> list[tuple[tuple[str, ...], Naming]]:
     """Names listed together, given to voices by the cues; each with its margin's confidence."""
     members = {lab: v for v in voices for lab in v}
     found = [c for c in spoken if c.label in members and c.name in names]
@@ -140,8 +151,17 @@ def _resolve(voices: list[tuple[str, ...]], names: list[str], shared: list[Chapt
             lost = late is not None and c.agenda_time < late - 1.0  # the item began before the recording
             found += cue.order_cues(voices, [n for n in c.speakers if n in names], heard, c.start, c.title, lost)
     if "pitch" in context.cues and context.samples is not None:
-        f0 = {v: median_f0(context.samples, [(t.start, t.end) for t in diarization.turns if t.speaker in v
-                                             and any(c.start <= t.start < c.end for c in shared)]) for v in voices}
+        f0 = {
+            v: median_f0(
+                context.samples,
+                [
+                    (t.start, t.end)
+                    for t in diarization.turns
+                    if t.speaker in v and any(c.start <= t.start < c.end for c in shared)
+                ],
+            )
+            for v in voices
+        }
         found += cue.pitch_cues(voices, names, f0)
     if "library" in context.cues and context.known:
         found += cue.library_cues(voices, names, diarization.centroids, context.known)

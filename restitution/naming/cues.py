@@ -48,14 +48,43 @@ CUT = 1.0  # a first turn starting this close to the recording's start was cut b
 # Folded word sequences; a mention within `gap` words after (or before, for "after" kinds) counts.
 _SELF = ["je suis", "je m appelle", "moi c est", "je me presente", "je me nomme", "my name is", "i am", "i m"]
 _NEXT_BEFORE = [
-    "la parole a", "je laisse", "je vais laisser", "j invite", "nous accueillons", "accueillir", "j appelle",
-    "je vous presente", "place a", "je passe le micro a", "over to", "hand over to", "pass over to",
-    "the floor to", "please welcome", "invite", "call on", "introduce",
+    "la parole a",
+    "je laisse",
+    "je vais laisser",
+    "j invite",
+    "nous accueillons",
+    "accueillir",
+    "j appelle",
+    "je vous presente",
+    "place a",
+    "je passe le micro a",
+    "over to",
+    "hand over to",
+    "pass over to",
+    "the floor to",
+    "please welcome",
+    "invite",
+    "call on",
+    "introduce",
 ]
 _NEXT_AFTER = [
-    "a vous", "a toi", "vous avez la parole", "tu as la parole", "c est a vous", "c est a toi",
-    "va nous presenter", "va vous presenter", "va nous parler", "va vous parler", "va prendre la parole",
-    "va conclure", "over to you", "the floor is yours", "will present", "will now present", "will tell us",
+    "a vous",
+    "a toi",
+    "vous avez la parole",
+    "tu as la parole",
+    "c est a vous",
+    "c est a toi",
+    "va nous presenter",
+    "va vous presenter",
+    "va nous parler",
+    "va vous parler",
+    "va prendre la parole",
+    "va conclure",
+    "over to you",
+    "the floor is yours",
+    "will present",
+    "will now present",
+    "will tell us",
 ]
 _THANKS = ["merci", "merci beaucoup", "merci bien", "merci a", "merci infiniment", "thank you", "thanks"]
 _GAP = {"self": 2, "next": 3, "thanks": 2}
@@ -80,13 +109,13 @@ _SELF_P, _NEXT_B, _NEXT_A, _THANKS_P = map(_phrases, (_SELF, _NEXT_BEFORE, _NEXT
 def _ends_before(ws: list[str], at: int, phrases: list[tuple[str, ...]], gap: int) -> int | None:
     """Words between the nearest phrase ending before word `at` and `at`, if at most `gap`."""
     for k in range(at, max(-1, at - gap - 1), -1):
-        if any(tuple(ws[k - len(p): k]) == p for p in phrases if len(p) <= k):
+        if any(tuple(ws[k - len(p) : k]) == p for p in phrases if len(p) <= k):
             return at - k
     return None
 
 
 def _starts_after(ws: list[str], at: int, phrases: list[tuple[str, ...]], gap: int) -> bool:
-    return any(any(tuple(ws[k: k + len(p)]) == p for p in phrases) for k in range(at, min(len(ws), at + gap + 1)))
+    return any(any(tuple(ws[k : k + len(p)]) == p for p in phrases) for k in range(at, min(len(ws), at + gap + 1)))
 
 
 def _expected(ws: list[str]) -> set[int]:
@@ -94,13 +123,13 @@ def _expected(ws: list[str]) -> set[int]:
     out: set[int] = set()
     for phrases, kind in ((_SELF_P, "self"), (_NEXT_B, "next"), (_THANKS_P, "thanks")):
         for k in range(1, len(ws) + 1):
-            if any(len(p) <= k and tuple(ws[k - len(p): k]) == p for p in phrases):
+            if any(len(p) <= k and tuple(ws[k - len(p) : k]) == p for p in phrases):
                 out.update(range(k, k + _GAP[kind] + 1))
     return out
 
 
 def classify(ws: list[str], m: Mention) -> str:
-    """"self", "next", "thanks" or "mention": what the words around a mention make of it."""
+    """ "self", "next", "thanks" or "mention": what the words around a mention make of it."""
     found = []
     for kind, phrases in (("self", _SELF_P), ("next", _NEXT_B), ("thanks", _THANKS_P)):
         gap = _ends_before(ws, m.first_word, phrases, _GAP[kind])
@@ -159,12 +188,24 @@ class _Voices:
                 self.stretches.append([t.speaker, t.start, t.end])
 
     def after(self, t: float, other_than: str) -> str | None:
-        return next((x.speaker for x in self.turns if x.start >= t - 0.5 and x.speaker != other_than
-                     and x.start <= t + NEIGHBOUR_WINDOW), None)
+        return next(
+            (
+                x.speaker
+                for x in self.turns
+                if x.start >= t - 0.5 and x.speaker != other_than and x.start <= t + NEIGHBOUR_WINDOW
+            ),
+            None,
+        )
 
     def before(self, t: float, other_than: str) -> str | None:
-        return next((x.speaker for x in reversed(self.turns) if x.end <= t + 0.5 and x.speaker != other_than
-                     and x.end >= t - NEIGHBOUR_WINDOW), None)
+        return next(
+            (
+                x.speaker
+                for x in reversed(self.turns)
+                if x.end <= t + 0.5 and x.speaker != other_than and x.end >= t - NEIGHBOUR_WINDOW
+            ),
+            None,
+        )
 
     def stretch(self, t: float, label: str, fallback: tuple[float, float]) -> tuple[float, float]:
         """(start, end) of `label`'s stretch around time `t`."""
@@ -189,7 +230,7 @@ def spoken_cues(segments: Iterable[Segment], turns: Iterable[Turn], names: Itera
         for m in found:
             t = run.time_at(m.start)
             kind = classify(ws, m)
-            quote = run.text[max(0, m.start - 40): m.end].strip()
+            quote = run.text[max(0, m.start - 40) : m.end].strip()
             note = f"«…{quote}» at {t:.1f} s"
             share = 1.0 / len(m.people)
             for p in m.people:
@@ -198,8 +239,9 @@ def spoken_cues(segments: Iterable[Segment], turns: Iterable[Turn], names: Itera
     return out
 
 
-def _cues_for(kind: str, run: _Run, p: Person, t: float, note: str, share: float, voices: _Voices,
-              handed: int) -> list[Cue]:
+def _cues_for(
+    kind: str, run: _Run, p: Person, t: float, note: str, share: float, voices: _Voices, handed: int
+) -> list[Cue]:
     speaker = run.speaker
     start, end = voices.stretch(t, speaker, (run.start, run.end))
     if kind == "self":
@@ -215,13 +257,21 @@ def _cues_for(kind: str, run: _Run, p: Person, t: float, note: str, share: float
         before = voices.before(start, speaker)
         out = [Cue("thanks", speaker, p.name, -W_THANKS * share, f"thanks {p.name}: {note}")]
         if before:
-            out.append(Cue("thanks", before, p.name, W_THANKS * share, f"thanked as {p.name} by the next voice: {note}"))
+            out.append(
+                Cue("thanks", before, p.name, W_THANKS * share, f"thanked as {p.name} by the next voice: {note}")
+            )
         return out
     return [Cue("mention", speaker, p.name, -W_MENTION * share, f"names {p.name}: {note}")]
 
 
-def order_cues(voices: list[tuple[str, ...]], names: list[str], first_turns: dict[str, tuple[float, float]],
-               item_start: float, title: str, lost: bool = False) -> list[Cue]:
+def order_cues(
+    voices: list[tuple[str, ...]],
+    names: list[str],
+    first_turns: dict[str, tuple[float, float]],
+    item_start: float,
+    title: str,
+    lost: bool = False,
+) -> list[Cue]:
     """First heard, first listed, in one item: `first_turns` holds each label's first turn
     (start, start clipped to the item) there. No cue when the item began before the recording
     did (`lost`), nor when the voice heard first was already speaking as the recording or the
@@ -268,13 +318,21 @@ def pitch_cues(voices: list[tuple[str, ...]], names: list[str], f0: dict[tuple[s
             if g is None:
                 continue
             w = W_PITCH * (llr if g == "f" else -llr) / 2
-            out.append(Cue("pitch", voice[0], name, w, f"median pitch {hz:.0f} Hz; {name.split()[0]} is usually a "
-                                                          f"{'woman' if g == 'f' else 'man'}'s name"))
+            out.append(
+                Cue(
+                    "pitch",
+                    voice[0],
+                    name,
+                    w,
+                    f"median pitch {hz:.0f} Hz; {name.split()[0]} is usually a {'woman' if g == 'f' else 'man'}'s name",
+                )
+            )
     return out
 
 
-def library_cues(voices: list[tuple[str, ...]], names: list[str], centroids: dict[str, list[float]],
-                 known: dict[str, np.ndarray]) -> list[Cue]:
+def library_cues(
+    voices: list[tuple[str, ...]], names: list[str], centroids: dict[str, list[float]], known: dict[str, np.ndarray]
+) -> list[Cue]:
     """How much more each voice sounds like a known voice of one of the names than the others do."""
     out = []
     vecs = {v: _mean([centroids[lab] for lab in v if lab in centroids]) for v in voices}
@@ -286,7 +344,15 @@ def library_cues(voices: list[tuple[str, ...]], names: list[str], centroids: dic
             continue
         mean = float(np.mean(list(sims.values()))) if len(sims) > 1 else 0.5
         for v, sim in sims.items():
-            out.append(Cue("library", v[0], name, W_LIBRARY * (sim - mean), f"similarity {sim:.2f} to the known voice of {name}"))
+            out.append(
+                Cue(
+                    "library",
+                    v[0],
+                    name,
+                    W_LIBRARY * (sim - mean),
+                    f"similarity {sim:.2f} to the known voice of {name}",
+                )
+            )
     return out
 
 

@@ -63,5 +63,5 @@ def _key(name: str) -> str:
 
 
 def gender(first_name: str) -> str | None:
-    """"f" or "m" for a first name the table knows (compounds by their first part), else None."""
+    """ "f" or "m" for a first name the table knows (compounds by their first part), else None."""
     return FIRST_NAMES.get(_key(first_name))

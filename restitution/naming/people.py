@@ -20,7 +20,25 @@ from dataclasses import dataclass
 from .common_words import COMMON_WORDS
 from .firstnames import FIRST_NAMES
 
-_PARTICLES = {"de", "du", "des", "d", "le", "la", "les", "van", "von", "der", "den", "di", "da", "del", "dos", "ben", "el"}
+_PARTICLES = {
+    "de",
+    "du",
+    "des",
+    "d",
+    "le",
+    "la",
+    "les",
+    "van",
+    "von",
+    "der",
+    "den",
+    "di",
+    "da",
+    "del",
+    "dos",
+    "ben",
+    "el",
+}
 _TITLES = {"m", "mme", "mlle", "mr", "mrs", "ms", "dr", "pr", "me", "monsieur", "madame", "docteur", "professeur"}
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 FUZZY = 0.8  # similarity (1 - edits / length) a misspelt form must reach
@@ -167,12 +185,12 @@ def mentions(text: str, people: list[Person], loose: Callable[[int], bool] | Non
         for kind, form in p.forms:
             by_letter.setdefault(_initial(form[0]), []).append((p, kind, form))
     # Words one name can span: only spaces, hyphens or apostrophes between them, no punctuation.
-    joined = [not text[a[2]: b[1]].strip(" -'’") for a, b in itertools.pairwise(ws)] + [False]
+    joined = [not text[a[2] : b[1]].strip(" -'’") for a, b in itertools.pairwise(ws)] + [False]
     found: list[tuple[Person, str, int, int, float]] = []
     for i, (w, _, _) in enumerate(ws):
         for p, kind, form in by_letter.get(_initial(w), ()):
             for width in sorted({len(form) - 1, len(form), len(form) + 1, 1, 2}):
-                if 1 <= width and i + width <= len(ws) and all(joined[i: i + width - 1]):
+                if 1 <= width and i + width <= len(ws) and all(joined[i : i + width - 1]):
                     score = _accept(text, ws, i, i + width, form, bool(loose and loose(i)))
                     if score:
                         found.append((p, kind, i, i + width, score))
@@ -185,7 +203,9 @@ def mentions(text: str, people: list[Person], loose: Callable[[int], bool] | Non
         same = next((k for k in kept if (k.first_word, k.last_word) == (i, j) and k.score == score), None)
         if same is not None:
             if p not in same.people:
-                kept[kept.index(same)] = dataclasses.replace(same, people=same.people + (p,), forms=same.forms + (kind,))
+                kept[kept.index(same)] = dataclasses.replace(
+                    same, people=same.people + (p,), forms=same.forms + (kind,)
+                )
             continue
         if all(j <= k.first_word or i >= k.last_word for k in kept):
             exact = [w for w, _, _ in ws[i:j]] == list(dict(p.forms)[kind])

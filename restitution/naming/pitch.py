@@ -73,7 +73,9 @@ def frame_f0(x: np.ndarray) -> np.ndarray:
     return np.asarray(out)
 
 
-def median_f0(samples: np.ndarray, spans: Iterable[tuple[float, float]], max_seconds: float = MAX_SECONDS) -> float | None:
+def median_f0(
+    samples: np.ndarray, spans: Iterable[tuple[float, float]], max_seconds: float = MAX_SECONDS
+) -> float | None:
     """Median F0 (Hz) of the speech in `spans` (seconds of 16 kHz `samples`); None if too little
     is voiced. Long spans are read first and each is capped, so one long turn does not fill the
     sample alone."""

@@ -28,7 +28,7 @@ def agenda_people(agenda: Agenda) -> list[Person]:
 
 
 def hints(agenda: Agenda) -> str:
-    """"Romain Delassus, Anne Le Gall, TMNlab, RESSAC, circulaire": names first, then the
+    """ "Romain Delassus, Anne Le Gall, TMNlab, RESSAC, circulaire": names first, then the
     organisations the roles name (acronyms, CamelCase) and the titles' uncommon words."""
     out: list[str] = [p.name for p in agenda_people(agenda)]
     for item in agenda.items:
@@ -62,7 +62,7 @@ def _rewrites(text: str, people: list[Person]) -> list[tuple[int, int, str]]:
     out = []
     for m in mentions(text, people):
         target = _target(m)
-        written = text[m.start: m.end]
+        written = text[m.start : m.end]
         if target is None or written == target or written.lower() == target.lower():
             continue
         if m.last_word - m.first_word == 1 and not m.exact:
@@ -95,7 +95,9 @@ def _respell_words(words: tuple[Word, ...], people: list[Person]) -> tuple[Word,
         out += words[i:first]
         a, b = spans[first][0], spans[last][1]
         joined = text[a:start] + new + text[end:b]
-        out.append(Word(words[first].start, words[last].end, joined, min(w.probability for w in words[first: last + 1])))
+        out.append(
+            Word(words[first].start, words[last].end, joined, min(w.probability for w in words[first : last + 1]))
+        )
         i = last + 1
     return tuple(out + list(words[i:]))
 

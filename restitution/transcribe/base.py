@@ -16,7 +16,9 @@ Hook = Callable[..., Any]
 class Transcriber(Protocol):
     engine: str  # "faster-whisper" | "openai-whisper"
 
-    def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None, hints: str = "") -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None, hook: Hook | None = None, hints: str = ""
+    ) -> Transcript:
         """Transcribe 16 kHz mono float32 audio; `language=None` detects it; `hints`: words to expect."""
         ...
 

@@ -71,7 +71,9 @@ class FasterWhisper:
         mode = f" batch {options.batch_size}" if self.pipeline else ""
         self.description = f"faster-whisper {__version__} {Path(options.model).name} {self.compute_type}{mode}"
 
-    def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None, hints: str = "") -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None, hook: Hook | None = None, hints: str = ""
+    ) -> Transcript:
         o = self.options
         duration = len(audio) / SAMPLE_RATE
         kwargs = dict(

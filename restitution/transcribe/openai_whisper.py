@@ -143,7 +143,9 @@ class OpenAIWhisper:
         language = max(probs, key=probs.get)
         return language, float(probs[language])
 
-    def transcribe(self, audio: np.ndarray, language: str | None, hook: Hook | None = None, hints: str = "") -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None, hook: Hook | None = None, hints: str = ""
+    ) -> Transcript:
         import torch
 
         whisper = _import_whisper()
@@ -173,7 +175,9 @@ class OpenAIWhisper:
             engine=self.description,
         )
 
-    def _decode(self, whisper, speech: SpeechMap, language: str, hook: Hook | None, duration: float, hints: str) -> dict:
+    def _decode(
+        self, whisper, speech: SpeechMap, language: str, hook: Hook | None, duration: float, hints: str
+    ) -> dict:
         import torch
 
         o = self.options
