@@ -259,10 +259,9 @@ def main() -> None:
                 for k, r in result.items()
                 if not k.startswith("_")
             )
-            print(
-                f"{'replica' if replica else 'seed'} {seed:<4} {flags:<48} offset err {result['_offset_error']['value']:+.2f}  {cells}",
-                flush=True,
-            )
+            error = result["_offset_error"]["value"]
+            kind = "replica" if replica else "seed"
+            print(f"{kind} {seed:<4} {flags:<48} offset err {error:+.2f}  {cells}", flush=True)
     print(
         f"\n{len(rows)} sessions. named right: share of the named speech heard that carries the right name "
         "(mean, worst session); unnamed: most seconds of one participant under an agenda name; pairs: co-presented "
@@ -289,7 +288,8 @@ def main() -> None:
 def _row(title: str, rs: list[dict]) -> str:
     named = sum(r["named"] for r in rs) / len(rs)
     return (
-        f"| {title} | {len(rs)} | {named:.1%} | {min(r['named'] for r in rs):.1%} | {max(r['unnamed_s'] for r in rs):.1f} | "
+        f"| {title} | {len(rs)} | {named:.1%} | {min(r['named'] for r in rs):.1%} | "
+        f"{max(r['unnamed_s'] for r in rs):.1f} | "
         f"{sum(r['pairs'] for r in rs)} | {sum(r['swapped'] for r in rs)} | {sum(r['wrong'] for r in rs)} | "
         f"{sum(r['flagged'] for r in rs)} | {sum(r['uncertain'] for r in rs)} | {sum(r['missing'] for r in rs)} |"
     )
