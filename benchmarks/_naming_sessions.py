@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from restitution import audio
-from restitution import synth_text as txt
-from restitution.synth import ItemSpec, SynthSpeaker, SynthTruth, TruthItem, TruthSentence, TruthTurn, agenda_text
-from restitution.synth_audio import Tape, Voices, encode
+from synth import text as txt
+from synth.audio import SynthSpeaker, Tape, Voices, encode
+from synth.session import ItemSpec, agenda_text
+from synth.truth import SynthTruth, TruthItem, TruthSentence, TruthTurn
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 
@@ -392,10 +393,10 @@ def _truth(
 
 
 def make_replica(dest: Path, seed: int, minutes: float = 6.0) -> SynthTruth:
-    """The project's own session maker (restitution.synth: names always spoken, the seven items
+    """The project's own session maker (synth: names always spoken, the seven items
     of default_items) with the seed's eight names, voices drawn per seed and a late start of
     5-60 s, which often swallows the first speaker's whole first turn."""
-    from restitution.synth import default_items, make_session
+    from synth import default_items, make_session
 
     rng = random.Random(f"naming-replica-{seed}")
     genders = ["m", "f", "m", "m", "f", "f", "f", "m"]

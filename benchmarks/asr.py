@@ -40,23 +40,57 @@ ROWS = [
     ("openai-whisper", "float32", 0),
 ]
 
-SUBJECTS = ["Le ministère de la culture", "Notre équipe", "La compagnie", "Le réseau des ressourceries",
-            "Chaque atelier", "Le public du festival", "L'artiste invité", "La direction du théâtre",
-            "Le conseil régional", "La médiathèque"]
-VERBS = ["a présenté", "souhaite développer", "propose", "prépare", "a financé", "doit évaluer",
-         "veut partager", "accompagne"]
-OBJECTS = ["un nouveau projet de médiation numérique", "les données de fréquentation",
-           "une exposition itinérante", "des ateliers pour les jeunes", "la création des décors",
-           "un programme de formation", "les archives sonores", "une résidence d'écriture"]
-ENDS = ["pour la saison prochaine", "avec les collectivités locales", "dans toute la région",
-        "avant la fin de l'année", "grâce au soutien de l'État", "en lien avec les écoles",
-        "pendant le mois de juin", "sur le territoire rural"]
+SUBJECTS = [
+    "Le ministère de la culture",
+    "Notre équipe",
+    "La compagnie",
+    "Le réseau des ressourceries",
+    "Chaque atelier",
+    "Le public du festival",
+    "L'artiste invité",
+    "La direction du théâtre",
+    "Le conseil régional",
+    "La médiathèque",
+]
+VERBS = [
+    "a présenté",
+    "souhaite développer",
+    "propose",
+    "prépare",
+    "a financé",
+    "doit évaluer",
+    "veut partager",
+    "accompagne",
+]
+OBJECTS = [
+    "un nouveau projet de médiation numérique",
+    "les données de fréquentation",
+    "une exposition itinérante",
+    "des ateliers pour les jeunes",
+    "la création des décors",
+    "un programme de formation",
+    "les archives sonores",
+    "une résidence d'écriture",
+]
+ENDS = [
+    "pour la saison prochaine",
+    "avec les collectivités locales",
+    "dans toute la région",
+    "avant la fin de l'année",
+    "grâce au soutien de l'État",
+    "en lien avec les écoles",
+    "pendant le mois de juin",
+    "sur le territoire rural",
+]
 VOICES = ["fr+m3", "fr", "fr+m1"]
 
 
 def decode(path: Path) -> np.ndarray:
-    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-ar", str(SR), "-ac", "1", "-f", "f32le", "-"],
-                         capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-ar", str(SR), "-ac", "1", "-f", "f32le", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(out, np.float32)
 
 
@@ -71,11 +105,15 @@ def synth_session(minutes: float = 10.0) -> tuple[Path, str]:
     with tempfile.TemporaryDirectory() as tmp:
         turn = 0
         while total < minutes * 60:
-            sentences = [f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(ENDS)}."
-                         for _ in range(rng.randint(2, 4))]
+            sentences = [
+                f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(ENDS)}."
+                for _ in range(rng.randint(2, 4))
+            ]
             text = " ".join(sentences)
             out = Path(tmp) / f"{turn}.wav"
-            subprocess.run(["espeak-ng", "-v", VOICES[turn % len(VOICES)], "-s", "140", "-w", str(out), text], check=True)
+            subprocess.run(
+                ["espeak-ng", "-v", VOICES[turn % len(VOICES)], "-s", "140", "-w", str(out), text], check=True
+            )
             audio = decode(out)
             pieces += [audio, np.zeros(int(SR * rng.uniform(0.6, 1.5)), np.float32)]
             texts.append(text)
@@ -96,8 +134,14 @@ def datasets() -> list[tuple[str, str, np.ndarray, str]]:
         ref = " ".join(clip.with_suffix(".txt").read_text(encoding="utf-8").strip() for clip in fleurs)
         found.append(("fleurs_fr", "fr", audio, ref))
     if (EVAL / "jfk_en" / "jfk.flac").is_file():
-        found.append(("jfk_en", "en", decode(EVAL / "jfk_en" / "jfk.flac"),
-                      (EVAL / "jfk_en" / "jfk.txt").read_text(encoding="utf-8")))
+        found.append(
+            (
+                "jfk_en",
+                "en",
+                decode(EVAL / "jfk_en" / "jfk.flac"),
+                (EVAL / "jfk_en" / "jfk.txt").read_text(encoding="utf-8"),
+            )
+        )
     wav, ref = synth_session()
     found.append(("session_fr", "fr", np.fromfile(wav, np.float32), ref))
     return found
@@ -108,8 +152,14 @@ def run_row(engine: str, compute: str, batch: int, threads: int, beam: int) -> d
     from restitution.options import ASROptions
     from restitution.transcribe import get_transcriber
 
-    options = ASROptions(engine=engine, compute_type=compute, batch_size=batch, threads=threads, beam_size=beam,
-                         temperature_fallback=batch == 0)
+    options = ASROptions(
+        engine=engine,
+        compute_type=compute,
+        batch_size=batch,
+        threads=threads,
+        beam_size=beam,
+        temperature_fallback=batch == 0,
+    )
     inputs = datasets()
     start = time.perf_counter()
     transcriber = get_transcriber(options)
@@ -141,7 +191,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1])
     parser.add_argument("--beam", type=int, default=5)
-    parser.add_argument("--parallel", action="store_true", help="run the rows at the same time (CPU-time RTF stays fair)")
+    parser.add_argument(
+        "--parallel", action="store_true", help="run the rows at the same time (CPU-time RTF stays fair)"
+    )
     parser.add_argument("--row", help=argparse.SUPPRESS)  # internal: "engine,compute,batch,threads"
     args = parser.parse_args()
     if args.row:
@@ -157,8 +209,20 @@ def main() -> None:
     jobs = []
     for threads in args.threads:
         for engine, compute, batch in ROWS:
-            command = [sys.executable, __file__, "--row", f"{engine},{compute},{batch},{threads}", "--beam", str(args.beam)]
-            jobs.append(((engine, compute, batch, threads), subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+            command = [
+                sys.executable,
+                __file__,
+                "--row",
+                f"{engine},{compute},{batch},{threads}",
+                "--beam",
+                str(args.beam),
+            ]
+            jobs.append(
+                (
+                    (engine, compute, batch, threads),
+                    subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
+                )
+            )
             if not args.parallel:
                 jobs[-1][1].wait()
     results = []
@@ -172,11 +236,16 @@ def main() -> None:
         results.append(row)
     columns = ["engine", "compute", "batch", "threads", "RTF all"]
     columns += [f"{k} {n}" for n in names for k in ("RTF", "WER")] + ["wall RTF", "peak RSS MB", "load s"]
-    print(f"machine: {platform.machine()} {os.cpu_count()} CPUs ({cpu_model()}), "
-          f"Python {platform.python_version()}; beam {args.beam}; model base; audio: {', '.join(names)}")
-    print("RTF = CPU seconds of the process / audio seconds (with one thread this is what an idle machine's wall clock "
-          "shows; the CPUs are shared with other jobs while this runs, so 'wall RTF' is inflated by waiting)."
-          + (" Rows ran concurrently." if args.parallel else "") + "\n")
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} CPUs ({cpu_model()}), "
+        f"Python {platform.python_version()}; beam {args.beam}; model base; audio: {', '.join(names)}"
+    )
+    print(
+        "RTF = CPU seconds of the process / audio seconds (with one thread this is what an idle machine's wall clock "
+        "shows; the CPUs are shared with other jobs while this runs, so 'wall RTF' is inflated by waiting)."
+        + (" Rows ran concurrently." if args.parallel else "")
+        + "\n"
+    )
     print_table(results, columns)
     if results:
         # Within 1 point of the best row on every input: a config that wins on clean read speech
@@ -185,10 +254,13 @@ def main() -> None:
         ok = [r for r in results if all(r[f"WER {n}"] <= best[n] + 0.01 for n in names)]
         if ok:
             pick = min(ok, key=lambda r: r["RTF all"])
-            print(f"\nfastest within 1 WER point of the best on every input: {pick['engine']} {pick['compute']} "
-                  f"batch={pick['batch']} threads={pick['threads']} (RTF {pick['RTF all']:.3f})")
+            print(
+                f"\nfastest within 1 WER point of the best on every input: {pick['engine']} {pick['compute']} "
+                f"batch={pick['batch']} threads={pick['threads']} (RTF {pick['RTF all']:.3f})"
+            )
         else:
             print("\nno configuration is within 1 WER point of the best on every input")
+
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,9 +22,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the synth test helper
 from _common import print_table  # noqa: E402
 
-from restitution.pipeline import STAGES  # noqa: E402
+from restitution.pipeline import STAGE_NAMES  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "long"
 
@@ -60,7 +60,7 @@ print(json.dumps({
 
 
 def make(minutes: float) -> Path:
-    from restitution.synth import make_session
+    from synth import make_session
 
     folder = CACHE / f"session-{minutes:g}min"
     if not (folder / "truth.json").is_file():
@@ -86,7 +86,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, nargs="+", default=[10, 60, 180])
     parser.add_argument(
-        "--outputs", type=Path, default=None,
+        "--outputs",
+        type=Path,
+        default=None,
         help="keep outputs and stage caches here: a rerun measures only the stages whose cache misses",
     )
     args = parser.parse_args()
@@ -100,11 +102,13 @@ def main() -> None:
             "RTF": f"{m['wall'] / m['duration']:.3f}",
             "peak RSS MB": f"{m['rss_self']:.0f}",
         }
-        for s in STAGES:
+        for s in STAGE_NAMES:
             row[f"{s} s"] = f"{m['stages'].get(s, 0.0):.0f}"
         rows.append(row)
         print(f"# {minutes:g} min done: {row}", file=sys.stderr)
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print_table(rows, list(rows[0]))
     if len(rows) >= 2:
         peaks = [float(r["peak RSS MB"]) for r in rows]

@@ -36,13 +36,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _naming_sessions import Spec, draw_spec, make, make_replica
+from _naming_sessions import Spec, draw_spec, make, make_replica  # noqa: E402
 
-from restitution import agenda as agenda_io
-from restitution import audio, chapters, offset
-from restitution.options import ASROptions, ChapterOptions, DiarizationOptions, OffsetOptions
-from restitution.synth import SynthTruth
-from restitution.types import Chapter, Diarization, Offset, Speaker, Transcript
+from restitution import agenda as agenda_io  # noqa: E402
+from restitution import audio, chapters, offset  # noqa: E402
+from restitution.options import ASROptions, ChapterOptions, DiarizationOptions, OffsetOptions  # noqa: E402
+from restitution.types import Chapter, Diarization, Offset, Speaker, Transcript  # noqa: E402
+from synth import SynthTruth  # noqa: E402
 
 CUE_SETS = {
     "none": frozenset(),
@@ -252,8 +252,10 @@ def main() -> None:
         spec, result = evaluate(dest, cue_sets, asr)
         rows.append((spec, result))
         if args.per_seed:
-            flags = (f"spoken={int(spec.handovers)} cut={int(spec.cut_first)} {spec.pairs} real={int(spec.real)} "
-                     f"{','.join(spec.styles)}")
+            flags = (
+                f"spoken={int(spec.handovers)} cut={int(spec.cut_first)} {spec.pairs} real={int(spec.real)} "
+                f"{','.join(spec.styles)}"
+            )
             cells = "  ".join(
                 f"{k}: {r['named']:.3f}/{r['swapped']}sw/{r['wrong']}w/{r['unnamed_s']:.1f}s"
                 for k, r in result.items()

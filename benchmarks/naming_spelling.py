@@ -27,16 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _common import wer
-from _naming_sessions import EVAL, SEED_NAMES, Spec, draw_spec, make, make_replica
+from _common import wer  # noqa: E402
+from _naming_sessions import EVAL, SEED_NAMES, Spec, draw_spec, make, make_replica  # noqa: E402
 
-from restitution import agenda as agenda_io
-from restitution import audio
-from restitution.naming.people import mentions
-from restitution.naming.spelling import agenda_people, hints, respell
-from restitution.options import ASROptions
-from restitution.synth import SynthTruth
-from restitution.types import Agenda, AgendaItem, AgendaSpeaker, Segment, Transcript
+from restitution import agenda as agenda_io  # noqa: E402
+from restitution import audio  # noqa: E402
+from restitution.naming.people import mentions  # noqa: E402
+from restitution.naming.spelling import agenda_people, hints, respell  # noqa: E402
+from restitution.options import ASROptions  # noqa: E402
+from restitution.types import Agenda, AgendaItem, AgendaSpeaker, Segment, Transcript  # noqa: E402
+from synth import SynthTruth  # noqa: E402
 
 
 def seed_agenda() -> Agenda:

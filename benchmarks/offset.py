@@ -28,9 +28,9 @@ from restitution import agenda as agenda_mod  # noqa: E402
 from restitution import audio, chapters, offset  # noqa: E402
 from restitution.diarize import diarize  # noqa: E402
 from restitution.options import ASROptions, ChapterOptions, DiarizationOptions, OffsetOptions  # noqa: E402
-from restitution.synth import SynthSession, make_session  # noqa: E402
 from restitution.transcribe import transcribe  # noqa: E402
 from restitution.types import Agenda, AgendaItem, Diarization, Transcript  # noqa: E402
+from synth import SynthSession, make_session  # noqa: E402
 
 
 def offsets(n: int) -> list[float]:
@@ -90,7 +90,10 @@ def evaluate(session: SynthSession, transcript: Transcript, diarization: Diariza
     inside = sum(1 for c in cut if any(s.start < c.start < s.end for s in truth.sentences))
     wrong_k = 2 + truth.seed % (len(agenda.items) - 2)
     wrong = offset.estimate(
-        with_wrong_item(agenda, wrong_k, 40.0 + 10 * (truth.seed % 9)), transcript, diarization, truth.duration,
+        with_wrong_item(agenda, wrong_k, 40.0 + 10 * (truth.seed % 9)),
+        transcript,
+        diarization,
+        truth.duration,
         OffsetOptions(),
     )
     alone = offset.estimate(agenda, transcript, None, truth.duration, OffsetOptions())

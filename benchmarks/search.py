@@ -36,9 +36,18 @@ numérique données archives spectacle vivant théâtre scène plateau environne
 interactive fictions médiation tiers-lieux mutualisation matériaux stockage transport
 coopération financement subvention territoire diffusion billetterie métadonnées plateforme""".split()
 PHRASES = [
-    "économie circulaire", "réemploi des décors", "spectacle vivant", "création en environnement numérique",
-    "tiers-lieux culturels", "mutualisation des outils", "gestion des données", "ressourceries artistiques",
-    "fictions interactives", "droits culturels", "transition écologique", "financement participatif",
+    "économie circulaire",
+    "réemploi des décors",
+    "spectacle vivant",
+    "création en environnement numérique",
+    "tiers-lieux culturels",
+    "mutualisation des outils",
+    "gestion des données",
+    "ressourceries artistiques",
+    "fictions interactives",
+    "droits culturels",
+    "transition écologique",
+    "financement participatif",
 ]
 FIRST = "Stéphanie Quentin Manon Dorothée Pierre Romain Anne Yves-Armel Hélène Jérôme Clémence Benoît Éric Agnès Loïc Maëlle Zoé François Céline Gaël".split()
 LAST = "Mabileau Rioual Picard Burillon Beffeyte Delassus Le\u00a0Gall Martin Lefèvre Béranger Duchêne Moreau Garnier Chevalier Gauthier Fontaine Rousseau Lemaître Bérard Noël".split()
@@ -55,7 +64,7 @@ def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
 
 def make_session(n: int, rng: random.Random, words: list[str], cum: list[float], minutes: float) -> SessionResult:
     sid = f"seance-{n:04d}"
-    names = rng.sample([f"{f} {l}" for f in FIRST for l in LAST], rng.randint(3, 6))
+    names = rng.sample([f"{first} {last}" for first in FIRST for last in LAST], rng.randint(3, 6))
     speakers = tuple(Speaker(f"S{i + 1}", name, None, 0.0, "agenda") for i, name in enumerate(names))
     duration = minutes * 60
     cuts = sorted(rng.uniform(60, duration - 60) for _ in range(rng.randint(4, 8)))
@@ -79,7 +88,12 @@ def make_session(n: int, rng: random.Random, words: list[str], cum: list[float],
         t += length + rng.uniform(0.1, 1.2)
     year = 2015 + n * 10 // 1000
     return SessionResult(
-        session=Session(id=sid, recording=Path(f"{sid}.mp3"), title=f"Séance {n}: {rng.choice(PHRASES)}", date=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"),
+        session=Session(
+            id=sid,
+            recording=Path(f"{sid}.mp3"),
+            title=f"Séance {n}: {rng.choice(PHRASES)}",
+            date=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        ),
         audio=AudioInfo(Path(f"{sid}.mp3"), duration, "0" * 64, 16000, 1, "mp3"),
         language="fr",
         offset=Offset(0.0, "none"),
@@ -91,8 +105,8 @@ def make_session(n: int, rng: random.Random, words: list[str], cum: list[float],
 
 def queries(rng: random.Random, words: list[str], n_sessions: int) -> list[tuple[str, str, dict]]:
     """100 (kind, query, filters): the mix a user of the archive would type."""
-    tail = words[len(COMMON) + len(DOMAIN):]
-    people = [f"{f} {l}" for f in FIRST for l in LAST]
+    tail = words[len(COMMON) + len(DOMAIN) :]
+    people = [f"{first} {last}" for first in FIRST for last in LAST]
     q: list[tuple[str, str, dict]] = []
     q += [("common word", w, {}) for w in rng.sample(COMMON[:40], 10)]
     q += [("topic word", w, {}) for w in rng.sample(COMMON[60:] + DOMAIN, 15)]
@@ -107,8 +121,13 @@ def queries(rng: random.Random, words: list[str], n_sessions: int) -> list[tuple
     q += [("speaker filter", w, {"speaker": rng.choice(people)}) for w in rng.sample(DOMAIN, 8)]
     q += [("speaker filter, accents off", w, {"speaker": "stephanie MABILEAU"}) for w in rng.sample(COMMON[:40], 4)]
     q += [("session filter", w, {"session": f"seance-{rng.randrange(n_sessions):04d}"}) for w in rng.sample(DOMAIN, 6)]
-    q += [("chapter filter", w, {"chapter": c}) for w, c in zip(rng.sample(DOMAIN, 3), ("ressourceries", "économie circulaire", "tiers-lieux cult*"))]
-    q += [("date filter", w, {"since": "2019-01-01", "until": "2020-12-31"}) for w in rng.sample(DOMAIN + COMMON[:20], 7)]
+    q += [
+        ("chapter filter", w, {"chapter": c})
+        for w, c in zip(rng.sample(DOMAIN, 3), ("ressourceries", "économie circulaire", "tiers-lieux cult*"))
+    ]
+    q += [
+        ("date filter", w, {"since": "2019-01-01", "until": "2020-12-31"}) for w in rng.sample(DOMAIN + COMMON[:20], 7)
+    ]
     return q[:100]
 
 
@@ -175,7 +194,9 @@ def main() -> None:
     print(f"  CPU time of the process: median {statistics.median(cpu_timings):.1f} ms, p95 {p95(cpu_timings):.1f} ms")
     for kind, rows in by_kind.items():
         worst = max(rows)
-        print(f"  {kind:28s} n={len(rows):2d} median {statistics.median(r[0] for r in rows):6.1f} ms  worst {worst[0]:6.1f} ms ({worst[1]!r}, {worst[2]} hits)")
+        print(
+            f"  {kind:28s} n={len(rows):2d} median {statistics.median(r[0] for r in rows):6.1f} ms  worst {worst[0]:6.1f} ms ({worst[1]!r}, {worst[2]} hits)"
+        )
     # Not in the 100: the most frequent word alone, where bm25's document count scan dominates.
     for query in ("de", "les"):
         runs = []

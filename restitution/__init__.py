@@ -1,12 +1,12 @@
 """restitution: recordings of public sessions into captioned, chaptered, searchable media.
 
-    from pathlib import Path
-    from restitution import load_session, load_options, run_session, search
+from pathlib import Path
+from restitution import load_session, load_options, run_session, search
 
-    session, session_toml, toml_path = load_session(Path("recordings/example"))
-    options = load_options(Path("config.toml"), session_toml)
-    result = run_session(session, options)
-    hits = search(options.index_path, '"économie circulaire"', speaker="Stéphanie Mabileau")
+session, session_toml, toml_path = load_session(Path("recordings/example"))
+options = load_options(Path("config.toml"), session_toml)
+result = run_session(session, options)
+hits = search(options.index_path, '"économie circulaire"', speaker="Stéphanie Mabileau")
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from .types import (
     Word,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Functions whose modules pull numpy, ffmpeg wrappers or models: imported on first use, so
 # `import restitution` stays instant for the CLI's --help and for users who only search.

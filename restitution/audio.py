@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import AudioError
 from .files import atomic_path
-from .types import AudioInfo
+from .types import AudioInfo, Hook
 
 SAMPLE_RATE = 16000
 _BYTES_PER_SAMPLE = 4
@@ -36,14 +36,33 @@ _SHORT_FRACTION = 0.02
 # Signatures of containers ffmpeg reads. A file that starts like one of these but that ffprobe
 # cannot open is damaged; anything else is simply not audio.
 _MAGIC: tuple[tuple[int, bytes], ...] = (
-    (0, b"ID3"), (0, b"RIFF"), (0, b"RF64"), (0, b"fLaC"), (0, b"OggS"), (0, b"FORM"),
-    (0, b"\x1a\x45\xdf\xa3"), (0, b"#!AMR"), (0, b"MAC "), (0, b"wvpk"), (0, b"caff"),
-    (0, b"\x30\x26\xb2\x75"), (4, b"ftyp"), (4, b"moov"), (4, b"mdat"), (4, b"free"), (4, b"wide"),
+    (0, b"ID3"),
+    (0, b"RIFF"),
+    (0, b"RF64"),
+    (0, b"fLaC"),
+    (0, b"OggS"),
+    (0, b"FORM"),
+    (0, b"\x1a\x45\xdf\xa3"),
+    (0, b"#!AMR"),
+    (0, b"MAC "),
+    (0, b"wvpk"),
+    (0, b"caff"),
+    (0, b"\x30\x26\xb2\x75"),
+    (4, b"ftyp"),
+    (4, b"moov"),
+    (4, b"mdat"),
+    (4, b"free"),
+    (4, b"wide"),
 )
 
 log = logging.getLogger("restitution")
 
-Hook = Callable[..., object]
+# The decode stage's algorithm: bump it when the decoded samples change (rate, channels,
+# filters), and every session decodes again, then reruns what follows.
+DECODE_VERSION = 1
+
+# Flags every run takes: no reading of our stdin, no banner or progress chatter in stderr.
+_QUIET = {"ffmpeg": ("-nostdin", "-hide_banner", "-nostats"), "ffprobe": ("-hide_banner",)}
 
 
 def _tool(name: str) -> str:
@@ -53,10 +72,29 @@ def _tool(name: str) -> str:
     return found
 
 
-def _url(path: Path) -> str:
-    # The file: protocol takes the rest literally: a leading dash, a colon, or any
-    # character in the name can never be read as an option or another protocol.
+def url(path: Path) -> str:
+    """How a file is named to ffmpeg: the file: protocol takes the rest literally, so a leading
+    dash, a colon, or any character in the name is never read as an option or another protocol."""
     return "file:" + os.path.abspath(path)
+
+
+def command(args: Sequence[str], tool: str = "ffmpeg") -> list[str]:
+    """The full command line of one ffmpeg (or ffprobe) run; name files in `args` with `url`."""
+    return [_tool(tool), *_QUIET[tool], *args]
+
+
+def run_tool(args: Sequence[str], tool: str = "ffmpeg") -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg (or ffprobe) to the end, stdout and stderr captured; the caller reads the return code."""
+    return subprocess.run(command(args, tool), capture_output=True, check=False)
+
+
+def ffmpeg(args: Sequence[str], path: Path, what: str, tool: str = "ffmpeg") -> tuple[bytes, str]:
+    """Run ffmpeg over `path`; (stdout, stderr), or an AudioError "<what> failed: <reason>" naming `path`."""
+    run = run_tool(args, tool)
+    stderr = run.stderr.decode("utf-8", "replace")
+    if run.returncode != 0:
+        raise AudioError(f"{what} failed: {_reason(stderr, path)}", path)
+    return run.stdout, stderr
 
 
 def _check_file(path: Path) -> int:
@@ -78,19 +116,19 @@ def _check_file(path: Path) -> int:
 def _looks_like_media(path: Path) -> bool:
     with open(path, "rb") as f:
         head = f.read(16)
-    if any(head[offset:offset + len(magic)] == magic for offset, magic in _MAGIC):
+    if any(head[offset : offset + len(magic)] == magic for offset, magic in _MAGIC):
         return True
     return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0  # MPEG/AAC frame sync
 
 
 def _reason(stderr: str, path: Path) -> str:
     """ffmpeg's most specific complaint, without its "[demuxer @ 0x...]" or file-name prefixes."""
-    url = _url(path) + ": "
+    name = url(path) + ": "
     reasons = []
     for line in stderr.splitlines():
         line = re.sub(r"^\[[^]]*@ 0x[0-9a-f]+\]\s*", "", line.strip())
-        generic = line.startswith(url)
-        line = line.removeprefix(url).strip()
+        generic = line.startswith(name)
+        line = line.removeprefix(name).strip()
         if line:
             reasons.append((generic, line))
     # The file-level line ("Invalid data found ...") is the least specific: prefer the demuxer's.
@@ -127,8 +165,10 @@ def sha256(path: Path) -> str:
 
 def _packet_duration(path: Path) -> float:
     """Sum the first audio stream's packet durations: exact, and only demuxes (no decoding)."""
-    cmd = [_tool("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries",
-           "packet=duration_time", "-of", "csv=p=0", _url(path)]
+    cmd = command(
+        ["-v", "error", "-select_streams", "a:0", "-show_entries", "packet=duration_time", "-of", "csv=p=0", url(path)],
+        "ffprobe",
+    )
     total = 0.0
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:
         assert proc.stdout is not None
@@ -139,29 +179,38 @@ def _packet_duration(path: Path) -> float:
     return total
 
 
+# Sample rates a recording can have: telephone audio is 8 kHz, studio masters reach 768 kHz; a
+# header outside this range is damaged, and would make ffmpeg read a minute as days or as nothing.
+MIN_RATE, MAX_RATE = 1000, 768_000
+
+
 def probe(path: Path) -> AudioInfo:
     """What the recording holds; raises AudioError naming the file when it holds no usable audio."""
     path = Path(path)
     size = _check_file(path)
-    cmd = [_tool("ffprobe"), "-v", "warning", "-print_format", "json", "-show_format",
-           "-show_streams", _url(path)]
-    result = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    result = run_tool(["-v", "warning", "-print_format", "json", "-show_format", "-show_streams", url(path)], "ffprobe")
+    stderr = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
         if _looks_like_media(path):
-            raise AudioError(f"corrupt or truncated audio: {_reason(result.stderr, path)}", path)
+            raise AudioError(f"corrupt or truncated audio: {_reason(stderr, path)}", path)
         raise AudioError("no audio stream (not an audio or video file?)", path)
-    data = json.loads(result.stdout or "{}")
+    data = json.loads(result.stdout.decode("utf-8", "replace") or "{}")
     streams = data.get("streams", [])
     audio = [s for s in streams if s.get("codec_type") == "audio"]
     if not audio:
         raise AudioError("no audio stream (not an audio or video file?)", path)
     stream = audio[0]
+    rate = _float(stream.get("sample_rate")) or 0.0
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise AudioError(
+            f"sample rate {rate:,.0f} Hz is not a recording's ({MIN_RATE:,} to {MAX_RATE:,} Hz): a damaged header?",
+            path,
+        )
     has_video = any(
-        s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
-        for s in streams
+        s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic") for s in streams
     )
     duration = _float(stream.get("duration")) or _float(data.get("format", {}).get("duration"))
-    if duration is None or "Estimating duration from bitrate" in result.stderr:
+    if duration is None or "Estimating duration from bitrate" in stderr:
         # A bitrate estimate can be off by a fifth on VBR files; count the packets instead.
         duration = _packet_duration(path)
     if duration <= 0:
@@ -186,10 +235,27 @@ def _float(value: object) -> float | None:
         return None
 
 
-def _decode_cmd(path: Path) -> list[str]:
-    return [_tool("ffmpeg"), "-nostdin", "-hide_banner", "-nostats", "-v", "error",
-            "-i", _url(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
-            "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
+def _decode_args(path: Path) -> list[str]:
+    return [
+        "-v",
+        "error",
+        "-i",
+        url(path),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-ac",
+        "1",
+        "-ar",
+        str(SAMPLE_RATE),
+        "-f",
+        "f32le",
+        "-acodec",
+        "pcm_f32le",
+        "pipe:1",
+    ]
 
 
 def _check_decoded(path: Path, info: AudioInfo, samples: int, returncode: int, stderr: str) -> None:
@@ -199,9 +265,7 @@ def _check_decoded(path: Path, info: AudioInfo, samples: int, returncode: int, s
     if samples == 0:
         raise AudioError("no audio samples", path)
     if decoded < info.duration - max(_SHORT_TOLERANCE, _SHORT_FRACTION * info.duration):
-        raise AudioError(
-            f"corrupt or truncated audio: decoded {decoded:.1f} s of {info.duration:.1f} s", path
-        )
+        raise AudioError(f"corrupt or truncated audio: decoded {decoded:.1f} s of {info.duration:.1f} s", path)
     if stderr.strip():
         log.warning("%s: ffmpeg reported while decoding: %s", path, _reason(stderr, path))
 
@@ -235,9 +299,10 @@ def _stream(path: Path, tmp: Path, err: IO[bytes], total: float, hook: Hook | No
     # stderr goes to a file, not a pipe: a corrupt stream can log more than a pipe holds,
     # and ffmpeg would block on it while we block on stdout.
     written = 0
-    with open(tmp, "wb") as out, subprocess.Popen(
-        _decode_cmd(path), stdout=subprocess.PIPE, stderr=err
-    ) as proc:
+    with (
+        open(tmp, "wb") as out,
+        subprocess.Popen(command(_decode_args(path)), stdout=subprocess.PIPE, stderr=err) as proc,
+    ):
         assert proc.stdout is not None
         try:
             while chunk := proc.stdout.read(_CHUNK):
@@ -271,13 +336,10 @@ def read(path: Path) -> np.ndarray:
     """Probe and decode a short file straight into memory: for tests and reference clips."""
     path = Path(path)
     info = probe(path)
-    result = subprocess.run(_decode_cmd(path), capture_output=True)
+    result = run_tool(_decode_args(path))
     samples = np.frombuffer(result.stdout, dtype="<f4")
     _check_decoded(path, info, len(samples), result.returncode, result.stderr.decode("utf-8", "replace"))
     return samples
-
-
-__all__ = ["SAMPLE_RATE", "probe", "decode", "load", "read", "sha256"]
 
 
 def read_block(samples: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -294,3 +356,19 @@ def read_block(samples: np.ndarray, start: int, end: int) -> np.ndarray:
             f.seek(samples.offset + start * _BYTES_PER_SAMPLE)
             return np.fromfile(f, dtype=np.float32, count=end - start)
     return np.array(samples[start:end], dtype=np.float32)
+
+
+__all__ = [
+    "DECODE_VERSION",
+    "SAMPLE_RATE",
+    "command",
+    "decode",
+    "ffmpeg",
+    "load",
+    "probe",
+    "read",
+    "read_block",
+    "run_tool",
+    "sha256",
+    "url",
+]

@@ -1,11 +1,16 @@
 """`run_batch`: every session folder under a root, isolated from each other, resumable.
 
-For each folder: skip it when its outputs are complete for the same audio fingerprint and
-options (`.work/done.json`), skip a known failure (`.work/failed.json`) unless asked to retry
-or its inputs changed, and otherwise run `run_session`, which resumes from the stage cache.
-Sessions run in this process (`workers=1`), in N local worker processes, or on a Dask cluster;
-each holds its session lock and writes its log to `outputs/<id>/run.log`. One failing session
-is recorded and the batch goes on: here, and only here, any `Exception` is caught per session.
+For each folder: skip it when its outputs are what a run would make now (`.work/done.json`
+holds the release, the sources' fingerprints and every stage's key; a stage whose algorithm,
+options or model changed since, here or upstream, makes the session stale, and the plan says
+which), skip a known failure (`.work/failed.json`) unless asked to retry or its inputs changed,
+and otherwise run `run_session`, which resumes from the stage cache. Sessions run
+in N local worker processes (one at least: never in the batch's own process, so that a native
+crash, a signal or memory exhaustion ends only that session, recorded in its failed.json with
+how the worker died) or on a Dask cluster (worker.py); each holds its session lock and writes its
+log to `outputs/<id>/run.log`. One failing session is recorded and the batch goes on: in
+`worker.process`, and only there, any `Exception` is caught per session; an error found while
+planning (a session.toml, an unreadable folder, an unusable index) fails that session alone.
 """
 
 from __future__ import annotations
@@ -14,40 +19,23 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import RestitutionError
-from .files import slugify
+from .bookkeeping import DONE, FAILED, options_hash, read_marker, stat_of
+from .clock import hms
+from .errors import ConfigError, RestitutionError
+from .files import inside, slugify
 from .options import PipelineOptions, load_options
-from .sessions import find_sessions, load_session
-from .types import Session
-from .worker import (
-    DASK_TOPIC,
-    DONE,
-    FAILED,
-    LOG_NAME,
-    Job,
-    Outcome,
-    dask_task,
-    die_with_parent,
-    init_worker,
-    pool_task,
-    is_complete,
-    mark_complete,
-    options_hash,
-    process,
-    read_marker,
-    record_failure,
-    stat_of,
-)
+from .pipeline import check_databases, outputs_stale
+from .sessions import distinct_ids, find_sessions, load_session
+from .types import Hook, Session
+from .worker import Job, Outcome, run_dask, run_pool
 
 log = logging.getLogger("restitution")
-
-Hook = Callable[..., None]
 
 
 @dataclass
@@ -89,6 +77,7 @@ class BatchReport:
 
 def _absolute(options: PipelineOptions) -> PipelineOptions:
     """Paths a worker elsewhere (another cwd, another host on the shared filesystem) can use."""
+
     def absolute(value: str) -> str:
         return os.path.abspath(value) if value else value
 
@@ -106,156 +95,94 @@ def _inputs(session: Session, toml_path: Path | None) -> dict[str, list[int]]:
     return {str(p): stat_of(p) for p in paths if p is not None}
 
 
-def _plan(folder: Path, config: Path | None, overrides: dict[str, Any], retry_failed: bool) -> Job | Outcome:
+@dataclass(frozen=True)
+class _Loaded:
+    folder: Path
+    session: Session
+    options: PipelineOptions
+    inputs: dict[str, list[int]]
+
+
+def _failure(e: BaseException, folder: Path) -> str:
+    if isinstance(e, OSError):
+        return f"{e.filename or folder}: cannot read: {e.strerror or e}"
+    return str(e)
+
+
+def _confine(options: PipelineOptions, batch: PipelineOptions, source: Path | None) -> None:
+    """A session.toml may move where its session writes, but not out of the batch's outputs."""
+    root = batch.outputs_dir.resolve()
+    places = (
+        ("outputs", options.outputs_dir, batch.outputs_dir, "outputs"),
+        ("index", options.index_path, batch.index_path, "search index"),
+        ("voices.library", options.voices_path, batch.voices_path, "voice library"),
+    )
+    for key, path, default, what in places:
+        resolved = path.resolve()
+        if resolved == default.resolve() or resolved == root or root in resolved.parents:
+            continue
+        raise ConfigError(f"'{key}' puts the {what} at {path}, outside the batch's outputs folder {root}", source)
+
+
+def _load(folder: Path, config: Path | None, overrides: dict[str, Any], batch: PipelineOptions) -> _Loaded | Outcome:
+    """The session of `folder` and its options, every path checked; or its failure, named."""
     try:
         session, session_toml, toml_path = load_session(folder)
         options = _absolute(load_options(config, session_toml, str(toml_path), overrides))
-        inputs = _inputs(session, toml_path)
-    except RestitutionError as e:  # cheap to find again: nothing recorded, nothing written
-        return Outcome(slugify(folder.name), folder, "failed", str(e), "prepare")
-    out_dir = options.outputs_dir / session.id
-    work = out_dir / ".work"
-    if is_complete(out_dir, None, options, session.recording):
-        return Outcome(session.id, folder, "skipped", "complete")
-    failed = read_marker(work / FAILED)
-    if failed is not None:
-        unchanged = (failed.get("inputs"), failed.get("options"), failed.get("version")) == (
-            inputs,
-            options_hash(options),
-            __version__,
-        )
-        if unchanged and not retry_failed:
-            log_path = Path(failed["log"]) if failed.get("log") else None
-            reason = f"failed earlier, not retried (--retry-failed): {failed.get('error')}"
-            return Outcome(session.id, folder, "failed", reason, failed.get("stage"), log_path)
-        reason = "retry" if unchanged else "retry: inputs, options or version changed"
-    elif (work / DONE).is_file():
-        reason = "recording or options changed"
-    else:
-        cached = len(list(work.glob("*.json"))) if work.is_dir() else 0
-        reason = f"resume ({cached} cached stages)" if cached else "new"
+        _confine(options, batch, toml_path)
+        check_databases(options)
+        return _Loaded(folder, session, options, _inputs(session, toml_path))
+    except (RestitutionError, OSError) as e:  # cheap to find again: nothing recorded, nothing written
+        return Outcome(slugify(folder.name), folder, "failed", _failure(e, folder), "prepare")
+
+
+def _plan(loaded: _Loaded, retry_failed: bool) -> Job | Outcome:
+    session, options, inputs, folder = loaded.session, loaded.options, loaded.inputs, loaded.folder
+    try:
+        out_dir = inside(options.outputs_dir, session.id)
+        work = out_dir / ".work"
+        stale = outputs_stale(session, options)
+        if stale is None:
+            return Outcome(session.id, folder, "skipped", "complete")
+        failed = read_marker(work / FAILED)
+        if failed is not None:
+            unchanged = (failed.get("inputs"), failed.get("options"), failed.get("version")) == (
+                inputs,
+                options_hash(options),
+                __version__,
+            )
+            if unchanged and not retry_failed:
+                log_path = Path(failed["log"]) if isinstance(failed.get("log"), str) else None
+                reason = f"failed earlier, not retried (--retry-failed): {failed.get('error')}"
+                return Outcome(session.id, folder, "failed", reason, failed.get("stage"), log_path)
+            reason = "retry" if unchanged else "retry: inputs, options or version changed"
+        elif (work / DONE).is_file():
+            reason = stale
+        else:
+            cached = len(list(work.glob("*.json"))) if work.is_dir() else 0
+            reason = f"resume ({cached} cached stages)" if cached else "new"
+    except (RestitutionError, OSError) as e:
+        return Outcome(session.id, folder, "failed", _failure(e, folder), "prepare")
     return Job(session, options, out_dir, inputs, reason)
 
 
-# --- runners: each yields outcomes as sessions finish -----------------------------------------
-
-
-def _run_here(jobs: list[Job], hook: Hook) -> Iterator[Outcome]:
-    def emit(sid: str, step: str, completed: float | None, total: float | None) -> None:
-        hook(step, sid, completed=completed, total=total)
-
-    for job in jobs:
-        yield process(job, emit)
-
-
-def _lost(job: Job, why: str) -> Outcome:
-    """A session whose worker vanished: record it as the worker itself could not."""
-    record_failure(job.out_dir, job.inputs, options_hash(job.options), why, None, job.out_dir / LOG_NAME)
-    return Outcome(job.session.id, job.session.folder or job.session.recording, "failed", why, None, job.out_dir / LOG_NAME)
-
-
-def _drain(queue: Any, hook: Hook) -> None:
-    import queue as queue_mod
-
-    while True:
-        try:
-            sid, step, completed, total = queue.get_nowait()
-        except (queue_mod.Empty, EOFError, OSError):
-            return
-        hook(step, sid, completed=completed, total=total)
-
-
-def _run_pool(jobs: list[Job], workers: int, hook: Hook) -> Iterator[Outcome]:
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing.managers import SyncManager
-
-    # spawn: a fresh interpreter per worker (no forked model or lock state); each worker loads
-    # the Whisper model once, on its first session, and keeps it for the next ones.
-    ctx = multiprocessing.get_context("spawn")
-    pending = deque(jobs)
-    # A manager queue survives a worker killed mid-put; the manager, too, dies with the batch.
-    manager = SyncManager(ctx=ctx)
-    manager.start(die_with_parent)
-    with manager:
-        events = manager.Queue()
-        pool: ProcessPoolExecutor | None = None
-        running: dict[Any, Job] = {}
-        try:
-            while pending or running:
-                if pool is None:
-                    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(events,))
-                # Never more in flight than workers: a worker that dies takes only its own sessions.
-                while pending and len(running) < workers:
-                    job = pending.popleft()
-                    running[pool.submit(pool_task, job)] = job
-                done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(events, hook)
-                broken = False
-                for future in done:
-                    job = running.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        yield _lost(job, "its worker process died (killed, or out of memory)")
-                if broken:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    pool = None
-            _drain(events, hook)
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _run_dask(jobs: list[Job], scheduler: str, hook: Hook) -> Iterator[Outcome]:
-    import queue as queue_mod
-    import uuid
-
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise RestitutionError("--scheduler needs Dask: pip install dask distributed") from None
-    try:
-        client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as e:
-        raise RestitutionError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
-    events: queue_mod.Queue[Any] = queue_mod.Queue()
-    try:
-        client.subscribe_topic(DASK_TOPIC, lambda event: events.put(event[1]))
-        futures = {}
-        for job in jobs:
-            # pure=False and a unique key: a rerun must run again, not fetch the old result.
-            key = f"restitution-{job.session.id}-{uuid.uuid4().hex[:8]}"
-            futures[client.submit(dask_task, job, key=key, pure=False, retries=0)] = job
-        finished = as_completed(list(futures))
-        while not finished.is_empty():
-            for future in finished.next_batch(block=False) if finished.has_ready() else []:
-                job = futures[future]
-                try:
-                    yield future.result()
-                except Exception as e:  # a worker died or the cluster lost the task
-                    yield _lost(job, f"the Dask task failed: {type(e).__name__}: {e}")
-            while True:
-                try:
-                    event = events.get(timeout=0.2)
-                except queue_mod.Empty:
-                    break
-                hook(event["step"], event["session"], completed=event["completed"], total=event["total"])
-    finally:
-        client.close()
-
-
-def _create_indexes(paths: set[Path]) -> None:
-    """Create each index once, here, before workers race to create it at the same time."""
+def _create_indexes(jobs: list[Job]) -> Iterator[Job | Outcome]:
+    """Create each index once, here, before workers race to create it at the same time; the jobs
+    whose index cannot be created fail, and only they."""
     from . import index
     from .lock import index_lock
 
-    for path in sorted(paths):
-        with index_lock(path):
-            index.open_index(path).close()
+    problems: dict[Path, str] = {}
+    for path in sorted({job.options.index_path for job in jobs}):
+        try:
+            with index_lock(path):
+                index.open_index(path).close()
+        except RestitutionError as e:
+            problems[path] = str(e)
+    for job in jobs:
+        why = problems.get(job.options.index_path)
+        folder = job.session.folder or job.session.recording
+        yield job if why is None else Outcome(job.session.id, folder, "failed", why, "prepare")
 
 
 # --- the batch --------------------------------------------------------------------------------
@@ -276,33 +203,37 @@ def run_batch(
 
     Options are built per session exactly as `restitution run` builds them: defaults <
     `config` < the folder's session.toml < `overrides` (the CLI's flags, as a nested table).
+    A session.toml cannot send outputs, index or voice library outside the batch's outputs
+    folder. Sessions whose names slug alike get distinct ids (sessions.distinct_ids).
     `hook(step, session_id, completed=, total=)` hears each session's stages, then
     "processed" / "skipped" / "failed" / "planned" for it, and ("batch", None, completed=k,
-    total=n) as sessions finish.
+    total=n) as sessions finish. Every session runs in a worker process, even with one worker.
     """
     started = time.monotonic()
     hook = hook or (lambda *a, **k: None)
     overrides = overrides or {}
     if workers < 1:
         raise RestitutionError(f"--workers must be at least 1, not {workers}")
-    load_options(config, None, "session.toml", overrides)  # a bad config fails the batch, not each session
+    batch = load_options(config, None, "session.toml", overrides)  # a bad config fails the batch, not each session
     folders = find_sessions(Path(root).resolve())
     outcomes: dict[str, Outcome] = {}
-    jobs: list[Job] = []
-    owner: dict[str, Path] = {}
+    loaded: list[_Loaded] = []
     for folder in folders:
-        item = _plan(folder, config, overrides, retry_failed)
-        sid = item.session.id if isinstance(item, Job) else item.id
-        if sid in owner:
-            item = Outcome(sid, folder, "failed", f"same session id '{sid}' as {owner[sid]}: rename one folder", "prepare")
-        owner.setdefault(sid, folder)
-        if isinstance(item, Job):
-            if dry_run:
-                item = Outcome(sid, folder, "planned", item.reason)
-            else:
-                jobs.append(item)
-                continue
-        outcomes[str(folder)] = item
+        item = _load(folder, config, overrides, batch)
+        if isinstance(item, Outcome):
+            outcomes[str(folder)] = item
+        else:
+            loaded.append(item)
+    ids = distinct_ids([item.session for item in loaded], [item.options.outputs_dir for item in loaded])
+    jobs: list[Job] = []
+    for item, session in zip(loaded, ids, strict=True):
+        plan = _plan(dataclasses.replace(item, session=session), retry_failed)
+        if isinstance(plan, Job) and dry_run:
+            plan = Outcome(session.id, item.folder, "planned", plan.reason)
+        if isinstance(plan, Job):
+            jobs.append(plan)
+        else:
+            outcomes[str(item.folder)] = plan
     total = len(folders)
 
     def finish(outcome: Outcome) -> None:
@@ -313,14 +244,17 @@ def run_batch(
     hook("batch", None, completed=0, total=total)
     for outcome in list(outcomes.values()):
         finish(outcome)
-    if jobs:
-        _create_indexes({job.options.index_path for job in jobs})
-        if scheduler:
-            runner = _run_dask(jobs, scheduler, hook)
-        elif workers > 1:
-            runner = _run_pool(jobs, min(workers, len(jobs)), hook)
+    ready: list[Job] = []
+    for checked in _create_indexes(jobs):
+        if isinstance(checked, Job):
+            ready.append(checked)
         else:
-            runner = _run_here(jobs, hook)
+            finish(checked)
+    if ready:
+        if scheduler:
+            runner = run_dask(ready, scheduler, hook)
+        else:
+            runner = run_pool(ready, min(workers, len(ready)), hook)
         for outcome in runner:
             finish(outcome)
     ordered = [outcomes[str(f)] for f in folders if str(f) in outcomes]
@@ -330,11 +264,6 @@ def run_batch(
 # --- what the CLI shows -------------------------------------------------------------------------
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
 def format_report(report: BatchReport) -> Any:
     """A rich Table: one row per session, the totals in its caption."""
     from rich.table import Table
@@ -342,8 +271,11 @@ def format_report(report: BatchReport) -> Any:
 
     style = {"processed": "green", "skipped": "dim", "failed": "red", "planned": "cyan"}
     table = Table(title="Batch", title_justify="left")
-    for name, kw in (("Session", {}), ("Status", {}), ("Audio", {"justify": "right"}), ("Time", {"justify": "right"}), ("Details", {"overflow": "fold"})):
-        table.add_column(name, **kw)
+    table.add_column("Session")
+    table.add_column("Status")
+    table.add_column("Audio", justify="right")
+    table.add_column("Time", justify="right")
+    table.add_column("Details", overflow="fold")
     for o in report.outcomes:
         detail = o.reason
         if o.status == "failed":
@@ -351,14 +283,14 @@ def format_report(report: BatchReport) -> Any:
         table.add_row(
             Text(o.id),
             Text(o.status, style=style.get(o.status, "")),
-            _clock(o.audio_seconds) if o.audio_seconds else "",
-            _clock(o.seconds) if o.seconds else "",
+            hms(o.audio_seconds, nearest=True) if o.audio_seconds else "",
+            hms(o.seconds, nearest=True) if o.seconds else "",
             Text(detail),  # Text: an error message is never read as rich markup
         )
     parts = [f"{len(report.processed)} processed", f"{len(report.skipped)} skipped", f"{len(report.failed)} failed"]
     if report.planned:
         parts.append(f"{len(report.planned)} to process")
-    table.caption = f"{', '.join(parts)}; {report.audio_hours:.2f} h of audio in {_clock(report.wall_time)}"
+    table.caption = f"{', '.join(parts)}; {report.audio_hours:.2f} h of audio in {hms(report.wall_time, nearest=True)}"
     return table
 
 
@@ -386,7 +318,9 @@ class BatchDisplay:
     def __exit__(self, *exc: Any) -> None:
         self.progress.__exit__(*exc)
 
-    def __call__(self, step: str, session_id: str | None = None, *, completed: float | None = None, total: float | None = None) -> None:
+    def __call__(
+        self, step: str, session_id: str | None = None, *, completed: float | None = None, total: float | None = None
+    ) -> None:
         from rich.markup import escape
 
         from .progress import LABELS
@@ -406,15 +340,4 @@ class BatchDisplay:
             self.progress.update(self.sessions[session_id], description=label, completed=completed or 0, total=total)
 
 
-__all__ = [
-    "run_batch",
-    "BatchReport",
-    "Outcome",
-    "format_report",
-    "BatchDisplay",
-    "is_complete",
-    "mark_complete",
-    "options_hash",
-    "DONE",
-    "FAILED",
-]
+__all__ = ["BatchDisplay", "BatchReport", "Outcome", "format_report", "run_batch"]

@@ -10,26 +10,24 @@ import math
 import numpy as np
 
 from . import evidence
+from .clock import hms
 from .errors import AgendaError
 from .options import ChapterOptions
 from .types import Agenda, AgendaItem, Chapter, Diarization, Offset, Transcript
 
 log = logging.getLogger("restitution")
 
+# The chapters stage's algorithm: bump it when a change moves chapter cuts.
+CHAPTERS_VERSION = 1
+
 LEAD_IN = 0.3  # seconds of silence kept before the first word of a chapter, when there is room
 MIN_CHAPTER = 1.0  # seconds: a snapped start never comes closer than this to the previous one
 MAX_NUDGE = 1.5  # seconds a cut may move to leave a word; beyond, the voice detector is trusted
 
 
-def _clock(seconds: float) -> str:
-    sign = "-" if seconds < 0 else ""
-    s = int(round(abs(seconds)))
-    return f"{sign}{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
 def _describe(index: int, item: AgendaItem) -> str:
     line = f" (line {item.line})" if item.line else ""
-    return f"item {index}{line} {item.title!r} at {_clock(item.time)}"
+    return f"item {index}{line} {item.title!r} at {hms(item.time, nearest=True)}"
 
 
 def _gaps(spans: list[tuple[float, float]], duration: float) -> tuple[np.ndarray, np.ndarray]:
@@ -142,7 +140,8 @@ def cut(
         target = item.time - offset.seconds
         if target >= duration:
             message = (
-                f"{_describe(index, item)} starts {_clock(target)} into a recording of {_clock(duration)}, "
+                f"{_describe(index, item)} starts {hms(target, nearest=True)} "
+                f"into a recording of {hms(duration, nearest=True)}, "
                 f"after its end (offset {offset.seconds:.1f} s); check the time or the offset"
             )
             if not options.lenient:

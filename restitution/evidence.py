@@ -29,7 +29,7 @@ _STOPWORDS = {
 # Words that introduce someone: "je laisse la parole à", "j'accueille", "welcome", "I give the floor".
 _INTRODUCERS = {
     "parole", "accueillir", "accueille", "accueillons", "bienvenue", "appelle", "invite", "presente", "presenter",
-    "welcome", "floor", "introduce", "invite", "call",
+    "welcome", "floor", "introduce", "call",
 }  # fmt: skip
 MIN_SILENCE = 0.2  # seconds: a shorter gap between turns is a detector's seam, not a pause
 TITLE_WINDOW = 20.0  # seconds: title words said within this span count together
@@ -49,7 +49,7 @@ def normalize(text: str) -> list[str]:
 
 def word_spans(transcript: Transcript) -> list[tuple[float, float]]:
     """(start, end) of every word, in time order; a segment without words counts as one word."""
-    spans = []
+    spans: list[tuple[float, float]] = []
     for segment in transcript.segments:
         if segment.words:
             spans.extend((w.start, w.end) for w in segment.words)
@@ -111,7 +111,7 @@ def pauses(
 
 
 def tokens(transcript: Transcript) -> list[Token]:
-    out = []
+    out: list[Token] = []
     for segment in transcript.segments:
         words = segment.words or ()
         if not words and segment.text.strip():

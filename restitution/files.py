@@ -1,4 +1,11 @@
-"""Safe file writing and safe names: nothing half-written, nothing outside outputs/."""
+"""Safe file writing and safe names: nothing half-written, nothing outside outputs/.
+
+Outputs are published as they are (a web server serves `outputs/`), so a new file gets the
+mode the user's umask gives any new file (0644 under the usual 022) and a new folder 0755:
+the temporary file is created with mode 0666 and the kernel applies the umask, as for `open()`.
+Within `confined(root)`, every write and delete made through this module must resolve inside
+`root`: a symlink in an output folder that leads elsewhere is refused, never followed.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +15,39 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+import secrets
 import unicodedata
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
 
+from .display import decoded
 from .errors import OutputError
 
 # Names Windows refuses as files, whatever the extension; archives get copied there.
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
+# The folder writes must stay in while a `confined` block runs (the session's output folder).
+_ROOT: ContextVar[Path | None] = ContextVar("restitution_output_root", default=None)
 
 
 # Latin letters that NFKD does not decompose into ASCII.
 _LATIN_EXTRA = str.maketrans(
-    {"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss", "Ø": "O", "ø": "o", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th"}
+    {
+        "Œ": "OE",
+        "œ": "oe",
+        "Æ": "AE",
+        "æ": "ae",
+        "ß": "ss",
+        "Ø": "O",
+        "ø": "o",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "Þ": "Th",
+        "þ": "th",
+    }
 )
 
 
@@ -62,6 +87,63 @@ def _describe(e: OSError) -> str:
     return e.strerror or str(e)
 
 
+def check_inside(root: Path, path: Path) -> Path:
+    """`path` resolved, or an OutputError when it, or a symlink on its way, leads outside `root`."""
+    root_resolved = Path(root).resolve()
+    candidate = Path(path).absolute()
+    resolved = candidate.resolve()
+    if resolved == root_resolved or root_resolved in resolved.parents:
+        return resolved
+    # Name the link that leads out, so the user knows what to remove.
+    for step in (*reversed(candidate.parents), candidate):
+        if step.is_symlink():
+            target = step.resolve()
+            if target != root_resolved and root_resolved not in target.parents:
+                raise OutputError(
+                    f"is a symlink to {target}, outside {root}; refusing to write or delete through it", step
+                )
+    raise OutputError(f"refusing to write outside {root}", path)
+
+
+@contextlib.contextmanager
+def confined(root: Path) -> Iterator[Path]:
+    """Within this block, every write or delete through this module must land inside `root`."""
+    resolved = Path(root).resolve()
+    token = _ROOT.set(resolved)
+    try:
+        yield resolved
+    finally:
+        _ROOT.reset(token)
+
+
+def _checked(path: Path) -> Path:
+    root = _ROOT.get()
+    return check_inside(root, path) if root is not None else Path(path)
+
+
+def remove(path: Path) -> None:
+    """Delete `path` if it exists (inside the confinement when one is active)."""
+    path = Path(path)
+    _checked(path)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot delete: {_describe(e)}", path) from None
+
+
+def _temporary(path: Path) -> Path:
+    """A new empty file beside `path`, with the mode the umask gives new files."""
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path` in one rename.
@@ -70,15 +152,15 @@ def atomic_path(path: Path) -> Iterator[Path]:
     one, never a partial one.
     """
     path = Path(path)
+    _checked(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        os.close(fd)
+        tmp_path = _temporary(path)
     except OSError as e:
         raise OutputError(f"cannot write: {_describe(e)}", path) from None
-    tmp_path = Path(tmp)
     try:
         yield tmp_path
+        _checked(path)  # the folder may have been swapped for a link while the file was written
         os.replace(tmp_path, path)
     except OSError as e:
         tmp_path.unlink(missing_ok=True)
@@ -104,11 +186,11 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> 
 
 def write_text(path: Path, text: str) -> None:
     with atomic_open(path) as f:
-        f.write(text)
+        f.write(decoded(text))  # a file name that was not UTF-8 is written with U+FFFD
 
 
 def write_json(path: Path, data: Any) -> None:
-    # ensure_ascii=False keeps French readable; json escapes lone surrogates itself.
+    # ensure_ascii=False keeps French readable; write_text replaces lone surrogates.
     write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 

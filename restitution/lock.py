@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,12 +32,6 @@ LOCK_NAME = ".lock"
 
 class SessionLocked(OutputError):
     """Another live process holds the session's lock."""
-
-
-# Locks this process holds, by lock path: run_batch and run_session may both take the lock of
-# one session, and a second flock from the same process would fail against itself.
-_held: dict[str, tuple[int, int]] = {}  # path -> (owner thread id, depth)
-_held_guard = threading.Lock()
 
 
 def _holder_info() -> dict[str, Any]:
@@ -139,27 +132,12 @@ def _acquire(path: Path, session_id: str) -> int:
 def session_lock(out_dir: Path) -> Iterator[Path]:
     """Hold `out_dir/.lock` for the duration; raise SessionLocked if a live process holds it.
 
-    Re-entrant within one thread. A folder this lock had to create, and that is still empty
-    when it is released, is removed again, so a refused input leaves nothing under outputs/.
+    Not re-entrant: only `run_session` takes it, once per run. A folder this lock had to
+    create, and that is still empty when it is released, is removed again, so a refused input
+    leaves nothing under outputs/.
     """
     out_dir = Path(out_dir)
     path = out_dir / LOCK_NAME
-    key = str(path.resolve())
-    me = threading.get_ident()
-    with _held_guard:
-        owner = _held.get(key)
-        if owner is not None:
-            if owner[0] != me:
-                raise SessionLocked(f"session {out_dir.name} is being processed by another thread of pid {os.getpid()}", path)
-            _held[key] = (me, owner[1] + 1)
-    if owner is not None:
-        try:
-            yield path
-        finally:
-            with _held_guard:
-                _held[key] = (me, _held[key][1] - 1)
-        return
-
     created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -172,13 +150,9 @@ def session_lock(out_dir: Path) -> Iterator[Path]:
             with contextlib.suppress(OSError):
                 out_dir.rmdir()
         raise
-    with _held_guard:
-        _held[key] = (me, 1)
     try:
         yield path
     finally:
-        with _held_guard:
-            del _held[key]
         # Unlink while still holding the flock: a waiter that opened the old file sees the
         # inode change and retries on a new one.
         with contextlib.suppress(OSError):

@@ -8,21 +8,23 @@ agenda's. Both report a confidence in [0, 1].
 
 from __future__ import annotations
 
+import itertools
 import logging
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import evidence
-from .audio import probe
+from .audio import SAMPLE_RATE, ffmpeg, probe, url
 from .errors import AudioError
 from .options import OffsetOptions
-from .types import Agenda, Diarization, Offset, Transcript
+from .types import Agenda, AgendaItem, Diarization, Offset, Transcript
 
 log = logging.getLogger("restitution")
+
+# The offset stage's algorithm: bump it when a change moves estimated offsets.
+OFFSET_VERSION = 1
 
 STEP = 0.1  # seconds between candidate offsets
 SHARP = 1.0  # spread (s) of boundary evidence: a speaker change or pause is this precise
@@ -32,8 +34,11 @@ CUE_BEFORE, CUE_AFTER, CUE_FADE = 10.0, 15.0, 10.0
 # An item supports an offset where it scores at least SUPPORT (a speaker change, or a pause
 # with a cue); an item that scores less there but reaches SUPPORT elsewhere disagrees.
 SUPPORT = 0.35
-SAMPLE_RATE = 16000
 PRIOR = 0.05  # score taken off across the whole search range: decides near-ties only
+# One item alone may place the offset this far, or as far as the recording is long: beyond, it
+# takes two items that agree. An item at 00:10:00 matched to a pause 5 s into an 11-second
+# recording is a time past the end, not a recording that started ten minutes late.
+LONE_OFFSET = 30.0
 
 
 def manual(seconds: float) -> Offset:
@@ -96,6 +101,24 @@ def _item_curves(
     return curves
 
 
+def lone_limit(duration: float) -> float:
+    """How far from 0 an offset that only one agenda item supports may be."""
+    return max(LONE_OFFSET, duration)
+
+
+def latest_plausible(agenda: Agenda, duration: float, options: OffsetOptions = OffsetOptions()) -> float:
+    """The largest offset `estimate` may return for `agenda`: within `lone_limit`, or where at least
+    two items (after the session's start) fall inside the recording."""
+    lo, hi = options.search_min, options.search_max
+    zones = [min(hi, lone_limit(duration))] if max(lo, -lone_limit(duration)) <= min(hi, lone_limit(duration)) else []
+    times = sorted(item.time for item in agenda.items if item.time > 0)
+    for first, second in itertools.pairwise(times):
+        # Both inside when 0 <= time - offset < duration: offsets in (second - duration, first].
+        if second - duration < min(first, hi) and min(first, hi) >= lo:
+            zones.append(min(first, hi))
+    return max(zones) if zones else hi
+
+
 def estimate(
     agenda: Agenda,
     transcript: Transcript,
@@ -114,14 +137,19 @@ def estimate(
     curves = _item_curves(agenda, events, item_cues, grid, duration)
     total = curves.sum(axis=0)
     # Near-ties go to the smaller delay: recordings start seconds late far more often than minutes.
-    best = int(np.argmax(total - PRIOR * np.abs(grid) / max(1.0, options.search_max - options.search_min)))
+    objective = total - PRIOR * np.abs(grid) / max(1.0, options.search_max - options.search_min)
+    allowed = (np.abs(grid) <= lone_limit(duration)) | ((curves >= SUPPORT).sum(axis=0) >= 2)
+    if not allowed.any():
+        allowed[:] = True  # a search range set outside the lone limit: the user's range rules
+    best = int(np.argmax(np.where(allowed, objective, -np.inf)))
+    _report_lone(int(np.argmax(objective)), best, agenda, curves, grid, duration)
     agrees = curves[:, best] >= SUPPORT
     seconds = _refine(float(grid[best]), agrees, agenda, events)
     seconds = float(np.clip(seconds, options.search_min, options.search_max))
 
     n = len(evidential)
     # The best competing offset more than a few seconds away: a lone peak is a sure one.
-    far = np.abs(grid - grid[best]) > 3.0
+    far = allowed & (np.abs(grid - grid[best]) > 3.0)
     runner_up = float(total[far].max()) if far.any() else 0.0
     # A runner-up at three quarters of the best is already a clear second.
     margin = (total[best] - runner_up) / max(total[best], 1e-9) / 0.25
@@ -135,6 +163,28 @@ def estimate(
     if confidence < options.min_confidence:
         _warn(result, agenda, curves, grid)
     return result
+
+
+def _report_lone(raw: int, best: int, agenda: Agenda, curves: np.ndarray, grid: np.ndarray, duration: float) -> None:
+    """Say so when the best-scoring offset was refused because a single item stood for it."""
+    if raw == best:
+        return
+    lone = [i for i in range(len(agenda.items)) if curves[i, raw] >= SUPPORT]
+    who = ", ".join(_describe(i + 1, agenda.items[i]) for i in lone) or "no item"
+    log.warning(
+        "offset: %.1f s, supported by %s alone, is further than a single item may place it (%.0f s for a %.0f s "
+        "recording); taking %.1f s instead",
+        grid[raw],
+        who,
+        lone_limit(duration),
+        duration,
+        grid[best],
+    )
+
+
+def _describe(index: int, item: AgendaItem) -> str:
+    where = f"line {item.line}, " if item.line else ""
+    return f"item {index} ({where}{item.title!r})"
 
 
 def _refine(coarse: float, agrees: np.ndarray, agenda: Agenda, events: _Events) -> float:
@@ -182,18 +232,11 @@ ENVELOPE_RATE = 100  # Hz: 10 ms frames for the coarse search
 
 def _decode_window(path: Path, start: float, length: float) -> np.ndarray:
     """Mono 16 kHz float32 samples of [start, start + length) of `path`, decoded by ffmpeg."""
-    command = [
-        "ffmpeg", "-nostdin", "-v", "error", "-ss", f"{max(0.0, start):.3f}", "-t", f"{length:.3f}",
-        "-i", "file:" + os.path.abspath(path), "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-",
+    args = [
+        "-v", "error", "-ss", f"{max(0.0, start):.3f}", "-t", f"{length:.3f}",
+        "-i", url(path), "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-",
     ]  # fmt: skip
-    try:
-        run = subprocess.run(command, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise AudioError("ffmpeg is not installed (apt-get install ffmpeg)", path) from None
-    if run.returncode != 0:
-        reason = run.stderr.decode(errors="replace").strip().splitlines()
-        raise AudioError(f"cannot decode the reference copy: {reason[-1] if reason else 'ffmpeg failed'}", path)
-    return np.frombuffer(run.stdout, dtype=np.float32)
+    return np.frombuffer(ffmpeg(args, path, "decoding the reference copy")[0], dtype=np.float32)
 
 
 def _envelope(samples: np.ndarray) -> np.ndarray:

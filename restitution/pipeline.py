@@ -1,8 +1,18 @@
-"""`run_session`: one recording and its agenda in, every output out.
+"""`run_session`: one recording and its agenda in, every output out, by walking `STAGES`.
 
-The recipe, one call per stage, each cached under `outputs/<id>/.work/`:
+    decode → speech → transcribe → diarize → recover → offset → chapters → refine → speakers → export → index → enroll
 
-    probe → decode → transcribe → diarize → offset → chapters → speakers → export → index
+Each stage is declared once, in `STAGES`: its name, the values it reads, its algorithm version
+(a constant kept in the stage's own module, beside the algorithm), the options that change its
+result, the fingerprint of its model and backend, and the function. The same table gives the
+cache keys (`stage_keys`), the progress steps (`STAGE_NAMES`), `force_from`, the batch's
+reasons to reprocess a session, and the long benchmark's columns.
+
+Values have names: the sources "audio" (AudioInfo), "agenda" and "session", then what each
+stage produces, under its own name or under the name it replaces: refine produces a new
+"diarization", speakers the "result" (SessionResult) that export writes and index indexes. A
+stage that edits the result (reads "result", produces "result") slots in between speakers and
+export as one more entry of the table.
 
 It departs from DESIGN.md's drawing in one place: the offset is estimated before speakers
 are named, because naming assigns each chapter's agenda names to the voices of that chapter,
@@ -11,95 +21,197 @@ and chapters need the offset.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import shutil
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from . import agenda as agenda_mod
-from . import audio, cache, chapters, index, offset, speakers
-from .diarize import diarize
-from .diarize.refine import refine
-from .errors import AgendaError
-from .export import write_all
-from .files import inside, write_text
-from .lock import index_lock, session_lock
-from .naming import spelling
-from .options import PipelineOptions, stage_options
-from .transcribe import guard, transcribe
-from .types import Agenda, AudioInfo, Diarization, Offset, Session, SessionResult, Transcript
-from .voices import VoiceLibrary, enroll_from_session
-from .worker import clean_partials, mark_complete
+from . import audio, chapters, fingerprint, index, offset, speakers
+from . import stages as st
+from .bookkeeping import open_books, stale
+from .cache import SessionKeys, StageCache, StageKey, make_key
+from .diarize import DIARIZE_VERSION
+from .diarize.refine import REFINE_VERSION
+from .errors import AgendaError, ConfigError, RestitutionError
+from .export import EXPORT_VERSION
+from .files import confined, inside
+from .options import PipelineOptions
+from .sessions import own_id, source_name
+from .speech import DETECTOR, SPEECH_VERSION, SpeechMap
+from .stages import Prepared, Run
+from .transcribe import CUT, RECOVERY, TRANSCRIBE_VERSION
+from .transcribe.recover import RECOVER_VERSION
+from .types import Agenda, Diarization, Hook, Offset, Record, Session, SessionResult, Transcript
+from .voices import ENROLL_VERSION
 
 log = logging.getLogger("restitution")
 
-Hook = Callable[..., None]
 
-STAGES = ("decode", "transcribe", "diarize", "offset", "chapters", "speakers", "export", "index")
-
-
-def _noop(*args: Any, **kwargs: Any) -> None:
-    pass
+def _no_options(options: PipelineOptions, agenda: Agenda) -> dict[str, Any]:
+    return {}
 
 
-@dataclasses.dataclass(frozen=True)
-class Prepared:
-    """What is known once inputs are checked, before anything is written."""
+def _no_model(options: PipelineOptions) -> dict[str, Any]:
+    return {}
 
-    session: Session
-    info: AudioInfo
-    agenda: Agenda
-    out_dir: Path
+
+def _always(options: PipelineOptions) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Run], Any]
+    inputs: tuple[str, ...]  # the values it reads: sources and earlier stages' products
+    version: int  # its algorithm version, from the stage's module
+    # The options that change its result (threads, progress and paths never do).
+    options: Callable[[PipelineOptions, Agenda], dict[str, Any]] = _no_options
+    model: Callable[[PipelineOptions], dict[str, Any]] = _no_model  # model and backend fingerprint
+    record: type[Record] | None = None  # kept in .work/<name>.json as this type; None: made each run
+    produces: str = ""  # the value it produces: its own name unless it replaces one
+    when: Callable[[PipelineOptions], bool] = _always  # a stage that does not run leaves its value as it was
+
+    @property
+    def output(self) -> str:
+        return self.produces or self.name
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("decode", st.decode_audio, ("audio",), audio.DECODE_VERSION, produces="samples"),
+    # One voice-activity pass, shared by transcription and diarization so they agree on where speech is.
+    Stage(
+        "speech", st.map_speech, ("samples",), SPEECH_VERSION, model=lambda o: {"detector": DETECTOR},
+        record=SpeechMap,
+    ),
+    Stage(
+        "transcribe", st.transcribe_speech, ("samples", "speech"), TRANSCRIBE_VERSION,
+        lambda o, agenda: {**st.asr_options(o, agenda), "cut": CUT}, lambda o: fingerprint.asr(o.asr), Transcript,
+        produces="transcript",
+    ),
+    # The agenda reaches diarization only through its count of named speakers, in its options.
+    Stage(
+        "diarize", st.find_speakers, ("samples", "speech"), DIARIZE_VERSION, st.diarize_options,
+        lambda o: fingerprint.diarization(o.diarization), Diarization, produces="diarization",
+    ),
+    # Speech that the map or the diarization hears and that has no words, decoded again on its own.
+    Stage(
+        "recover", st.recover_speech, ("samples", "transcript", "speech", "diarization"), RECOVER_VERSION,
+        lambda o, agenda: {**st.asr_options(o, agenda), "recovery": RECOVERY}, lambda o: fingerprint.asr(o.asr),
+        Transcript, produces="transcript",
+    ),
+    Stage(
+        "offset", st.estimate_offset, ("samples", "audio", "agenda", "transcript", "diarization"),
+        offset.OFFSET_VERSION, st.offset_options, record=Offset,
+    ),
+    Stage(
+        "chapters", st.cut_chapters, ("audio", "agenda", "offset", "transcript", "diarization"),
+        chapters.CHAPTERS_VERSION, lambda o, agenda: st.without(o.chapters),
+    ),
+    Stage(
+        "refine", st.refine_speakers, ("samples", "diarization", "chapters"), REFINE_VERSION,
+        model=lambda o: fingerprint.embedding(o.diarization.embedding), record=Diarization,
+        produces="diarization", when=lambda o: o.diarization.refine,
+    ),
+    Stage(
+        "speakers", st.name_speakers,
+        ("session", "audio", "agenda", "samples", "transcript", "diarization", "offset", "chapters", "speech"),
+        speakers.SPEAKERS_VERSION, st.speakers_options, produces="result",
+    ),
+    Stage("export", st.write_outputs, ("result",), EXPORT_VERSION, lambda o, agenda: st.without(o.export)),
+    Stage("index", st.index_result, ("result",), index.INDEX_VERSION),
+    Stage("enroll", st.enroll_voices, ("result", "diarization"), ENROLL_VERSION, when=lambda o: o.voices.enroll),
+)  # fmt: skip
+
+STAGE_NAMES = tuple(stage.name for stage in STAGES)
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+def _session_key(session: Session) -> str:
+    # What a session.toml says about the session; where its files are is not part of it.
+    return make_key(session.id, session.title, session.date, session.speaker_names)
+
+
+def _agenda_key(agenda: Agenda) -> str:
+    # Items only: the agenda's path and the lines items sit on change no result.
+    return make_key([(item.time, item.title, [sp.to_dict() for sp in item.speakers]) for item in agenda.items])
+
+
+def stage_keys(session: Session, options: PipelineOptions, agenda: Agenda, sha256: str) -> SessionKeys:
+    """The key of each stage that runs with these options, from the sources' fingerprints alone."""
+    sources = {"audio": sha256, "agenda": _agenda_key(agenda), "session": _session_key(session)}
+    keys = dict(sources)  # by value name
+    stages: dict[str, StageKey] = {}
+    for stage in STAGES:
+        if not stage.when(options):
+            continue
+        chosen, model = make_key(stage.options(options, agenda)), make_key(stage.model(options))
+        key = make_key(stage.name, stage.version, [keys[name] for name in stage.inputs], chosen, model)
+        stages[stage.name] = StageKey(key, stage.version, chosen, model)
+        keys[stage.output] = key
+    return SessionKeys(sources, stages)
+
+
+def outputs_stale(session: Session, options: PipelineOptions) -> str | None:
+    """Why the outputs of `session` differ from what `run_session` would make now; None when
+    they are complete. Cheap: it reads the agenda and hashes the recording only if it changed."""
+    if session.agenda_path is None:
+        return "no agenda"
+    agenda_path = session.agenda_path
+
+    def keys_for(sha256: str) -> SessionKeys:
+        return stage_keys(session, options, agenda_mod.parse(agenda_path), sha256)
+
+    try:
+        return stale(options.outputs_dir / session.id, session.recording, keys_for)
+    except (RestitutionError, OSError) as e:
+        return f"its inputs cannot be checked ({e})"
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def check_databases(options: PipelineOptions) -> None:
+    """The index and the voice library are usable, or one line now rather than after the run."""
+    index.check_database(options.index_path)
+    if options.voices.enroll or options.voices_path.exists():
+        index.check_database(options.voices_path, "voice library")
 
 
 def prepare(session: Session, options: PipelineOptions) -> Prepared:
-    """Check the recording and the agenda; raise before anything is written under outputs/."""
+    """Check the recording, the agenda and the databases; raise before anything is written under outputs/."""
+    check_databases(options)
     info = audio.probe(session.recording)
     if session.agenda_path is None:
         raise AgendaError("no agenda given", session.recording)
     agenda = agenda_mod.parse(session.agenda_path)
-    if isinstance(options.offset, float):
-        late = agenda_mod.check_fits(agenda, info.duration, options.offset)
-        if late and not options.chapters.lenient:
-            item = late[0]
-            where = f"line {item.line}" if item.line else f"item {agenda.items.index(item) + 1}"
-            raise AgendaError(
-                f"{where}: item '{item.title}' starts after the end of the recording "
-                f"({info.duration:.0f} s); use --lenient to drop it",
-                session.agenda_path,
-            )
+    agenda = agenda_mod.fit_recording(
+        agenda, info.duration, options.offset, options.offset_search, lenient=options.chapters.lenient
+    )
     out_dir = inside(options.outputs_dir, session.id)
     return Prepared(session, info, agenda, out_dir)
 
 
-def _decode(prepared: Prepared, work: Path, hook: Hook) -> np.ndarray:
-    raw = work / "audio.f32"
-    marker = work / "audio.sha256"
-    if not (raw.is_file() and marker.is_file() and marker.read_text().strip() == prepared.info.sha256):
-        hook("decode")
-        audio.decode(prepared.session.recording, raw, prepared.info, hook=hook)
-        write_text(marker, prepared.info.sha256 + "\n")
-    return audio.load(raw)
+def _checked(session: Session, options: PipelineOptions, force: bool) -> Prepared:
+    prepared = prepare(session, options)
+    if not force:  # the index would refuse it at the end; say so before the work
+        index.check_free(options.index_path, prepared.session, prepared.info.sha256)
+    return prepared
 
 
-def _min_speakers_hint(agenda: Agenda) -> int:
-    return len({sp.name for item in agenda.items for sp in item.speakers})
+def _first_forced(force_from: str | None) -> int | None:
+    if force_from is None:
+        return None
+    if force_from not in STAGE_NAMES:
+        raise ConfigError(f"no stage '{force_from}' to force from; stages: {', '.join(STAGE_NAMES)}")
+    return STAGE_NAMES.index(force_from)
 
 
-def _estimate_offset(
-    prepared: Prepared, options: PipelineOptions, samples: np.ndarray, transcript: Transcript, diarization: Diarization
-) -> Offset:
-    if options.offset == "none":
-        return offset.none()
-    if isinstance(options.offset, float):
-        return offset.manual(options.offset)
-    if options.offset_search.reference:
-        return offset.from_reference(samples, Path(options.offset_search.reference), options=options.offset_search)
-    return offset.estimate(prepared.agenda, transcript, diarization, prepared.info.duration, options.offset_search)
+def _noop(*args: Any, **kwargs: Any) -> None:
+    pass
 
 
 def run_session(
@@ -108,120 +220,78 @@ def run_session(
     hook: Hook | None = None,
     *,
     force: bool = False,
+    force_from: str | None = None,
     hf_token: str | None = None,
+    inputs: dict[str, list[int]] | None = None,
 ) -> SessionResult:
     """Process one session; return its result. Outputs land in `options.outputs/<session.id>/`.
 
-    `hf_token` is a Hugging Face token for the pyannote engine (never stored with the results).
+    `force_from="diarize"` recomputes that stage and every stage after it, ignoring their
+    cache; `force` recomputes everything. `hf_token` is a Hugging Face token for the pyannote
+    engine (never stored with the results). A batch passes `inputs` (see bookkeeping.open_books):
+    then a failure is recorded, even one of the checks of the inputs, and the run logs to run.log.
 
     The session is locked while it runs: a second run of the same session, in this process
     or another, fails at once instead of racing this one.
     """
     hook = hook or _noop
-    prepared = prepare(session, options)
-    with session_lock(prepared.out_dir):
-        clean_partials(prepared.out_dir)  # left by a writer killed mid-write; none is alive now
-        result = _run(prepared, options, hook, force, hf_token)
-        mark_complete(prepared.out_dir, result, options)
+    first = _first_forced(STAGE_NAMES[0] if force else force_from)
+    # Never into another session's outputs: a name that slugs like another's gets its own id.
+    session = own_id(session, options.outputs_dir)
+    # The `run` command writes nothing before its inputs are checked; a batch job records even
+    # that check's failure, so that an unchanged one is not retried.
+    prepared = _checked(session, options, force) if inputs is None else None
+    out_dir = prepared.out_dir if prepared else inside(options.outputs_dir, session.id)
+    with open_books(out_dir, options, inputs, source_name(session)) as books:
+        prepared = prepared or _checked(session, options, force)
+        keys = stage_keys(session, options, prepared.agenda, prepared.info.sha256)
+        cache = StageCache(out_dir / ".work")
+        if first is not None:
+            for stage in STAGES[first:]:
+                cache.forget(stage.name)
+        run = Run(
+            prepared,
+            options,
+            hook,
+            hf_token,
+            cache,
+            {"audio": prepared.info, "agenda": prepared.agenda, "session": session},
+            force=force,
+        )
+        for stage in STAGES:
+            if stage.name in keys.stages:
+                books.stage = stage.name
+                # Every write and delete stays in the session's folder; export's alone also
+                # refreshes the archive page beside it.
+                with confined(options.outputs_dir if stage.name == "export" else out_dir):
+                    _run_stage(run, stage, keys.stages[stage.name].key)
+        result: SessionResult = run["result"]
+        books.complete(result, keys)
     hook("done")
     return result
 
 
-def _run(prepared: Prepared, options: PipelineOptions, hook: Hook, force: bool, hf_token: str | None) -> SessionResult:
-    session = prepared.session
-    out_dir = prepared.out_dir
-    work = out_dir / ".work"
-    if force and work.exists():
-        shutil.rmtree(work)
-    samples = _decode(prepared, work, hook)  # a failed decode removes the folders it made
-    stage_cache = cache.StageCache(work)
-    language = options.language or None
-
-    hook("transcribe")
-    asr = stage_options(options, "asr")
-    hints = spelling.hints(prepared.agenda) if options.asr.agenda_hints != "off" else ""
-    t_key = cache.make_key("transcribe", prepared.info.sha256, asr, language, *([hints] if hints else []))
-    transcript, _ = stage_cache.get_or_compute(
-        "transcribe", t_key, Transcript,
-        lambda: guard.clean(transcribe(samples, options.asr, language, hook=hook, hints=hints)),
-    )
-
-    hook("diarize")
-    hint = _min_speakers_hint(prepared.agenda)
-    # `refine` acts after chapters: switching it must not redo the diarization itself
-    clustering = {k: v for k, v in stage_options(options, "diarization").items() if k != "refine"}
-    d_key = cache.make_key("diarize", prepared.info.sha256, clustering, hint)
-    diarization, _ = stage_cache.get_or_compute(
-        "diarize",
-        d_key,
-        Diarization,
-        lambda: diarize(samples, options.diarization, min_speakers_hint=hint, hook=hook, token=hf_token),
-    )
-
-    hook("offset")
-    o_key = cache.make_key(
-        "offset", t_key, d_key, prepared.agenda.to_dict(), options.offset, stage_options(options, "offset_search")
-    )
-    found_offset, _ = stage_cache.get_or_compute(
-        "offset", o_key, Offset, lambda: _estimate_offset(prepared, options, samples, transcript, diarization)
-    )
-
-    hook("chapters")
-    cut = chapters.cut(
-        prepared.agenda, found_offset, transcript, diarization, prepared.info.duration, options.chapters
-    )
-
-    if not transcript.segments:
-        log.warning("%s: no speech heard; the outputs hold no text", session.recording)
-    # Nothing heard, so nothing detected: keep the language the user gave, if any.
-    spoken = transcript.language or options.language or "und"
-
-    hook("speakers")
-    if options.diarization.refine:
-        r_key = cache.make_key("refine", d_key, [c.to_dict() for c in cut])
-        diarization, _ = stage_cache.get_or_compute(
-            "refine", r_key, Diarization, lambda: refine(diarization, cut, samples, options.diarization, hook=hook)
-        )
-    library = VoiceLibrary(options.voices_path) if options.voices_path.exists() else None
-    segments = speakers.assign_words(transcript, diarization)
-    named, segments = speakers.name_speakers(
-        segments,
-        diarization,
-        cut,
-        prepared.agenda,
-        overrides=session.speaker_names,
-        voices=library,
-        options=options.voices,
-        language=spoken,
-        samples=samples,
-    )
-    if options.voices.respell:  # after naming, which reads names however Whisper spelled them
-        segments, respelt = spelling.respell(segments, prepared.agenda)
-        log.info("%d near-miss spellings of agenda names written as in the agenda", respelt)
-
-    result = SessionResult(
-        session=session,
-        audio=prepared.info,
-        language=spoken,
-        offset=found_offset,
-        speakers=named,
-        chapters=cut,
-        segments=segments,
-        options=options.to_dict(),
-    )
-
-    hook("export")
-    write_all(result, out_dir, options, hook=hook)
-
-    hook("index")
-    # Both databases are shared by every session of the archive: one writer at a time.
-    with index_lock(options.index_path):
-        index.index_session(options.index_path, result, out_dir)
-
-    if options.voices.enroll:
-        with index_lock(options.voices_path):
-            enroll_from_session(VoiceLibrary(options.voices_path), named, diarization, session=session.id)
-    return result
+def _run_stage(run: Run, stage: Stage, key: str) -> None:
+    run.hook(stage.name)
+    run.name, run.version, run.key = stage.name, stage.version, key
+    value = run.cache.load(stage.name, key, stage.record) if stage.record is not None else None
+    if value is not None:
+        log.info("%s: reusing cached result", stage.name)
+    else:
+        value = stage.run(run)
+        if stage.record is not None:
+            run.cache.save(stage.name, key, value, stage.version)
+    run.values[stage.output] = value
 
 
-__all__ = ["run_session", "prepare", "STAGES"]
+__all__ = [
+    "STAGES",
+    "STAGE_NAMES",
+    "Prepared",
+    "Stage",
+    "check_databases",
+    "outputs_stale",
+    "prepare",
+    "run_session",
+    "stage_keys",
+]

@@ -16,12 +16,11 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .display import decoded
 from .errors import SearchIndexError
 
 HIGHLIGHT = ("**", "**")  # around matched words in Hit.snippet
 
-# A bare word FTS5 accepts as is; anything else (apostrophes, hyphens, dots) is quoted as a phrase.
-_BAREWORD = re.compile(r"^[\w\u0080-\U0010ffff]+$")
 _QUERY_TOKEN = re.compile(r'"[^"]*"\*?|"[^"]*$|[()]|[^\s()"]+')
 _OPERATORS = ("(", ")", "AND", "OR", "NOT")
 # Word characters as FTS5's unicode61 tokenizer sees them, near enough for highlighting.
@@ -41,33 +40,135 @@ def normalize(text: str | None) -> str:
     return " ".join(_WORD.findall(fold(text))) if text else ""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class _Term:
+    """A word or a "phrase" of the query, as typed (FTS5 tokenizes it as it tokenized the text)."""
+
+    text: str
+    prefix: bool
+
+
+Token = _Term | str  # a term, or one of _OPERATORS
+Node = _Term | tuple[str, "Node", "Node"]  # ("AND" | "OR" | "NOT", left, right)
+
+
+def clean(text: str) -> str:
+    """Text as it can reach SQLite: bytes that were not UTF-8 (lone surrogates) as U+FFFD,
+    control characters as spaces."""
+    return _CONTROL.sub(" ", decoded(text))
+
+
+def _lex(query: str) -> list[Token]:
+    """Terms and operators; punctuation alone (which matches nothing) is left out."""
+    tokens: list[Token] = []
+    for token in _QUERY_TOKEN.findall(clean(query)):
+        if token == "NOT" and tokens and tokens[-1] == "AND":
+            tokens[-1] = token  # "a AND NOT b", as people write it, is FTS5's "a NOT b"
+            continue
+        if token in _OPERATORS:
+            tokens.append(token)
+            continue
+        if token.startswith('"'):
+            if token == '"' or not (token.endswith('"') or token.endswith('"*')):
+                raise SearchIndexError(f"malformed search query {query!r}: a '\"' is never closed")
+            prefix = token.endswith("*")
+            text = token[1 : -2 if prefix else -1]
+        else:
+            prefix = token.endswith("*")
+            text = token.rstrip("*")
+        if any(c.isalnum() for c in text):
+            tokens.append(_Term(text, prefix))
+    return tokens
+
+
+class _Parser:
+    """FTS5's query grammar, made explicit: NOT binds tighter than AND (written or implied by
+    two terms side by side), AND tighter than OR. FTS5 itself refuses an implied AND after a
+    parenthesis and a NOT with nothing before it; here they are written out or explained."""
+
+    def __init__(self, tokens: list[Token], query: str):
+        self.tokens, self.query, self.pos = tokens, query, 0
+
+    def fail(self, why: str) -> SearchIndexError:
+        return SearchIndexError(f"malformed search query {self.query!r}: {why}")
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise SearchIndexError(f"empty search query {self.query!r}: give at least one word")
+        node = self.either()
+        if self.peek() == ")":
+            raise self.fail("a ')' closes nothing")
+        return node
+
+    def either(self) -> Node:
+        node = self.both()
+        while self.peek() == "OR":
+            self.pos += 1
+            node = ("OR", node, self.both())
+        return node
+
+    def both(self) -> Node:
+        node = self.unless()
+        while (token := self.peek()) is not None and token not in ("OR", ")", "NOT"):
+            if token == "AND":
+                self.pos += 1
+            node = ("AND", node, self.unless())
+        return node
+
+    def unless(self) -> Node:
+        node = self.operand("NOT")
+        while self.peek() == "NOT":
+            self.pos += 1
+            node = ("NOT", node, self.operand())
+        return node
+
+    def operand(self, before: str | None = None) -> Node:
+        after = self.tokens[self.pos - 1] if self.pos else None
+        token = self.peek()
+        self.pos += 1
+        if isinstance(token, _Term):
+            return token
+        if token == "(":
+            if self.peek() == ")":
+                raise self.fail("'( )' holds no word")
+            node = self.either()
+            if self.peek() != ")":
+                raise self.fail("a '(' is never closed")
+            self.pos += 1
+            return node
+        if token is None:
+            raise self.fail(f"'{after}' at the end needs a word after it")
+        if token == ")":
+            raise self.fail("a ')' closes nothing" if after in (None, "(") else f"'{after}' needs a word after it")
+        if token == "NOT" and before == "NOT" and after in (None, "(", "AND", "OR"):
+            raise self.fail("NOT needs a word before it: write 'reemploi NOT plastique'")
+        raise self.fail(f"'{token}' needs a word before it")
+
+
+def _fts(node: Node) -> str:
+    if isinstance(node, _Term):
+        return '"' + node.text + '"' + ("*" if node.prefix else "")
+    op, left, right = node
+    return f"({_fts(left)} {op} {_fts(right)})"
+
+
 def fts_query(query: str) -> str:
     """The user's query in FTS5 syntax, restricted to the text column: phrases, prefix*, AND,
-    OR, NOT and parentheses kept; words FTS5 would misread (l'économie, Yves-Armel) quoted."""
-    parts, depth = [], 0
-    for token in _QUERY_TOKEN.findall(query):
-        depth += {"(": 1, ")": -1}.get(token, 0)
-        if depth < 0:
-            raise SearchIndexError(f"malformed search query {query!r}: a ')' closes nothing")
-        if token.startswith('"') or token in _OPERATORS:
-            parts.append(token)
-            continue
-        star = "*" if token.endswith("*") else ""
-        word = token.rstrip("*")
-        if not any(c.isalnum() for c in word):
-            continue  # lone punctuation matches nothing and would only confuse FTS5
-        parts.append((word if _BAREWORD.match(word) else f'"{word}"') + star)
-    if not parts:
-        raise SearchIndexError(f"empty search query {query!r}: give at least one word")
-    if depth:
-        raise SearchIndexError(f"malformed search query {query!r}: a '(' is never closed")
-    return "text : (" + " ".join(parts) + ")"
+    OR, NOT and parentheses kept, every term quoted (l'économie, Yves-Armel, NEAR are words).
+    A query FTS5 would refuse is a one-line SearchIndexError saying why."""
+    return "text : " + _fts(_Parser(_lex(query), query).parse())
 
 
 def column_words(column: str, text: str, *, prefix: bool = False) -> str | None:
     """`column : ("w1" AND "w2")`: every word of `text` in that column, in any order (the last
     one as a prefix with `prefix`); None when `text` holds no word."""
-    words = normalize(text).split()
+    words = normalize(clean(text)).split()
     if not words:
         return None
     terms = [f'"{w}"' for w in words]
@@ -80,11 +181,12 @@ Unit = tuple[tuple[str, ...], bool]  # folded words of a word or phrase, and its
 
 
 def _units(query: str, *, positive_only: bool = False) -> list[Unit]:
-    """The query's words and phrases; with `positive_only`, not those under a NOT."""
+    """The query's words and phrases; with `positive_only`, not those under a NOT. Tolerant:
+    any text gives its units, malformed or not (highlighting never fails)."""
     units: list[Unit] = []
     negated_depth = None  # parenthesis depth at which a NOT (...) group ends
     depth, after_not = 0, False
-    for token in _QUERY_TOKEN.findall(query):
+    for token in _QUERY_TOKEN.findall(clean(query)):
         if token == "(":
             depth += 1
             if after_not and negated_depth is None:
@@ -138,7 +240,7 @@ def bm25(words: str, patterns: list[str], idfs: list[float], avgdl: float) -> fl
     norm = K1 * (1 - B + B * (words.count(" ") + 1) / max(avgdl, 1.0))
     text = spaced(words)
     score = 0.0
-    for pattern, weight in zip(patterns, idfs):
+    for pattern, weight in zip(patterns, idfs, strict=True):
         tf = text.count(pattern)
         if tf:
             score += weight * tf * (K1 + 1) / (tf + norm)

@@ -25,7 +25,10 @@ from .types import Agenda, Chapter, Diarization, Segment, Speaker, Transcript, T
 
 log = logging.getLogger("restitution")
 
-__all__ = ["agenda_names", "assign_words", "name_speakers", "speaking_time", "unnamed_label"]
+# The speakers stage's algorithm: bump it when a change alters who is named what.
+SPEAKERS_VERSION = 2  # 2: co-presenters told apart by spoken names, late-start order, pitch, known voices
+
+__all__ = ["SPEAKERS_VERSION", "agenda_names", "assign_words", "name_speakers", "speaking_time", "unnamed_label"]
 
 UNNAMED = {"fr": "Intervenant", "en": "Speaker", "de": "Sprecher", "es": "Interviniente", "it": "Intervenuto"}
 
@@ -112,6 +115,12 @@ def agenda_names(diarization: Diarization, chapters: tuple[Chapter, ...]) -> dic
     return {lab: n.name for lab, n in agenda_naming(diarization, chapters).items()}
 
 
+def _unsure(agenda: Agenda) -> set[str]:
+    """Agenda names the parser was unsure of everywhere it read them."""
+    people = [sp for item in agenda.items for sp in item.speakers]
+    return {sp.name for sp in people if sp.uncertain} - {sp.name for sp in people if not sp.uncertain}
+
+
 def _roles(agenda: Agenda) -> dict[str, str]:
     roles: dict[str, str] = {}
     for item in agenda.items:
@@ -176,7 +185,7 @@ def name_speakers(
         for lab in hits:
             names[lab] = (Naming(value, 1.0, ("session.toml [speakers]",)), "session")
     roles = _roles(agenda)
-    doubtful = {sp.name for item in agenda.items for sp in item.speakers if getattr(sp, "uncertain", False)}
+    doubtful = _unsure(agenda)
     seconds = speaking_time(diarization.turns)
     speakers = []
     for lab in sorted(labels, key=_label_order):
@@ -193,8 +202,11 @@ def name_speakers(
         ))  # fmt: skip
     given = {s.name for s in speakers}
     for missing in dict.fromkeys(n for c in chapters for n in c.speakers if n and n not in given):
-        log.warning("%s is in the agenda but no voice took the name (too little speech in their items, "
-                    "or their voice was heard as another's)", missing)
+        log.warning(
+            "%s is in the agenda but no voice took the name (too little speech in their items, "
+            "or their voice was heard as another's)",
+            missing,
+        )
     return tuple(speakers), tuple(segments)
 
 
@@ -217,13 +229,18 @@ def _recognise(
             if names[lab][0].name != name:
                 log.warning(
                     "%s sounds like %s (similarity %.2f) but the agenda names %s; keeping the agenda's name",
-                    lab, name, similarity, names[lab][0].name,
+                    lab,
+                    name,
+                    similarity,
+                    names[lab][0].name,
                 )
             continue
         matches.append((similarity, lab, name))
     for similarity, lab, name in sorted(matches, reverse=True):
         if name in used:
-            log.warning("%s sounds like %s (similarity %.2f), a name already given; left unnamed", lab, name, similarity)
+            log.warning(
+                "%s sounds like %s (similarity %.2f), a name already given; left unnamed", lab, name, similarity
+            )
             continue
         # A match just at the threshold is a coin toss; one well above it, near certain.
         confidence = round(1.0 / (1.0 + math.exp(-(10 * (similarity - threshold) + 1))), 3)

@@ -13,11 +13,16 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T", bound="Record")
+
+# How the library reports progress: hook(step, artifact=None, *, completed=None, total=None),
+# `step` a stage name (pipeline.STAGE_NAMES) or "done"; what it returns is ignored.
+Hook = Callable[..., object]
 
 
 class Record:
@@ -127,6 +132,9 @@ class Diarization(Record):
 class AgendaSpeaker(Record):
     name: str
     role: str | None = None
+    # The parser read a name here but could not make sure it is a person's (no known first name,
+    # no title...): shown as such, and never enrolled as a voice.
+    uncertain: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,7 +181,18 @@ class Speaker(Record):
     source: str | None = None  # "agenda" | "voiceprint" | "session" | "unnamed"
     confidence: float | None = None  # in [0, 1], how sure the name is; None for unnamed voices
     evidence: tuple[str, ...] = ()  # what named it, strongest first, as a reader would check it
-    uncertain: bool = False  # below the confidence threshold: flagged, listed, never enrolled
+    # Below the confidence threshold, or an agenda name the parser was unsure is a person's:
+    # flagged, listed for checking, never enrolled.
+    uncertain: bool = False
+
+
+@dataclass(frozen=True)
+class Gap(Record):
+    """Speech heard (by the voice detector or the diarization) that no decoding turned into words."""
+
+    start: float
+    end: float
+    speaker: str | None = None  # the diarization label speaking there, when one is
 
 
 @dataclass(frozen=True)
@@ -202,3 +221,4 @@ class SessionResult(Record):
     chapters: tuple[Chapter, ...]
     segments: tuple[Segment, ...]
     options: dict[str, Any] = field(default_factory=dict)
+    gaps: tuple[Gap, ...] = ()  # speech with no words, shown as inaudible; never dropped silently

@@ -20,10 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AudioError, OutputError
+from .errors import AudioError, ConfigError, OutputError
 from .types import Diarization, Speaker
 
 log = logging.getLogger("restitution")
+
+# The enroll stage's algorithm: bump it when a change alters which voiceprints a session adds.
+ENROLL_VERSION = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS voiceprints (
@@ -78,9 +81,9 @@ class VoiceLibrary:
         """
         name = " ".join(name.split())
         if not name:
-            raise ValueError("a voice needs a name")
+            raise ConfigError("a voice needs a name, not a blank one", self.path)
         blob = _unit(embedding).astype("<f4").tobytes()
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         with self._connect() as db:
             if source:
                 db.execute("DELETE FROM voiceprints WHERE name = ? AND model = ? AND source = ?", (name, model, source))
@@ -133,11 +136,13 @@ class VoiceLibrary:
         return (names[best], float(sims[best])) if sims[best] >= threshold else None
 
 
-def enroll_from_session(library: VoiceLibrary, speakers: Iterable[Speaker], diarization: Diarization, *, session: str = "") -> list[str]:
+def enroll_from_session(
+    library: VoiceLibrary, speakers: Iterable[Speaker], diarization: Diarization, *, session: str = ""
+) -> list[str]:
     """Enroll the voices whose names came from the agenda; return the names enrolled.
 
-    A name marked uncertain (a low confidence, or an agenda line the parser was unsure of) is
-    left out: a wrong print would name the wrong voice in every later session."""
+    A name marked uncertain (a low confidence, or an agenda line the parser was unsure is a
+    person's) is left out: a wrong print would name the wrong voice in every later session."""
     enrolled = []
     for sp in speakers:
         centroid = diarization.centroids.get(sp.id)
@@ -150,7 +155,9 @@ def enroll_from_session(library: VoiceLibrary, speakers: Iterable[Speaker], diar
     return enrolled
 
 
-def embed_clips(paths: Iterable[str | Path], embedding: str = "campplus", threads: int = 1) -> tuple[np.ndarray, str, float]:
+def embed_clips(
+    paths: Iterable[str | Path], embedding: str = "campplus", threads: int = 1
+) -> tuple[np.ndarray, str, float]:
     """One voiceprint from the speech in some clips of one voice: (vector, model, seconds of speech).
 
     `model` is the tag to enroll it under; it matches the embedded engine's Diarization.engine.

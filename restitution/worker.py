@@ -1,44 +1,36 @@
-"""One session of a batch, in whichever process runs it: this one, a local worker, a Dask worker.
+"""Where a batch's sessions run: N local worker processes (one at least), or a Dask cluster.
 
-Also the batch's bookkeeping in `outputs/<id>/.work/`: `done.json` (which audio fingerprint and
-options made the outputs there, and which files they are) and `failed.json` (the error, the
-stage, the log, and the inputs it failed on, so an unchanged failure is not retried).
+`process(job)` runs one session in whichever process it lands in; the runners hand jobs to
+those processes and yield each session's `Outcome` as it finishes. The session's books (lock,
+markers, log) are `run_session`'s business (bookkeeping.py), except when a worker dies: then
+the batch records how (`death`), since the worker cannot.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import logging
 import os
-import socket
+import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .bookkeeping import LOG_NAME, failure_message, options_hash, record_failure
 from .errors import OutputError, RestitutionError
-from .files import write_json
+from .interrupt import Terminated, on_sigterm
 from .lock import SessionLocked, session_lock
 from .options import PipelineOptions
-from .types import Session, SessionResult
+from .pipeline import STAGE_NAMES, outputs_stale, run_session
+from .sessions import source_name
+from .types import Hook, Session
 
 log = logging.getLogger("restitution")
 
 # emit(session_id, step, completed, total): a worker's stage events, back to the parent's hook.
 Emit = Callable[[str, str, "float | None", "float | None"], None]
-
-DONE = "done.json"
-FAILED = "failed.json"
-LOG_NAME = "run.log"
-STAGE_STEPS = ("decode", "transcribe", "diarize", "offset", "chapters", "speakers", "export", "index")
-# Not part of what a session produced: the run's own bookkeeping.
-_NOT_OUTPUTS = {LOG_NAME, ".lock"}
 
 
 @dataclass(frozen=True)
@@ -64,159 +56,6 @@ class Outcome:
     seconds: float = 0.0  # wall time spent on the session
 
 
-# --- markers -------------------------------------------------------------------------------
-
-
-def options_hash(options: PipelineOptions) -> str:
-    """What the outputs depend on: every option except where they are written."""
-    data = options.to_dict()
-    data.pop("outputs", None)
-    data.pop("index", None)
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32]
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def stat_of(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns]
-
-
-def read_marker(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _outputs(out_dir: Path) -> list[str]:
-    return sorted(
-        p.relative_to(out_dir).as_posix()
-        for p in out_dir.rglob("*")
-        if p.is_file()
-        and p.name not in _NOT_OUTPUTS
-        and not any(part.startswith(".") for part in p.relative_to(out_dir).parts)
-    )
-
-
-def mark_complete(out_dir: Path, result: SessionResult, options: PipelineOptions) -> Path:
-    """Write `.work/done.json`: which audio and options made the outputs now in `out_dir`."""
-    out_dir = Path(out_dir)
-    path = out_dir / ".work" / DONE
-    write_json(
-        path,
-        {
-            "sha256": result.audio.sha256,
-            "options": options_hash(options),
-            "recording": stat_of(result.session.recording),
-            "duration": result.audio.duration,
-            "session_json": _file_sha256(out_dir / "session.json"),
-            "outputs": _outputs(out_dir),
-            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        },
-    )
-    (out_dir / ".work" / FAILED).unlink(missing_ok=True)
-    return path
-
-
-def is_complete(out_dir: Path, sha256: str | None, options: PipelineOptions, recording: Path | None = None) -> bool:
-    """True when `out_dir` holds every output made from this audio with these options.
-
-    `sha256=None` with `recording` trusts the fingerprint in done.json while the recording's
-    size and mtime are unchanged, and hashes the file only when they changed. A session.json
-    rewritten since (by `restitution run` with other options) makes the session incomplete.
-    """
-    out_dir = Path(out_dir)
-    done = read_marker(out_dir / ".work" / DONE)
-    if done is None or done.get("options") != options_hash(options):
-        return False
-    if sha256 is None:
-        if recording is None:
-            raise ValueError("is_complete needs the sha256 or the recording")
-        sha256 = done.get("sha256") if done.get("recording") == stat_of(recording) else _file_sha256(recording)
-    if done.get("sha256") != sha256:
-        return False
-    try:
-        if _file_sha256(out_dir / "session.json") != done.get("session_json"):
-            return False
-    except OSError:
-        return False
-    return all((out_dir / name).is_file() for name in done.get("outputs", []))
-
-
-def record_failure(out_dir: Path, job_inputs: dict[str, list[int]], opts_hash: str | None, error: str, stage: str | None, log_path: Path | None) -> None:
-    try:
-        write_json(
-            out_dir / ".work" / FAILED,
-            {
-                "error": error,
-                "stage": stage,
-                "log": str(log_path) if log_path else None,
-                "inputs": job_inputs,
-                "options": opts_hash,
-                "version": __version__,  # an upgrade may fix it: then it is retried
-                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            },
-        )
-    except RestitutionError as e:
-        log.error("cannot record the failure of %s: %s", out_dir.name, e)
-
-
-# --- per-session log -----------------------------------------------------------------------
-
-
-class _ThisThread(logging.Filter):
-    """Keep another session's records out of this log when a Dask worker runs several threads."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ident = threading.get_ident()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.thread == self.ident
-
-
-@contextlib.contextmanager
-def session_log(out_dir: Path) -> Iterator[Path]:
-    """Append the `restitution` logger's INFO records to `out_dir/run.log` meanwhile.
-
-    Handlers already attached (the CLI's console) keep the threshold they had, so the
-    console does not get chattier because a file wants everything.
-    """
-    path = Path(out_dir) / LOG_NAME
-    logger = logging.getLogger("restitution")
-    try:
-        handler = logging.FileHandler(path, mode="a", encoding="utf-8")
-    except OSError as e:
-        raise OutputError(f"cannot write the log: {e.strerror or e}", path) from None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    handler.setLevel(logging.INFO)
-    handler.addFilter(_ThisThread())
-    effective = logger.getEffectiveLevel()
-    raised = [(h, h.level) for h in logger.handlers if h.level < effective]
-    for h, _ in raised:
-        h.setLevel(effective)
-    old_level = logger.level
-    logger.setLevel(min(effective, logging.INFO))
-    logger.addHandler(handler)
-    try:
-        log.info("run of %s by pid %d on %s (restitution %s)", Path(out_dir).name, os.getpid(), socket.gethostname(), __version__)
-        yield path
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
-        logger.setLevel(old_level)
-        for h, level in raised:
-            h.setLevel(level)
-
-
 # --- one session, in whichever process runs it ---------------------------------------------
 
 
@@ -229,8 +68,10 @@ class _StageHook:
         self.stage = "prepare"
         self._last = 0.0
 
-    def __call__(self, step: str, artifact: Any = None, *, completed: float | None = None, total: float | None = None) -> None:
-        changed = step in STAGE_STEPS and step != self.stage
+    def __call__(
+        self, step: str, artifact: Any = None, *, completed: float | None = None, total: float | None = None
+    ) -> None:
+        changed = step in STAGE_NAMES and step != self.stage
         if changed:
             self.stage = step
         if self.emit is None:
@@ -241,76 +82,32 @@ class _StageHook:
             self.emit(self.session_id, self.stage, completed, total)
 
 
-def clean_partials(out_dir: Path) -> int:
-    """Remove the temporary files (`.<name>.*.part`) of writers that died mid-write.
-
-    Only safe under the session lock: then no live writer owns any of them.
-    """
-    removed = 0
-    for path in Path(out_dir).rglob(".*.part"):
-        with contextlib.suppress(OSError):
-            path.unlink()
-            removed += 1
-    return removed
-
-
 def process(job: Job, emit: Emit | None = None) -> Outcome:
-    """Run one session under its lock and log; never raises for a session's own failure."""
-    from .pipeline import run_session
-    from .transcribe import get_transcriber
-
+    """Run one session; never raises for a session's own failure, which run_session recorded."""
     session, options, out_dir = job.session, job.options, job.out_dir
     hook = _StageHook(session.id, emit)
     start = time.monotonic()
-    log_path: Path | None = None
+    log_path = out_dir / LOG_NAME
 
     def outcome(status: str, reason: str = "", stage: str | None = None, audio: float = 0.0) -> Outcome:
-        return Outcome(session.id, session.folder or session.recording, status, reason, stage, log_path, audio, time.monotonic() - start)
+        where = session.folder or session.recording
+        written = log_path if status != "skipped" and log_path.is_file() else None
+        return Outcome(session.id, where, status, reason, stage, written, audio, time.monotonic() - start)
 
+    # Planned as stale, but another batch may have completed it since. Checked without the lock:
+    # should that other run finish in the instant between here and the lock, this one only
+    # reuses its cached stages.
+    if outputs_stale(session, options) is None:
+        return outcome("skipped", "completed by another run meanwhile")
     try:
-        with session_lock(out_dir), session_log(out_dir) as log_path:
-            if is_complete(out_dir, None, options, session.recording):
-                return outcome("skipped", "completed by another run meanwhile")
-            removed = clean_partials(out_dir)
-            if removed:
-                log.info("removed %d temporary files left by an interrupted run", removed)
-            try:
-                if emit is not None:
-                    emit(session.id, hook.stage, None, None)
-                before = get_transcriber.cache_info()
-                result = run_session(session, options, hook)
-                after = get_transcriber.cache_info()
-                if after.hits > before.hits:
-                    log.info("reused the Whisper model already loaded in this worker (pid %d)", os.getpid())
-                elif after.misses > before.misses:
-                    log.info("loaded the Whisper model in this worker (pid %d)", os.getpid())
-                mark_complete(out_dir, result, options)
-            except Exception as e:  # per-session isolation: record, and let the batch go on
-                message = str(e) if isinstance(e, RestitutionError) else f"{type(e).__name__}: {e}"
-                if isinstance(e, RestitutionError):
-                    log.error("%s failed at %s: %s", session.id, hook.stage, message)
-                else:
-                    log.exception("%s failed at %s", session.id, hook.stage)
-                record_failure(out_dir, job.inputs, options_hash(options), message, hook.stage, log_path)
-                return outcome("failed", message, hook.stage)
-            log.info("%s done: %.1f s of audio", session.id, result.audio.duration)
-            return outcome("processed", job.reason, audio=result.audio.duration)
+        if emit is not None:
+            emit(session.id, hook.stage, None, None)
+        result = run_session(session, options, hook, inputs=job.inputs)
     except SessionLocked as e:
         return outcome("skipped", str(e))
-    except RestitutionError as e:  # the lock or the log could not be set up (permissions, disk)
-        return outcome("failed", str(e), "prepare")
-
-
-# Set in each local worker process by `init_worker`.
-_worker_emit: Emit | None = None
-
-
-def init_worker(queue: Any) -> None:
-    global _worker_emit
-    die_with_parent()
-    logger = logging.getLogger("restitution")
-    logger.propagate = False  # records go to run.log, not over the parent's progress display
-    _worker_emit = lambda *event: queue.put(event)  # noqa: E731
+    except Exception as e:  # per-session isolation: recorded by run_session, and the batch goes on
+        return outcome("failed", failure_message(e), hook.stage)
+    return outcome("processed", job.reason, audio=result.audio.duration)
 
 
 def die_with_parent() -> None:
@@ -330,8 +127,28 @@ def die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def pool_task(job: Job) -> Outcome:
-    return process(job, _worker_emit)
+def serve(conn: Any) -> None:
+    """A local worker process: run the jobs the batch sends over `conn` until it sends None.
+
+    Stage events and outcomes go back over the same pipe. A worker killed mid-send only breaks
+    its own pipe, which the batch reads as that worker's death.
+    """
+    die_with_parent()
+    on_sigterm()
+    logger = logging.getLogger("restitution")
+    logger.propagate = False  # records go to run.log, not over the parent's progress display
+
+    def emit(sid: str, step: str, completed: float | None, total: float | None) -> None:
+        conn.send(("event", sid, step, completed, total))
+
+    try:
+        while (job := conn.recv()) is not None:
+            conn.send(("outcome", process(job, emit)))
+    except KeyboardInterrupt as e:  # the stage was abandoned and the lock released on the way here
+        # End by that signal, quietly: the batch tells a session interrupted from one that failed.
+        sig = signal.SIGTERM if isinstance(e, Terminated) else signal.SIGINT
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
 
 
 DASK_TOPIC = "restitution-progress"
@@ -341,11 +158,182 @@ def dask_task(job: Job) -> Outcome:
     from distributed import get_worker
 
     worker = get_worker()
+
     def emit(sid: str, step: str, completed: float | None, total: float | None) -> None:
         # Dask's events must be msgpack-able: a dict of plain values (stages report numpy floats).
         def plain(value: float | None) -> float | None:
             return None if value is None else float(value)
 
-        worker.log_event(DASK_TOPIC, {"session": sid, "step": step, "completed": plain(completed), "total": plain(total)})
+        worker.log_event(
+            DASK_TOPIC, {"session": sid, "step": step, "completed": plain(completed), "total": plain(total)}
+        )
 
     return process(job, emit)
+
+
+# --- runners: each yields outcomes as sessions finish -----------------------------------------
+
+
+_CRASHES = {"SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT"}
+
+
+def death(exitcode: int | None) -> str:
+    """Why a worker process ended, for the session it was running."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        if name in _CRASHES:
+            return f"its worker process crashed ({name}, in native code: a decoder or model library)"
+        if name == "SIGKILL":
+            return "its worker process was killed (SIGKILL: out of memory, or killed by hand)"
+        return f"its worker process was killed by {name}"
+    return f"its worker process exited with status {exitcode} before the session ended"
+
+
+def _lost(job: Job, why: str, stage: str | None) -> Outcome:
+    """A session whose worker vanished: record it as the worker itself could not, under the
+    session's lock (the dead worker's flock is gone, so its stale `.lock` is taken and removed)."""
+    log_path = job.out_dir / LOG_NAME
+    try:
+        with session_lock(job.out_dir):
+            with open(log_path, "a", encoding="utf-8") as f:
+                f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} ERROR {job.session.id} failed at {stage}: {why}\n")
+            hashed, source = options_hash(job.options), source_name(job.session)
+            record_failure(job.out_dir, job.inputs, hashed, why, stage, log_path, source)
+    except SessionLocked:
+        pass  # another run took the session over meanwhile: its books are its own
+    except (OutputError, OSError) as e:
+        log.error("cannot record the failure of %s: %s", job.session.id, e)
+    written = log_path if log_path.is_file() else None
+    return Outcome(job.session.id, job.session.folder or job.session.recording, "failed", why, stage, written)
+
+
+@dataclass
+class _Worker:
+    process: Any  # multiprocessing.Process
+    conn: Any  # our end of its pipe
+    job: Job | None = None
+    stage: str | None = None
+
+    def give(self, job: Job | None) -> None:
+        self.job, self.stage = job, None
+        self.conn.send(job)
+
+
+def run_pool(jobs: list[Job], workers: int, hook: Hook) -> Iterator[Outcome]:
+    """Run `jobs` in `workers` local processes (one at least: a session never runs in the batch's
+    own process, so a native crash, a signal or memory exhaustion ends only its session)."""
+    import multiprocessing
+    from collections import deque
+    from multiprocessing.connection import wait
+
+    # spawn: a fresh interpreter per worker (no forked model or lock state); each worker loads
+    # the Whisper model once, on its first session, and keeps it for the next ones.
+    ctx = multiprocessing.get_context("spawn")
+    pending = deque(jobs)
+    busy: list[_Worker] = []
+
+    def start() -> _Worker:
+        ours, theirs = ctx.Pipe()
+        proc = ctx.Process(target=serve, args=(theirs,), daemon=True)
+        proc.start()
+        theirs.close()
+        return _Worker(proc, ours)
+
+    def read(worker: _Worker) -> Outcome | None:
+        """Handle what the worker sent; its outcome when the session ended, raise EOFError when it died."""
+        while worker.conn.poll():
+            message = worker.conn.recv()
+            if message[0] == "outcome":
+                outcome: Outcome = message[1]
+                return outcome
+            _, sid, step, completed, total = message
+            worker.stage = step
+            hook(step, sid, completed=completed, total=total)
+        return None
+
+    try:
+        while pending or busy:
+            while pending and len(busy) < workers:
+                worker = start()
+                worker.give(pending.popleft())
+                busy.append(worker)
+            wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
+            for worker in list(busy):
+                assert worker.job is not None
+                try:
+                    outcome = read(worker)
+                except (EOFError, OSError):
+                    outcome = None
+                    worker.process.join(5)
+                if outcome is not None:
+                    yield outcome
+                    job = pending.popleft() if pending else None
+                    try:
+                        worker.give(job)
+                    except OSError:  # it died just after its outcome: the job goes to a new worker
+                        if job is not None:
+                            pending.appendleft(job)
+                    else:
+                        if job is not None:
+                            continue
+                    worker.process.join(30)
+                elif worker.process.is_alive():
+                    continue
+                else:
+                    worker.process.join()
+                    yield _lost(worker.job, death(worker.process.exitcode), worker.stage)
+                busy.remove(worker)
+                worker.conn.close()
+    finally:
+        # Interrupted (Ctrl-C, SIGTERM) or done: the workers abandon their stage as the batch does,
+        # releasing their session locks, then go.
+        for worker in busy:
+            if worker.process.is_alive():
+                worker.process.terminate()
+        for worker in busy:
+            worker.process.join(30)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+
+
+def run_dask(jobs: list[Job], scheduler: str, hook: Hook) -> Iterator[Outcome]:
+    import queue as queue_mod
+    import uuid
+
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise RestitutionError("--scheduler needs Dask: pip install dask distributed") from None
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as e:
+        raise RestitutionError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+    events: queue_mod.Queue[Any] = queue_mod.Queue()
+    try:
+        client.subscribe_topic(DASK_TOPIC, lambda event: events.put(event[1]))
+        futures = {}
+        for job in jobs:
+            # pure=False and a unique key: a rerun must run again, not fetch the old result.
+            key = f"restitution-{job.session.id}-{uuid.uuid4().hex[:8]}"
+            futures[client.submit(dask_task, job, key=key, pure=False, retries=0)] = job
+        finished = as_completed(list(futures))
+        while not finished.is_empty():
+            for future in finished.next_batch(block=False) if finished.has_ready() else []:
+                job = futures[future]
+                try:
+                    yield future.result()
+                except Exception as e:  # a worker died or the cluster lost the task
+                    yield _lost(job, f"the Dask task failed: {type(e).__name__}: {e}", None)
+            while True:
+                try:
+                    event = events.get(timeout=0.2)
+                except queue_mod.Empty:
+                    break
+                hook(event["step"], event["session"], completed=event["completed"], total=event["total"])
+    finally:
+        client.close()

@@ -13,16 +13,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-from restitution.synth import ItemSpec, SynthSpeaker, make_session
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the synth test helper lives at the top of the repository
+
+from synth import ItemSpec, SynthSpeaker, make_session  # noqa: E402
 
 SEED = 2024
 OFFSET = 4.0
-ROOT = Path(__file__).resolve().parents[1]
 
 HUGO = SynthSpeaker("Hugo Delorme", "chef du service du numérique du ministère", "fr+m1", 35, 150)
 LEA = SynthSpeaker("Léa Kerbrat", "présidente du réseau des lieux numériques", "fr+f4", 62, 145)
-JEAN_MARC = SynthSpeaker("Jean-Marc Le Floch", "fondateur de l'agence Cap Commun, expert en innovation collaborative",
-                         "fr+robert", 50, 160)
+JEAN_MARC = SynthSpeaker(
+    "Jean-Marc Le Floch", "fondateur de l'agence Cap Commun, expert en innovation collaborative", "fr+robert", 50, 160
+)
 SOPHIE = SynthSpeaker("Sophie Marchand", "coordinatrice du réseau des ressourceries culturelles", "fr+steph", 58, 155)
 
 ITEMS = [

@@ -8,7 +8,9 @@ from restitution.types import AudioInfo, Chapter, Offset, Segment, Session, Sess
 
 
 def timed_words(text: str, start: float, step: float = 0.4) -> tuple[Word, ...]:
-    return tuple(Word(start + i * step, start + i * step + step * 0.9, " " + w, 0.9) for i, w in enumerate(text.split()))
+    return tuple(
+        Word(start + i * step, start + i * step + step * 0.9, " " + w, 0.9) for i, w in enumerate(text.split())
+    )
 
 
 def seg(text: str, start: float, speaker: str | None) -> Segment:
@@ -45,7 +47,9 @@ def sample_result(
         ),
         chapters=(
             Chapter(1, "Introduction", 0.0, 0.0, 35.0, ("Romain Delassus", "Yves-Armel Martin")),
-            Chapter(2, "Restitution de l'atelier « économie circulaire »", 40.0, 35.0, duration, ("Stéphanie Mabileau",)),
+            Chapter(
+                2, "Restitution de l'atelier « économie circulaire »", 40.0, 35.0, duration, ("Stéphanie Mabileau",)
+            ),
         ),
         segments=tuple(seg(text, start, spk) for start, spk, text in lines),
     )

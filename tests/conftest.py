@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from restitution.synth import VOICES, ItemSpec, SynthSession, SynthSpeaker, make_session, speak
+from synth import VOICES, ItemSpec, SynthSession, SynthSpeaker, make_session, speak
 
 SHORT_FRENCH_TEXT = "Bonjour à tous, je laisse maintenant la parole à Sophie Marchand pour la restitution de l'atelier."
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"

@@ -78,9 +78,31 @@ def test_formats_decode_to_16k_mono_float32_of_the_right_length(tmp_path: Path, 
 
 def test_video_takes_the_first_audio_stream(tmp_path: Path) -> None:
     src = tmp_path / "talk.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc=d=2:size=160x120:rate=10",
-           "-f", "lavfi", "-i", "sine=f=440:d=2", "-f", "lavfi", "-i", "sine=f=1000:d=2",
-           "-map", "0:v", "-map", "1:a", "-map", "2:a", "-c:v", "mpeg4", "-c:a", "aac", str(src))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=d=2:size=160x120:rate=10",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=1000:d=2",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-map",
+        "2:a",
+        "-c:v",
+        "mpeg4",
+        "-c:a",
+        "aac",
+        str(src),
+    )
     info = audio.probe(src)
     assert info.has_video and info.codec == "aac"
     samples = audio.read(src)
@@ -109,8 +131,23 @@ def test_silence_is_audio_and_cover_art_is_not_video(tmp_path: Path) -> None:
     cover = tmp_path / "cover.png"
     ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x64", "-frames:v", "1", str(cover))
     tagged = tmp_path / "tagged.mp3"
-    ffmpeg("-i", str(silent), "-i", str(cover), "-map", "0:a", "-map", "1:v", "-c:a", "copy", "-c:v", "png",
-           "-disposition:v", "attached_pic", str(tagged))
+    ffmpeg(
+        "-i",
+        str(silent),
+        "-i",
+        str(cover),
+        "-map",
+        "0:a",
+        "-map",
+        "1:v",
+        "-c:a",
+        "copy",
+        "-c:v",
+        "png",
+        "-disposition:v",
+        "attached_pic",
+        str(tagged),
+    )
     info = audio.probe(tagged)
     assert not info.has_video and info.codec == "mp3"
 
@@ -118,8 +155,10 @@ def test_silence_is_audio_and_cover_art_is_not_video(tmp_path: Path) -> None:
 def test_vbr_mp3_without_header_gets_its_exact_duration(tmp_path: Path) -> None:
     # Without a Xing header ffprobe only estimates from the first frame's bitrate.
     speech = tmp_path / "speech.wav"
-    subprocess.run(["espeak-ng", "-v", "fr", "-w", str(speech),
-                    "Bonjour à tous, bienvenue à cette restitution des ateliers."], check=True)
+    subprocess.run(
+        ["espeak-ng", "-v", "fr", "-w", str(speech), "Bonjour à tous, bienvenue à cette restitution des ateliers."],
+        check=True,
+    )
     src = tmp_path / "vbr.mp3"
     ffmpeg("-i", str(speech), "-c:a", "libmp3lame", "-q:a", "2", "-write_xing", "0", str(src))
     info = audio.probe(src)
@@ -146,10 +185,17 @@ def test_decode_streams_progress_and_replaces_dest_atomically(tmp_path: Path) ->
     assert leftovers(tmp_path) == ["out.f32"]
 
 
-@pytest.mark.parametrize("name", [
-    "with spaces.wav", "quote's \"double\".wav", "-leading-dash.wav", "-i.wav",
-    "réunion été 日本語.wav", "colon:inside.wav",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "with spaces.wav",
+        'quote\'s "double".wav',
+        "-leading-dash.wav",
+        "-i.wav",
+        "réunion été 日本語.wav",
+        "colon:inside.wav",
+    ],
+)
 def test_hostile_file_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     monkeypatch.chdir(tmp_path)
     made = tone(tmp_path / "plain.wav", seconds=1.0)
@@ -186,7 +232,7 @@ def make_truncated_m4a(d: Path) -> Path:
 def make_truncated_wav(d: Path) -> Path:
     full = write_wav(d / "full.wav", b"\x00\x01" * 16000 * 4)
     cut = d / "cut.wav"
-    cut.write_bytes(full.read_bytes()[:44 + 32000])
+    cut.write_bytes(full.read_bytes()[: 44 + 32000])
     return cut
 
 
@@ -255,8 +301,11 @@ def test_bad_input_gives_one_line_and_writes_nothing(tmp_path: Path, kind: str) 
 @contextlib.contextmanager
 def mounted_tmpfs(folder: Path, options: str) -> Iterator[Path]:
     folder.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
-                                           capture_output=True).returncode != 0:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True).returncode
+        != 0
+    ):
         pytest.skip("needs root and mount to simulate the device")
     try:
         yield folder

@@ -15,7 +15,16 @@ from restitution.errors import AgendaError
 from restitution.export import chapters as chapter_export
 from restitution.options import ChapterOptions
 from restitution.types import (
-    Agenda, AgendaItem, AgendaSpeaker, Chapter, Diarization, Offset, Segment, Transcript, Turn, Word,
+    Agenda,
+    AgendaItem,
+    AgendaSpeaker,
+    Chapter,
+    Diarization,
+    Offset,
+    Segment,
+    Transcript,
+    Turn,
+    Word,
 )
 
 
@@ -139,7 +148,12 @@ def test_lenient_drops_a_chapter_past_the_end_with_a_warning(caplog):
     words = words_between(0, 90)
     with caplog.at_level(logging.WARNING, logger="restitution"):
         chapters = cut(
-            agenda_of(0, 40, 200), Offset(10.0, "auto"), transcript_of(words, 90), None, 90.0, ChapterOptions(lenient=True)
+            agenda_of(0, 40, 200),
+            Offset(10.0, "auto"),
+            transcript_of(words, 90),
+            None,
+            90.0,
+            ChapterOptions(lenient=True),
         )
     assert [c.title for c in chapters] == ["Partie 1", "Partie 2"]
     assert chapters[-1].end == 90.0
@@ -190,7 +204,11 @@ def test_chapters_json_is_podcasting_2_0(tmp_path):
     data = json.loads(dest.read_text(encoding="utf-8"))
     assert data["version"] == "1.2.0"
     assert data["title"] == "Restitution des ateliers"
-    assert data["chapters"][1] == {"startTime": 12.5, "endTime": 30.0, "title": "Économie circulaire : « ressourceries »"}
+    assert data["chapters"][1] == {
+        "startTime": 12.5,
+        "endTime": 30.0,
+        "title": "Économie circulaire : « ressourceries »",
+    }
     starts = [c["startTime"] for c in data["chapters"]]
     assert starts == sorted(starts) and starts[0] == 0
 
@@ -202,7 +220,11 @@ def test_per_chapter_captions_are_relative_to_the_chapter(tmp_path):
         chunk = tuple(words[k : k + 9])
         segments.append(Segment(chunk[0].start, chunk[-1].end, "".join(w.text for w in chunk).strip(), chunk, "S1"))
     paths = chapter_export.write_chapter_captions(segments, CHAPTERS, tmp_path / "chapters")
-    assert [p.name for p in paths] == ["01-introduction.vtt", "02-economie-circulaire-ressourceries.vtt", "03-echanges.vtt"]
+    assert [p.name for p in paths] == [
+        "01-introduction.vtt",
+        "02-economie-circulaire-ressourceries.vtt",
+        "03-echanges.vtt",
+    ]
     for path, chapter in zip(paths, CHAPTERS):
         cues = webvtt.read(str(path))
         assert cues, path

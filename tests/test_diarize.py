@@ -35,10 +35,15 @@ LINES = [
 def say(text: str, voice: tuple[str, int, int]) -> np.ndarray:
     """espeak-ng speech as 16 kHz mono float32."""
     name, pitch, speed = voice
-    wav = subprocess.run(["espeak-ng", "-v", name, "-p", str(pitch), "-s", str(speed), "--stdout", text],
-                         check=True, capture_output=True).stdout
-    pcm = subprocess.run(["ffmpeg", "-v", "error", "-i", "-", "-ac", "1", "-ar", str(RATE), "-f", "f32le", "-"],
-                         input=wav, check=True, capture_output=True).stdout
+    wav = subprocess.run(
+        ["espeak-ng", "-v", name, "-p", str(pitch), "-s", str(speed), "--stdout", text], check=True, capture_output=True
+    ).stdout
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", "-", "-ac", "1", "-ar", str(RATE), "-f", "f32le", "-"],
+        input=wav,
+        check=True,
+        capture_output=True,
+    ).stdout
     return np.frombuffer(pcm, dtype="<f4").copy()
 
 
@@ -87,6 +92,7 @@ def three_voices():
     return conversation([0, 1, 2, 0, 2, 1, 0, 1, 2, 1, 0, 2])
 
 
+@pytest.mark.slow
 def test_three_voices_found_with_low_error(three_voices):
     audio, truth = three_voices
     calls = []
@@ -105,6 +111,7 @@ def test_three_voices_found_with_low_error(three_voices):
     assert done == sorted(done) and done[-1] == pytest.approx(calls[-1][1]["total"])
 
 
+@pytest.mark.slow
 def test_count_prior_and_exact_count(three_voices):
     audio, _ = three_voices
     fewer = diarize(audio, DiarizationOptions(num_speakers=2))
@@ -117,6 +124,7 @@ def test_count_prior_and_exact_count(three_voices):
     assert len({t.speaker for t in free.turns}) == 2
 
 
+@pytest.mark.slow
 def test_memmap_input_and_none_engine(three_voices, tmp_path: Path):
     audio, truth = three_voices
     raw = tmp_path / "audio.f32"
@@ -129,6 +137,7 @@ def test_memmap_input_and_none_engine(three_voices, tmp_path: Path):
     assert 0.9 * speech < found < 1.2 * speech
 
 
+@pytest.mark.slow
 def test_silence_gives_no_turns():
     quiet = np.random.default_rng(1).normal(0, 0.001, 5 * RATE).astype(np.float32)
     assert diarize(quiet, DiarizationOptions()).turns == ()
@@ -139,6 +148,7 @@ def test_unknown_engine_lists_valid_ones():
         diarize(np.zeros(RATE, np.float32), dataclasses.replace(DiarizationOptions(), engine="magic"))
 
 
+@pytest.mark.slow
 def test_real_meeting_mix_under_25_percent(shared_eval: Path):
     """One minute of AMI ES2004 (four people, headset mix, overlaps in the reference)."""
     from restitution import audio as audio_io

@@ -46,8 +46,18 @@ def first_run(session_dir) -> tuple[Path, subprocess.CompletedProcess]:
 
 def test_outputs_exist_and_session_json_validates(first_run):
     out, _ = first_run
-    for name in ["session.json", "seance-d-essai.vtt", "seance-d-essai.srt", "seance-d-essai.mp3", "transcript.txt",
-                 "transcript.md", "transcript.json", "chapters.json", "chapters.vtt", "index.html"]:
+    for name in [
+        "session.json",
+        "seance-d-essai.vtt",
+        "seance-d-essai.srt",
+        "seance-d-essai.mp3",
+        "transcript.txt",
+        "transcript.md",
+        "transcript.json",
+        "chapters.json",
+        "chapters.vtt",
+        "index.html",
+    ]:
         assert (out / name).is_file(), name
     data = json.loads((out / "session.json").read_text())
     jsonschema.validate(data, schema())

@@ -10,23 +10,38 @@ from pathlib import Path
 import pytest
 
 from restitution.errors import ConfigError
-from restitution.export.feed import ITUNES, PODCAST, write_feed
+from restitution.export.feed import ARCHIVE_ID, ITUNES, PODCAST, item_guid, url_guid, write_feed
 from restitution.export.session_json import write_session_json
 from restitution.types import AudioInfo, Chapter, Offset, Segment, Session, SessionResult, Speaker, Word
 
 NS = {"itunes": ITUNES, "podcast": PODCAST}
 BASE = "https://archive.example.org/sessions"
-HOSTILE = "<script>alert(\"x\")</script> & l'« atelier » \"quoted\" 🎙️ ]]>"
+HOSTILE = '<script>alert("x")</script> & l\'« atelier » "quoted" 🎙️ ]]>'
 
 
-def make_session(outputs: Path, sid: str, *, title: str, date: str | None, duration: float, speakers, chapters, mp3_bytes: int) -> Path:
+def make_session(
+    outputs: Path,
+    sid: str,
+    *,
+    title: str,
+    date: str | None,
+    duration: float,
+    speakers,
+    chapters,
+    mp3_bytes: int,
+    language: str = "fr",
+    sha256: str | None = None,
+    options: dict | None = None,
+) -> Path:
     folder = outputs / sid
     session = Session(id=sid, recording=Path(f"/recordings/{sid}/rec.mp3"), title=title, date=date)
-    audio = AudioInfo(path=session.recording, duration=duration, sha256=(sid.encode().hex() * 64)[:64], sample_rate=44100, channels=1, codec="mp3")
+    sha = sha256 or (sid.encode().hex() * 64)[:64]
+    audio = AudioInfo(path=session.recording, duration=duration, sha256=sha, sample_rate=44100, channels=1, codec="mp3")
     result = SessionResult(
         session=session,
         audio=audio,
-        language="fr",
+        language=language,
+        options=options or {},
         offset=Offset(0.0, "none"),
         speakers=tuple(speakers),
         chapters=tuple(chapters),
@@ -86,7 +101,9 @@ def parse(path: Path) -> ET.Element:
 
 
 def test_channel_has_every_required_element(outputs: Path) -> None:
-    path = write_feed(outputs, base_url=BASE, title="Archives & sessions", description="Les sessions <publiques>", author="TMNlab")
+    path = write_feed(
+        outputs, base_url=BASE, title="Archives & sessions", description="Les sessions <publiques>", author="TMNlab"
+    )
     assert path == outputs / "feed.xml"
     rss = parse(path)
     assert rss.tag == "rss" and rss.get("version") == "2.0"
@@ -108,9 +125,11 @@ def test_channel_has_every_required_element(outputs: Path) -> None:
 def test_one_item_per_readable_session_with_enclosure_transcripts_chapters(outputs: Path) -> None:
     channel = parse(write_feed(outputs, base_url=BASE + "/", title="T")).find("channel")
     items = channel.findall("item")
-    assert [i.findtext("guid") for i in items] == [("hostile".encode().hex() * 64)[:64], ("atelier-donnees".encode().hex() * 64)[:64]], (
-        "newest first; the unreadable session.json and the session without MP3 are left out"
-    )
+    archive_id = url_guid(BASE + "/")
+    assert [i.findtext("guid") for i in items] == [
+        item_guid(archive_id, "hostile"),
+        item_guid(archive_id, "atelier-donnees"),
+    ], "newest first; the unreadable session.json and the session without MP3 are left out"
     item = items[1]
     assert item.findtext("title") == "Restitution de l'atelier « Données »"
     assert item.find("guid").get("isPermaLink") == "false"
@@ -176,3 +195,81 @@ def test_cli_feed(outputs: Path) -> None:
     assert done.returncode == 0, done.stderr
     channel = parse(outputs / "feed.xml").find("channel")
     assert channel.findtext("title") == "Ateliers" and len(channel.findall("item")) == 2
+
+
+def speakers_of(item: ET.Element) -> list[str]:
+    return [p.text for p in item.findall("podcast:person", NS)]
+
+
+def test_two_sessions_of_the_same_audio_get_two_guids_that_stay_the_same(tmp_path: Path) -> None:
+    out = tmp_path / "outputs"
+    same_audio = "c0ffee" * 10 + "c0ff"
+    for sid in ("seance-1", "seance-1-2"):
+        make_session(out, sid, title="Séance", date="2024-05-01", duration=60.0, speakers=[], chapters=[],
+                     mp3_bytes=100, sha256=same_audio)  # fmt: skip
+    first = [i.findtext("guid") for i in parse(write_feed(out, base_url=BASE, title="T")).iter("item")]
+    assert len(set(first)) == 2, first
+    assert all(same_audio not in guid for guid in first)
+    archive_id = (out / ARCHIVE_ID).read_text().strip()
+    # A rerun, even from another address, keeps every GUID: the archive's id was kept.
+    again = [
+        i.findtext("guid")
+        for i in parse(write_feed(out, base_url="https://elsewhere.example.net/a", title="T")).iter("item")
+    ]
+    assert again == first
+    assert parse(out / "feed.xml").find("channel").findtext("podcast:guid", namespaces=NS) == archive_id
+    # Another archive holding a session of the same id and audio is another podcast: other GUIDs.
+    other = tmp_path / "other"
+    make_session(other, "seance-1", title="Séance", date="2024-05-01", duration=60.0, speakers=[], chapters=[],
+                 mp3_bytes=100, sha256=same_audio)  # fmt: skip
+    theirs = [
+        i.findtext("guid")
+        for i in parse(write_feed(other, base_url="https://other.example.org/", title="T")).iter("item")
+    ]
+    assert not set(theirs) & set(first)
+
+
+def test_a_broken_archive_id_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    from restitution.errors import RestitutionError
+
+    out = tmp_path / "outputs"
+    make_session(out, "s", title="S", date="2024-05-01", duration=6.0, speakers=[], chapters=[], mp3_bytes=10)
+    (out / ARCHIVE_ID).write_text("not a uuid\n")
+    with pytest.raises(RestitutionError, match=r"\.archive-id: cannot read the archive id") as caught:
+        write_feed(out, base_url=BASE, title="T")
+    assert "\n" not in str(caught.value) and not (out / "feed.xml").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [
+        ("fr", "Intervenants : "),
+        ("fr-CA", "Intervenants : "),
+        ("en", "Speakers: "),
+        ("de", "Speakers: "),
+        ("", "Speakers: "),
+    ],
+)
+def test_the_speakers_label_follows_the_session_language(tmp_path: Path, language: str, label: str) -> None:
+    out = tmp_path / "outputs"
+    make_session(out, "s", title="S", date="2024-05-01", duration=6.0, speakers=[Speaker("S1", "Anne Le Gall", None, 3.0, "agenda")],
+                 chapters=[Chapter(1, "Intro", 0.0, 0.0, 6.0, ())], mp3_bytes=10, language=language)  # fmt: skip
+    description = parse(write_feed(out, base_url=BASE, title="T")).find("channel/item").findtext("description")
+    assert description == f"- Intro\n\n{label}Anne Le Gall"
+
+
+def test_placeholder_voices_are_never_people(tmp_path: Path) -> None:
+    out = tmp_path / "outputs"
+    speakers = [
+        Speaker("S1", "Anne Le Gall", None, 30.0, "agenda"),
+        Speaker("S2", "Intervenant 1", None, 20.0, "unnamed"),
+        Speaker("S3", "Speaker 2", None, 20.0, None),  # an older session.json without source
+        Speaker("S4", "Voix 3", None, 10.0, "unnamed"),
+        Speaker("S5", "Voix 4", None, 10.0, "session"),  # the configured label, given back by [speakers]
+        Speaker("S6", "Marc Voisin", None, 10.0, "voiceprint"),
+    ]
+    make_session(out, "s", title="S", date="2024-05-01", duration=60.0, speakers=speakers, chapters=[], mp3_bytes=10,
+                 language="en", options={"voices": {"unnamed_label": "Voix"}})  # fmt: skip
+    item = parse(write_feed(out, base_url=BASE, title="T")).find("channel/item")
+    assert speakers_of(item) == ["Anne Le Gall", "Marc Voisin"]
+    assert item.findtext("description") == "Speakers: Anne Le Gall, Marc Voisin"

@@ -7,10 +7,10 @@ import pytest
 
 from restitution.audio import read
 from restitution.options import ASROptions
-from restitution.synth_audio import noise_section, speak
 from restitution.transcribe import transcribe
 from restitution.transcribe.guard import clean, compression_ratio
 from restitution.types import Segment, Transcript, Word
+from synth import noise_section, speak
 
 SR = 16000
 
@@ -24,12 +24,16 @@ def transcript(*segments):
 
 
 def test_phantom_credits_are_dropped_but_real_sentences_stay():
-    t = clean(transcript(
-        seg(0, "Bonjour à tous."),
-        seg(3, "Sous-titres réalisés par la communauté d'Amara.org"),
-        seg(6, "Merci d'avoir regardé cette vidéo !"),
-        seg(9, "Nous avons parlé des sous-titres pour les personnes sourdes dans les lieux culturels du territoire."),
-    ))
+    t = clean(
+        transcript(
+            seg(0, "Bonjour à tous."),
+            seg(3, "Sous-titres réalisés par la communauté d'Amara.org"),
+            seg(6, "Merci d'avoir regardé cette vidéo !"),
+            seg(
+                9, "Nous avons parlé des sous-titres pour les personnes sourdes dans les lieux culturels du territoire."
+            ),
+        )
+    )
     assert [s.text for s in t.segments] == [
         "Bonjour à tous.",
         "Nous avons parlé des sous-titres pour les personnes sourdes dans les lieux culturels du territoire.",

@@ -56,7 +56,14 @@ def hand_result(segments: tuple[Segment, ...], duration: float, title: str = EVI
         ),
         chapters=(
             Chapter(1, "Introduction", 0.0, 0.0, segments[2].start, ("Romain Delassus", "Anne Le Gall")),
-            Chapter(2, "Atelier « économie circulaire » </script><!--", 60.0, segments[2].start, duration, ("Stéphanie Mabileau",)),
+            Chapter(
+                2,
+                "Atelier « économie circulaire » </script><!--",
+                60.0,
+                segments[2].start,
+                duration,
+                ("Stéphanie Mabileau",),
+            ),
         ),
         segments=segments,
     )
@@ -75,7 +82,10 @@ def test_page_escapes_every_agenda_and_transcript_string():
     assert "</script><!--" not in page
     # Exactly the page's own two scripts: the JSON data block and the code, which carries the CSP nonce.
     nonce = re.search(r"script-src 'nonce-([0-9a-f]{24})'", page).group(1)
-    assert re.findall(r"<script[^>]*>", page) == ['<script type="application/json" id="page-data">', f'<script nonce="{nonce}">']
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script type="application/json" id="page-data">',
+        f'<script nonce="{nonce}">',
+    ]
     assert "http://" not in page and "https://" not in page  # self-contained: nothing fetched from elsewhere
 
 
@@ -95,7 +105,11 @@ def test_script_json_cannot_close_the_script():
 
 
 def test_archive_page_lists_sessions_newest_first(tmp_path):
-    for sid, date, title in (("a", "2023-01-02", "Ancienne <séance>"), ("b", "2024-06-01", "Nouvelle"), ("c", None, "Sans date")):
+    for sid, date, title in (
+        ("a", "2023-01-02", "Ancienne <séance>"),
+        ("b", "2024-06-01", "Nouvelle"),
+        ("c", None, "Sans date"),
+    ):
         segs = (Segment(0.0, 2.0, "x", (), "S1"), Segment(3.0, 5.0, "y", (), "S2"), Segment(6.0, 8.0, "z", (), "S3"))
         r = hand_result(segs, 5400.0, title)
         r = SessionResult.from_dict({**r.to_dict(), "session": {**r.session.to_dict(), "id": sid, "date": date}})
@@ -105,7 +119,11 @@ def test_archive_page_lists_sessions_newest_first(tmp_path):
     write_archive_page(tmp_path)
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert page.index('href="b/index.html"') < page.index('href="a/index.html"') < page.index('href="c/index.html"')
-    assert "Ancienne &lt;séance&gt;" in page and "1 h 30" in page and "Romain Delassus, Anne &lt;b&gt;Le Gall&lt;/b&gt;" in page
+    assert (
+        "Ancienne &lt;séance&gt;" in page
+        and "1 h 30" in page
+        and "Romain Delassus, Anne &lt;b&gt;Le Gall&lt;/b&gt;" in page
+    )
     assert "3 séances" in page
     assert archive_page(tmp_path) == page
     # A changed session.json is read again; unchanged ones come from the cache.
@@ -115,6 +133,43 @@ def test_archive_page_lists_sessions_newest_first(tmp_path):
     data["session"]["title"] = "Renommée"
     (tmp_path / "a" / "session.json").write_text(json.dumps(data), encoding="utf-8")
     assert "Renommée" in archive_page(tmp_path) and "Ancienne" not in archive_page(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("fr", ["Intervenants", "Chapitres", 'id="chapitre-1"']), ("en", ["Speakers", "Chapters", 'id="chapter-1"']),
+     ("de", ["Speakers", "Chapters", 'id="chapter-1"'])],
+)  # fmt: skip
+def test_page_labels_follow_the_session_language(language, words):
+    segs = (Segment(0.0, 2.0, "a", (), "S1"), Segment(3.0, 5.0, "b", (), "S2"), Segment(6.0, 8.0, "c", (), "S3"))
+    result = SessionResult.from_dict({**hand_result(segs, 10.0).to_dict(), "language": language})
+    page = session_page(result)
+    assert all(word in page for word in words), [w for w in words if w not in page]
+    other = {"fr": ["Speakers", "chapter-1"], "en": ["Intervenants", "chapitre-1"], "de": ["Intervenants"]}[language]
+    assert not [w for w in other if w in page]
+
+
+def test_archive_page_lists_no_placeholder_voice(tmp_path):
+    segs = (Segment(0.0, 2.0, "x", (), "S1"), Segment(3.0, 5.0, "y", (), "S2"), Segment(6.0, 8.0, "z", (), "S3"))
+    r = hand_result(segs, 60.0, "Séance")
+    speakers = [Speaker("S1", "Romain Delassus", None, 3.0, "agenda"), Speaker("S2", "Intervenant 1", None, 3.0, "unnamed"),
+                Speaker("S3", "Speaker 2", None, 3.0, "session")]  # fmt: skip
+    r = SessionResult.from_dict({**r.to_dict(), "speakers": [sp.to_dict() for sp in speakers]})
+    write_session_json(r, tmp_path / "demo" / "session.json")
+    page = archive_page(tmp_path)
+    assert "Romain Delassus" in page and "Intervenant 1" not in page and "Speaker 2" not in page
+
+
+def page_cues(page: str) -> list:
+    return json.loads(re.search(r'id="page-data">(.*?)</script>', page, re.S).group(1))["cues"]
+
+
+def test_page_captions_follow_the_export_options():
+    words = tuple(Word(i * 0.3, i * 0.3 + 0.25, " réemploi", 0.9) for i in range(12))
+    segs = (Segment(0.0, 3.6, "", words, "S1"), Segment(5.0, 6.0, "b", (), "S2"), Segment(7.0, 8.0, "c", (), "S3"))
+    result = hand_result(segs, 10.0)
+    narrow = ExportOptions(caption_max_chars=20, caption_max_lines=1)
+    assert len(page_cues(session_page(result, narrow))) > len(page_cues(session_page(result)))
 
 
 # --- the browser test ------------------------------------------------------------------------
@@ -181,7 +236,22 @@ def synthesize(folder: Path) -> SessionResult:
     chain += "".join(f"[a{i}]" for i in range(len(parts))) + f"concat=n={len(parts)}:v=0:a=1[out]"
     mp3 = folder / "demo.mp3"
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", *inputs, "-filter_complex", chain, "-map", "[out]", "-ac", "1", "-b:a", "64k", str(mp3)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            *inputs,
+            "-filter_complex",
+            chain,
+            "-map",
+            "[out]",
+            "-ac",
+            "1",
+            "-b:a",
+            "64k",
+            str(mp3),
+        ],
         check=True,
     )
     for wav in parts:
@@ -254,7 +324,9 @@ def test_session_page_in_chromium(served_page, browser, tmp_path):
     target = float(paras.nth(2).get_attribute("data-start"))
     assert target == pytest.approx(result.segments[2].start, abs=0.01)
     paras.nth(2).click()
-    page.wait_for_function(f"() => Math.abs(document.getElementById('player').currentTime - {target}) < 0.5", timeout=5000)
+    page.wait_for_function(
+        f"() => Math.abs(document.getElementById('player').currentTime - {target}) < 0.5", timeout=5000
+    )
     page.wait_for_selector(".para.current >> nth=0")
     assert page.locator(".para.current").get_attribute("data-start") == paras.nth(2).get_attribute("data-start")
     assert page.locator(".chapter-link.current time").inner_text() == "00:00:" + f"{int(target):02d}"
@@ -285,11 +357,15 @@ def test_session_page_in_chromium(served_page, browser, tmp_path):
 
     # A search hit's page link (#t=SECONDS) lands on the moment.
     page.goto(f"{base}/demo/index.html#t={target}")
-    page.wait_for_function(f"() => Math.abs(document.getElementById('player').currentTime - {target}) < 0.1", timeout=5000)
+    page.wait_for_function(
+        f"() => Math.abs(document.getElementById('player').currentTime - {target}) < 0.1", timeout=5000
+    )
     page.wait_for_selector(".para.current")
     assert page.locator(".para.current").get_attribute("data-start") == paras.nth(2).get_attribute("data-start")
     page.goto(f"{base}/demo/index.html#t={int(target)}")  # the index's links are whole seconds
-    page.wait_for_function(f"() => Math.abs(document.getElementById('player').currentTime - {int(target)}) < 0.1", timeout=5000)
+    page.wait_for_function(
+        f"() => Math.abs(document.getElementById('player').currentTime - {int(target)}) < 0.1", timeout=5000
+    )
 
     # Nothing left the machine: every request went to our own server.
     assert requests and all(u.startswith(base) for u in requests)
@@ -324,7 +400,8 @@ def test_page_opened_from_disk_still_has_captions(served_page, browser):
     page = browser.new_page()
     page.goto((outputs / "demo" / "index.html").as_uri())
     page.wait_for_function(
-        "() => Array.from(document.getElementById('player').textTracks).some(t => t.cues && t.cues.length >= 3)", timeout=10000
+        "() => Array.from(document.getElementById('player').textTracks).some(t => t.cues && t.cues.length >= 3)",
+        timeout=10000,
     )
     page.evaluate(f"document.getElementById('player').currentTime = {result.segments[1].start + 0.5}")
     page.wait_for_function("() => document.getElementById('caption').textContent.includes('Parlons')", timeout=5000)

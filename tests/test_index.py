@@ -14,6 +14,8 @@ from rich.console import Console
 from restitution import index
 from restitution.errors import SearchIndexError
 from restitution.export.session_json import write_session_json
+from restitution.index import schema
+from restitution.index.writing import _insert_session
 from restitution.types import SessionResult
 
 TABLES = ("sessions", "chapters", "speakers", "segments", "segments_fts")
@@ -23,7 +25,9 @@ def counts(db) -> dict[str, int]:
     conn = sqlite3.connect(db)
     try:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES} | {
-            "fts_docs": conn.execute("SELECT count(*) FROM segments_fts WHERE segments_fts MATCH 'bonjour OR merci OR le'").fetchone()[0]
+            "fts_docs": conn.execute(
+                "SELECT count(*) FROM segments_fts WHERE segments_fts MATCH 'bonjour OR merci OR le'"
+            ).fetchone()[0]
         }
     finally:
         conn.close()
@@ -53,7 +57,9 @@ def test_reindexing_a_session_replaces_its_rows(db, tmp_path):
 
 
 def test_changed_session_loses_its_old_words(db, tmp_path):
-    index.index_session(db, sample_result(lines=[(1.0, "S1", "Tout autre chose.")]), tmp_path / "outputs" / "atelier-2024")
+    index.index_session(
+        db, sample_result(lines=[(1.0, "S1", "Tout autre chose.")]), tmp_path / "outputs" / "atelier-2024"
+    )
     assert index.search(db, "bienvenue") == []
     assert [h.session_id for h in index.search(db, "chose")] == ["atelier-2024"]
 
@@ -68,7 +74,9 @@ def test_accents_and_case_do_not_matter(db):
 def test_phrase_prefix_and_boolean_queries(db):
     assert [h.time for h in index.search(db, '"economie circulaire"')] == ["00:00:46"]
     assert index.search(db, '"circulaire économie"') == []
-    assert [h.snippet for h in index.search(db, "ressource*")] == ["Le réemploi des décors passe par les **ressourceries**."]
+    assert [h.snippet for h in index.search(db, "ressource*")] == [
+        "Le réemploi des décors passe par les **ressourceries**."
+    ]
     assert len(index.search(db, "réemploi AND décors")) == 1
     assert len(index.search(db, "décors OR ouvertes")) == 3  # the second session has "ouvertes" once
     assert {h.session_id for h in index.search(db, "réemploi NOT décors")} == {"seance-2023"}
@@ -99,7 +107,9 @@ def test_session_chapter_and_date_filters(db):
     assert len(index.search(db, "réemploi", chapter="circul*")) == 2
     assert [h.session_id for h in index.search(db, "réemploi", since="2024-01-01")] == ["atelier-2024"]
     assert [h.session_id for h in index.search(db, "réemploi", until="2023")] == ["seance-2023"]
-    assert [h.session_id for h in index.search(db, "réemploi", since="2023-03-01", until="2023-03-01")] == ["seance-2023"]
+    assert [h.session_id for h in index.search(db, "réemploi", since="2023-03-01", until="2023-03-01")] == [
+        "seance-2023"
+    ]
     with pytest.raises(SearchIndexError, match="no session 'nope'"):
         index.search(db, "réemploi", session="nope")
     with pytest.raises(SearchIndexError, match="not a date"):
@@ -139,7 +149,9 @@ def test_hit_points_at_the_matched_word_when_word_times_are_known(db, tmp_path):
     assert hit.start == pytest.approx(100.0 + 11 * 0.4) and hit.page_link.endswith("#t=104")
     # Without word times (an engine that gave none), the segment's start it is.
     bare = sample_result(session_id="no-words", lines=lines)
-    bare = SessionResult.from_dict({**bare.to_dict(), "segments": [{**s.to_dict(), "words": []} for s in bare.segments]})
+    bare = SessionResult.from_dict(
+        {**bare.to_dict(), "segments": [{**s.to_dict(), "words": []} for s in bare.segments]}
+    )
     index.index_session(db, bare, tmp_path / "outputs" / "no-words")
     assert index.search(db, "ressourcerie", session="no-words")[0].start == 100.0
 
@@ -156,7 +168,9 @@ def test_document_frequencies_follow_reindexing(db, tmp_path):
     assert (docs("reemploi"), docs("bienvenue"), docs("les")) == (2, 1, 3)
     index.index_session(db, sample_result(), tmp_path / "outputs" / "atelier-2024")
     assert (docs("reemploi"), docs("bienvenue"), docs("les")) == (2, 1, 3)
-    index.index_session(db, sample_result(lines=[(1.0, "S1", "Bienvenue, bienvenue !")]), tmp_path / "outputs" / "atelier-2024")
+    index.index_session(
+        db, sample_result(lines=[(1.0, "S1", "Bienvenue, bienvenue !")]), tmp_path / "outputs" / "atelier-2024"
+    )
     assert (docs("reemploi"), docs("bienvenue"), docs("les")) == (1, 1, 1)
 
 
@@ -182,7 +196,7 @@ def test_a_reader_sees_old_rows_while_a_writer_transaction_is_open(db, tmp_path)
     writer = index.open_index(db)
     try:
         writer.execute("BEGIN IMMEDIATE")
-        index._insert_session(writer, sample_result(lines=[(1.0, "S1", "Nouveau contenu.")]), "atelier-2024")
+        _insert_session(writer, sample_result(lines=[(1.0, "S1", "Nouveau contenu.")]), "atelier-2024")
         # Another connection (WAL) reads the committed state: all the old rows, none of the new.
         assert len(index.search(db, "bienvenue")) == 1
         assert index.search(db, "nouveau") == []
@@ -194,7 +208,7 @@ def test_a_reader_sees_old_rows_while_a_writer_transaction_is_open(db, tmp_path)
 
 
 def test_writer_blocked_beyond_the_timeout_gets_a_clear_error(db, tmp_path, monkeypatch):
-    monkeypatch.setattr(index, "BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT", 0.2)
     holder = index.open_index(db)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -227,7 +241,10 @@ def test_two_writers_queue_instead_of_failing(db, tmp_path):
 def test_corrupted_index_names_the_file_and_the_fix(tmp_path):
     bad = tmp_path / "index.sqlite"
     bad.write_bytes(b"this is not a database at all" * 200)
-    for call in (lambda: index.search(bad, "réemploi"), lambda: index.index_session(bad, sample_result(), tmp_path / "x")):
+    for call in (
+        lambda: index.search(bad, "réemploi"),
+        lambda: index.index_session(bad, sample_result(), tmp_path / "x"),
+    ):
         with pytest.raises(SearchIndexError) as err:
             call()
         message = str(err.value)
@@ -255,7 +272,9 @@ def test_missing_index_is_a_clear_error(tmp_path):
 def test_rebuild_from_session_json_files(tmp_path, db):
     outputs = tmp_path / "outputs"
     write_session_json(sample_result(), outputs / "atelier-2024" / "session.json")
-    write_session_json(sample_result(session_id="seance-2023", date="2023-03-01"), outputs / "seance-2023" / "session.json")
+    write_session_json(
+        sample_result(session_id="seance-2023", date="2023-03-01"), outputs / "seance-2023" / "session.json"
+    )
     before = counts(db)
     db.write_bytes(b"garbage" * 1000)  # a damaged index is what rebuild is for
     assert index.rebuild(db, outputs) == 2

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -85,13 +84,15 @@ def test_lock_file_naming_a_dead_pid_is_taken_over(tmp_path: Path) -> None:
         assert json.loads(path.read_text())["pid"] == os.getpid()
 
 
-def test_reentrant_in_one_thread(tmp_path: Path) -> None:
+def test_a_second_lock_in_the_same_process_is_refused(tmp_path: Path) -> None:
+    # Dask runs sessions in threads of one worker process: they must not share a session.
     out = tmp_path / "s1"
-    with session_lock(out) as outer:
-        with session_lock(out) as inner:
-            assert inner == outer
-        assert outer.exists(), "leaving the inner block must not release the outer lock"
-    assert not outer.exists()
+    with session_lock(out) as held:
+        with pytest.raises(SessionLocked, match=rf"being processed by pid {os.getpid()}"):
+            with session_lock(out):
+                pass
+        assert held.exists(), "a refused attempt must not release the holder's lock"
+    assert not held.exists()
 
 
 def test_after_release_another_process_can_lock(tmp_path: Path) -> None:
@@ -121,34 +122,70 @@ for _ in range(3):
 def test_index_lock_serializes_writers(tmp_path: Path) -> None:
     index = tmp_path / "index.sqlite"
     journal = tmp_path / "journal.txt"
-    children = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(index), str(journal), name]) for name in "abc"
-    ]
+    children = [subprocess.Popen([sys.executable, "-c", WRITER, str(index), str(journal), name]) for name in "abc"]
     for child in children:
         assert child.wait(timeout=60) == 0
     records = journal.read_text().splitlines()
     assert len(records) == 18
     for start, end in zip(records[0::2], records[1::2]):
-        assert start.startswith("start ") and end == "end " + start.split()[1], "two writers were inside the lock at once"
+        assert start.startswith("start ") and end == "end " + start.split()[1], (
+            "two writers were inside the lock at once"
+        )
     assert (tmp_path / "index.sqlite.lock").exists()
+
+
+class _Release(logging.Handler):
+    """Tells the holder to let go once the lock says it is waiting: an event, not a delay."""
+
+    def __init__(self, holder: subprocess.Popen) -> None:
+        super().__init__()
+        self.holder = holder
+        self.sent = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "waiting for another process" in record.getMessage():
+            self.release()
+
+    def release(self) -> None:
+        if not self.sent and self.holder.stdin is not None:
+            self.sent = True
+            self.holder.stdin.write("go\n")
+            self.holder.stdin.flush()
 
 
 def test_index_lock_waits_for_the_holder(tmp_path: Path) -> None:
     index = tmp_path / "index.sqlite"
+    journal = tmp_path / "journal.txt"
+    # The holder writes the journal just before it lets go, and only once told to; we tell it
+    # when our index_lock reports that it waits. Had we got in while it held the lock, the
+    # journal would not exist yet.
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import sys, time\nfrom pathlib import Path\nfrom restitution.lock import index_lock\n"
-            "with index_lock(Path(sys.argv[1])):\n    print('in', flush=True)\n    time.sleep(1.0)\n",
+            "import sys\nfrom pathlib import Path\nfrom restitution.lock import index_lock\n"
+            "with index_lock(Path(sys.argv[1])):\n    print('in', flush=True)\n    sys.stdin.readline()\n"
+            "    Path(sys.argv[2]).write_text('released')\n",
             str(index),
+            str(journal),
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "in"
-    t0 = time.monotonic()
-    with index_lock(index):
-        waited = time.monotonic() - t0
-    holder.wait()
-    assert waited > 0.5
+    release = _Release(holder)
+    logger = logging.getLogger("restitution")
+    logger.addHandler(release)
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        with index_lock(index):
+            assert release.sent, "index_lock did not wait for the holder"
+            assert journal.read_text() == "released"
+    finally:
+        logger.removeHandler(release)
+        logger.setLevel(old_level)
+        release.release()
+        holder.wait(timeout=60)
+    assert holder.returncode == 0

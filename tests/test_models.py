@@ -70,11 +70,14 @@ def test_tiny_en_is_used_in_place_and_paths_resolve(tmp_path, joined):
     assert models.resolve("small").kind == "hub"
 
 
-@pytest.mark.parametrize("name, message", [
-    ("./no/such/folder", "not found"),
-    ("/nowhere/model.pt", "not found"),
-    ("whisper-gigantic", "unknown model"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("./no/such/folder", "not found"),
+        ("/nowhere/model.pt", "not found"),
+        ("whisper-gigantic", "unknown model"),
+    ],
+)
 def test_unusable_model_settings_are_model_errors(name, message):
     with pytest.raises(ModelError, match=message):
         models.resolve(name)

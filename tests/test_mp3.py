@@ -51,7 +51,8 @@ def recording(tmp_path_factory) -> tuple[Path, tuple[Chapter, ...]]:
     audio.tofile(raw_path)
     source = tmp / "séance -1.wav"  # a name with an accent, a space and a dash
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "f32le", "-ar", "22050", "-ac", "1", "-i", str(raw_path), str(source)], check=True
+        ["ffmpeg", "-v", "error", "-f", "f32le", "-ar", "22050", "-ac", "1", "-i", str(raw_path), str(source)],
+        check=True,
     )
     total = audio.size / 22050
     titles = ["Introduction", "Économie circulaire", "Échanges avec les participants"]
@@ -116,10 +117,22 @@ def test_chapters_are_stored_in_time_order_whatever_their_titles(recording, tmp_
     assert [c.element_id for c in ID3(dest).getall("CHAP")] == ["chp1", "chp2", "chp3"]
 
 
+@pytest.mark.parametrize("toc_title", ["Chapitres", "Chapters"])
+def test_table_of_contents_title_is_the_one_given(recording, tmp_path, toc_title):
+    source, chapters = recording
+    dest = write_mp3(source, tmp_path / "toc.mp3", chapters, title="t", toc_title=toc_title)
+    (toc,) = ID3(dest).getall("CTOC")
+    assert toc.sub_frames.getall("TIT2")[0].text == [toc_title]
+
+
 def test_per_chapter_files_have_the_chapter_durations_and_titles(recording, encoded, tmp_path):
     _, chapters = recording
     paths = write_chapter_files(encoded, tmp_path / "chapters", chapters)
-    assert [p.name for p in paths] == ["01-introduction.mp3", "02-economie-circulaire.mp3", "03-echanges-avec-les-participants.mp3"]
+    assert [p.name for p in paths] == [
+        "01-introduction.mp3",
+        "02-economie-circulaire.mp3",
+        "03-echanges-avec-les-participants.mp3",
+    ]
     for path, chapter in zip(paths, chapters):
         assert abs(duration(path) - (chapter.end - chapter.start)) <= 0.1, path
         tags = ID3(path)
@@ -173,3 +186,24 @@ def test_a_failed_encode_leaves_nothing(tmp_path):
         write_mp3(bad, tmp_path / "out.mp3", (), title="t")
     assert "MP3 encoding failed" in str(caught.value)
     assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_more_chapters_than_a_table_of_contents_holds(recording, tmp_path, caplog):
+    source, _ = recording
+    total = duration(source)
+    step = total / 300
+    chapters = tuple(
+        Chapter(k + 1, f"Point {k + 1}", 60.0 * k, round(k * step, 3), round((k + 1) * step, 3) if k < 299 else total)
+        for k in range(300)
+    )
+    dest = tmp_path / "many.mp3"
+    write_mp3(source, dest, chapters, title="Conseil municipal")
+    tags = ID3(dest)
+    (toc,) = tags.getall("CTOC")
+    assert toc.child_element_ids == [f"chp{k}" for k in range(1, 256)]
+    assert [c.sub_frames["TIT2"].text[0] for c in tags.getall("CHAP")] == [f"Point {k}" for k in range(1, 256)]
+    assert (
+        f"{dest}: 300 chapters, but an MP3's table of contents holds at most 255: chapters 256 to 300 are left out of"
+        " it (every other output has them all)"
+    ) in caplog.text
+    assert len(ffprobe(dest, "-show_chapters")["chapters"]) == 255

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from restitution import load_options, load_session, run_session
-from restitution.synth import VOICES, ItemSpec, SynthSpeaker, make_session
+from synth import VOICES, ItemSpec, SynthSpeaker, make_session
 
 pytestmark = pytest.mark.slow
 

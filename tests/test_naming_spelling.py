@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
 from restitution.naming.spelling import hints, respell
-from restitution.types import Agenda, AgendaItem, AgendaSpeaker, Segment, Word
+from restitution.options import PipelineOptions
+from restitution.pipeline import stage_keys
+from restitution.types import Agenda, AgendaItem, AgendaSpeaker, Segment, Session, Word
 
 AGENDA = Agenda(
     items=(
@@ -106,3 +111,49 @@ def test_capitals_one_word_names_and_a_name_two_people_share():
     )
     # Margaux is another first name, not a misspelt Margot: kept.
     assert out.text.strip() == "Merci Delassus, Anne Le Gall, Bastien de Villiers et Thomas. Bonjour Margot, Margaux."
+
+
+# --- the hints and the respelling in the stage table's keys ----------------------------------------
+
+_SESSION = Session("seance", Path("recordings/seance/recording.mp3"), Path("agenda.txt"))
+
+
+def _keys(agenda: Agenda, **changes: object) -> dict[str, str]:
+    base = PipelineOptions()
+    asr = {k: v for k, v in changes.items() if k == "agenda_hints"}
+    voices = {k: v for k, v in changes.items() if k in ("respell", "min_confidence")}
+    options = dataclasses.replace(
+        base, asr=dataclasses.replace(base.asr, **asr), voices=dataclasses.replace(base.voices, **voices)
+    )
+    return {name: key.key for name, key in stage_keys(_SESSION, options, agenda, "ab" * 32).stages.items()}
+
+
+def _agenda(name: str) -> Agenda:
+    return Agenda((AgendaItem(0.0, "Introduction", (AgendaSpeaker(name, "présidente"),), line=1),))
+
+
+def test_hints_reach_the_transcribe_key_only_when_they_are_on() -> None:
+    one, other = _agenda("Léa Kerbrat"), _agenda("Hugo Delorme")
+    # Off: the agenda's names are no input of the decoder, so two agendas share a transcript.
+    assert _keys(one)["transcribe"] == _keys(other)["transcribe"]
+    on, on_other = _keys(one, agenda_hints="hotwords"), _keys(other, agenda_hints="hotwords")
+    assert on["transcribe"] != _keys(one)["transcribe"]
+    assert on["transcribe"] != on_other["transcribe"], "other names are other hints"
+    assert on["transcribe"] != _keys(one, agenda_hints="prompt")["transcribe"]
+    assert on["diarize"] == _keys(one)["diarize"], "hints change the words, not who speaks"
+
+
+def test_naming_options_change_the_speakers_stage_and_what_follows_only() -> None:
+    before = _keys(_agenda("Léa Kerbrat"))
+    for change in ({"respell": False}, {"min_confidence": 0.5}):
+        after = _keys(_agenda("Léa Kerbrat"), **change)
+        assert [name for name in before if before[name] != after[name]] == ["speakers", "export", "index", "enroll"]
+
+
+def test_extra_names_are_hinted_and_respelt_like_the_agenda_s() -> None:
+    agenda = _agenda("Léa Kerbrat")
+    assert hints(agenda, ["Hugo Delorme"]).startswith("Léa Kerbrat, Hugo Delorme")
+    segment = Segment(0.0, 2.0, "merci Hugo Delorm", ())
+    (plain,), _ = respell([segment], agenda)
+    (fixed,), count = respell([segment], agenda, extra=["Hugo Delorme"])
+    assert plain.text == "merci Hugo Delorm" and (fixed.text, count) == ("merci Hugo Delorme", 1)

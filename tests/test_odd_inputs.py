@@ -18,7 +18,10 @@ AGENDA = "- 00:00:00 : Ouverture par Léa Kerbrat, présidente.\n"
 def run(cwd: Path, recording: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "restitution", "run", "--agenda", "agenda.txt", "--out", "outputs", "--", recording],
-        cwd=cwd, capture_output=True, text=True, timeout=600,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -65,8 +68,20 @@ def test_odd_recordings_are_processed(folder, short_french_wav, name, args):
 
 
 def test_video_file(folder, short_french_wav):
-    ffmpeg("-f", "lavfi", "-i", "color=c=blue:s=160x120:d=6", "-i", str(short_french_wav), "-shortest",
-           "-c:v", "libx264", "-c:a", "aac", str(folder / "talk.mp4"))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=blue:s=160x120:d=6",
+        "-i",
+        str(short_french_wav),
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-c:a",
+        "aac",
+        str(folder / "talk.mp4"),
+    )
     proc = run(folder, "talk.mp4")
     assert proc.returncode == 0, proc.stderr
     data = session_json(folder)

@@ -124,7 +124,12 @@ def test_speaker_changes_ignore_backchannels_and_weigh_long_runs():
 
 
 def test_manual_and_none():
-    assert offset_mod.manual(12).to_dict() == {"seconds": 12.0, "method": "manual", "confidence": None, "disagreeing": []}
+    assert offset_mod.manual(12).to_dict() == {
+        "seconds": 12.0,
+        "method": "manual",
+        "confidence": None,
+        "disagreeing": [],
+    }
     assert offset_mod.none().seconds == 0.0
 
 
@@ -165,6 +170,7 @@ def session_audio(tmp_path_factory) -> tuple[np.ndarray, Path]:
     return np.concatenate(pieces), tmp
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shift", [7.3, 0.0])
 def test_reference_copy_offset_within_a_tenth(session_audio, shift):
     audio, tmp = session_audio
@@ -188,9 +194,12 @@ def test_reference_copy_offset_within_a_tenth(session_audio, shift):
     assert result.confidence is not None and result.confidence >= 0.5
 
 
+@pytest.mark.slow
 def test_unrelated_reference_has_low_confidence(session_audio, tmp_path):
     audio, _ = session_audio
-    other = _speech(tmp_path, "Ceci est un tout autre enregistrement, sans rapport avec la séance. " * 14, "en", "other")
+    other = _speech(
+        tmp_path, "Ceci est un tout autre enregistrement, sans rapport avec la séance. " * 14, "en", "other"
+    )
     result = offset_mod.from_reference(audio, other, options=OffsetOptions(search_min=-5, search_max=20))
     assert result.confidence is not None and result.confidence < 0.5
 
@@ -235,6 +244,7 @@ def test_synthesized_session_offset_and_chapters(heard, with_diarization):
         assert not any(s.start < chapter.start < s.end for s in truth.sentences), chapter
 
 
+@pytest.mark.slow
 def test_missing_reference_is_a_one_line_error(session_audio, tmp_path):
     from restitution.errors import AudioError
 
@@ -242,3 +252,53 @@ def test_missing_reference_is_a_one_line_error(session_audio, tmp_path):
     with pytest.raises(AudioError) as caught:
         offset_mod.from_reference(audio, tmp_path / "-absent replay.mp3")
     assert "-absent replay.mp3" in str(caught.value) and "\n" not in str(caught.value)
+
+
+# --- Items past the end: one item never explains a huge offset -------------------------------------
+
+
+def _one_voice(duration: float, silences: list[tuple[float, float]]) -> Transcript:
+    """A single voice talking over [0.2, duration] except in `silences`."""
+    words, now = [], 0.2
+    while now < duration - 0.3:
+        gap = next((s for s in silences if s[0] <= now < s[1]), None)
+        if gap:
+            now = gap[1]
+            continue
+        words.append(Word(now, now + 0.3, " mot", 0.9))
+        now += 0.35
+    return Transcript(tuple(Segment(w.start, w.end, w.text, (w,)) for w in words), "fr", 1.0, duration)
+
+
+def test_a_lone_item_never_explains_a_huge_offset(caplog):
+    # A one-minute clip: a pause ending at 5 s, where item 2 (00:00:05) starts, and a longer one
+    # ending at 50 s that item 3 (00:10:40) alone would match with an offset of 590 s.
+    transcript = _one_voice(60.0, [(3.6, 5.0), (48.0, 50.0)])
+    items = (AgendaItem(0.0, "Accueil", (), 1), AgendaItem(5.0, "Suite", (), 2), AgendaItem(640.0, "Clôture", (), 3))
+    agenda = Agenda(items, "agenda.txt")
+    found = offset_mod.estimate(agenda, transcript, None, 60.0, OffsetOptions())
+    assert abs(found.seconds) <= 0.5, found
+    assert (
+        "offset: 590.0 s, supported by item 3 (line 3, 'Clôture') alone, is further than a single item may place it"
+        " (60 s for a 60 s recording); taking 0.0 s instead"
+    ) in caplog.text
+    # Two items agreeing may place a late start far beyond the recording's length.
+    transcript = _one_voice(11.0, [(1.0, 3.0), (6.0, 8.0)])
+    agenda = Agenda((AgendaItem(0.0, "Accueil"), AgendaItem(600.0, "A"), AgendaItem(605.0, "B")))
+    found = offset_mod.estimate(agenda, transcript, None, 11.0, OffsetOptions())
+    assert abs(found.seconds - 597.0) <= 0.5, found
+
+
+@pytest.mark.parametrize(
+    ("times", "duration", "search", "latest"),
+    [
+        ((0, 600), 11.0, OffsetOptions(), 30.0),  # one item alone: within 30 s, or the recording's length
+        ((0, 5, 600), 11.0, OffsetOptions(), 30.0),
+        ((0, 300, 305), 11.0, OffsetOptions(), 300.0),  # two items inside together at offsets up to 300 s
+        ((0, 95, 214), 600.0, OffsetOptions(), 600.0),
+        ((0, 95, 214), 600.0, OffsetOptions(search_max=40.0), 40.0),
+    ],
+)
+def test_latest_plausible_offset(times, duration, search, latest):
+    agenda = Agenda(tuple(AgendaItem(float(t), f"item {t}") for t in times))
+    assert offset_mod.latest_plausible(agenda, duration, search) == latest

@@ -57,10 +57,17 @@ def random_pipeline(tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("pyannote-pipeline")
     torch.manual_seed(0)
-    seg = PyanNet(sincnet={"stride": 10}, lstm={"hidden_size": 32, "num_layers": 1}, linear={"hidden_size": 32, "num_layers": 1})
+    seg = PyanNet(
+        sincnet={"stride": 10}, lstm={"hidden_size": 32, "num_layers": 1}, linear={"hidden_size": 32, "num_layers": 1}
+    )
     seg.specifications = Specifications(
-        problem=Problem.MONO_LABEL_CLASSIFICATION, resolution=Resolution.FRAME, duration=5.0, min_duration=5.0,
-        warm_up=(0.0, 0.0), classes=["speaker#1", "speaker#2", "speaker#3"], powerset_max_classes=2,
+        problem=Problem.MONO_LABEL_CLASSIFICATION,
+        resolution=Resolution.FRAME,
+        duration=5.0,
+        min_duration=5.0,
+        warm_up=(0.0, 0.0),
+        classes=["speaker#1", "speaker#2", "speaker#3"],
+        powerset_max_classes=2,
         permutation_invariant=True,
     )
     seg.build()
@@ -70,15 +77,22 @@ def random_pipeline(tmp_path_factory) -> Path:
     _save(emb, root / "embedding" / "pytorch_model.bin")
     rng = np.random.default_rng(0)
     (root / "plda").mkdir()
-    np.savez(root / "plda" / "xvec_transform.npz", mean1=np.zeros(512), mean2=np.zeros(128), lda=rng.normal(size=(512, 128)))
+    np.savez(
+        root / "plda" / "xvec_transform.npz", mean1=np.zeros(512), mean2=np.zeros(128), lda=rng.normal(size=(512, 128))
+    )
     np.savez(root / "plda" / "plda.npz", mu=np.zeros(128), tr=np.eye(128), psi=np.linspace(2.0, 0.5, 128))
     config = {
         "pipeline": {
             "name": "pyannote.audio.pipelines.SpeakerDiarization",
             "params": {
-                "clustering": "VBxClustering", "embedding": "$model/embedding", "embedding_batch_size": 8,
-                "embedding_exclude_overlap": True, "plda": "$model/plda", "segmentation": "$model/segmentation",
-                "segmentation_batch_size": 8, "segmentation_step": 0.5,
+                "clustering": "VBxClustering",
+                "embedding": "$model/embedding",
+                "embedding_batch_size": 8,
+                "embedding_exclude_overlap": True,
+                "plda": "$model/plda",
+                "segmentation": "$model/segmentation",
+                "segmentation_batch_size": 8,
+                "segmentation_step": 0.5,
             },
         },
         "params": {"clustering": {"threshold": 0.6, "Fa": 0.07, "Fb": 0.8}, "segmentation": {"min_duration_off": 0.0}},
@@ -90,20 +104,29 @@ def random_pipeline(tmp_path_factory) -> Path:
 def speech(seconds: float) -> np.ndarray:
     text = "Bonjour à tous, la séance est ouverte. Nous commençons par le budget de l'année prochaine."
     wav = subprocess.run(["espeak-ng", "-v", "fr", "--stdout", text], check=True, capture_output=True).stdout
-    pcm = subprocess.run(["ffmpeg", "-v", "error", "-i", "-", "-ac", "1", "-ar", str(RATE), "-f", "f32le", "-"],
-                         input=wav, check=True, capture_output=True).stdout
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", "-", "-ac", "1", "-ar", str(RATE), "-f", "f32le", "-"],
+        input=wav,
+        check=True,
+        capture_output=True,
+    ).stdout
     x = np.frombuffer(pcm, dtype="<f4")
     return np.resize(x, int(seconds * RATE)).astype(np.float32)
 
 
+@pytest.mark.slow
 def test_local_pipeline_runs_end_to_end_through_our_backend(random_pipeline: Path, tmp_path: Path):
     audio = speech(9.0)
     raw = tmp_path / "audio.f32"
     audio.tofile(raw)
     calls = []
     options = DiarizationOptions(engine="pyannote", pyannote_pipeline=str(random_pipeline), max_speakers=3)
-    result = diarize(np.memmap(raw, dtype="<f4", mode="r"), options, min_speakers_hint=1,
-                     hook=lambda step, artifact=None, **kw: calls.append(kw))
+    result = diarize(
+        np.memmap(raw, dtype="<f4", mode="r"),
+        options,
+        min_speakers_hint=1,
+        hook=lambda step, artifact=None, **kw: calls.append(kw),
+    )
     assert result.engine == f"pyannote/{random_pipeline}"
     labels = [t.speaker for t in result.turns]
     assert labels, "a random model still marks some frames as speech"
@@ -140,6 +163,7 @@ def test_pyannote_3_and_4_outputs_convert_alike():
     assert v4.turns == v3.turns and v4.centroids == v31.centroids
 
 
+@pytest.mark.slow
 def test_missing_models_are_one_clear_line(tmp_path: Path):
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -154,8 +178,14 @@ def test_missing_models_are_one_clear_line(tmp_path: Path):
         "except ModelError as e:\n    print(e)\n"
     )
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
-                         cwd=Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 1, out.stdout + out.stderr
     assert "speaker-diarization-community-1" in lines[0] and "HF_TOKEN" in lines[0] and "local folder" in lines[0]

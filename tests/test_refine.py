@@ -11,10 +11,18 @@ from restitution.types import Turn
 
 
 def test_pieces_join_close_turns_of_one_label_and_cut_long_runs_at_their_longest_pause():
-    turns = (Turn(0, 2, "S1"), Turn(2.5, 4, "S1"), Turn(5.5, 7, "S1"),  # 1.5 s gap: a new piece
-             Turn(7.2, 8, "S2"), Turn(8.3, 9, "S1"),  # S2 in between ends S1's piece
-             # one label, two voices, 7.5 s in all: cut at the 0.9 s pause, not where 6 s is reached
-             Turn(10, 11, "S3"), Turn(11.2, 11.9, "S3"), Turn(12.8, 16, "S3"), Turn(16.2, 17.5, "S3"))
+    turns = (
+        Turn(0, 2, "S1"),
+        Turn(2.5, 4, "S1"),
+        Turn(5.5, 7, "S1"),  # 1.5 s gap: a new piece
+        Turn(7.2, 8, "S2"),
+        Turn(8.3, 9, "S1"),  # S2 in between ends S1's piece
+        # one label, two voices, 7.5 s in all: cut at the 0.9 s pause, not where 6 s is reached
+        Turn(10, 11, "S3"),
+        Turn(11.2, 11.9, "S3"),
+        Turn(12.8, 16, "S3"),
+        Turn(16.2, 17.5, "S3"),
+    )
     got = [(p.label, p.start, p.end) for p in pieces(turns)]
     assert got == [("S1", 0, 4), ("S1", 5.5, 7), ("S2", 7.2, 8), ("S1", 8.3, 9), ("S3", 10, 11.9), ("S3", 12.8, 17.5)]
     assert pieces(turns)[0].speech == pytest.approx(3.5)
@@ -44,8 +52,9 @@ def test_loose_stretches_cluster_and_join_an_anonymous_voice_but_two_anonymous_n
 def seven_items(tmp_path_factory):
     """The foundation's seven-item agenda, 8 named speakers, 2 unnamed participants, 4 minutes,
     diarized for real; returns (truth, samples, agenda, diarization, chapters)."""
+    import synth
     from restitution import agenda as agenda_io
-    from restitution import audio, chapters, offset, synth
+    from restitution import audio, chapters, offset
     from restitution.diarize import diarize
     from restitution.types import Transcript
 
@@ -61,6 +70,7 @@ def seven_items(tmp_path_factory):
     return truth, samples, agenda, dia, chaps
 
 
+@pytest.mark.slow
 def test_unnamed_participants_never_carry_an_agenda_name(seven_items):
     """Real espeak voices, real diarization: without the check, the two participants who speak
     a few seconds in the questions are clustered with named speakers and take their names."""
@@ -71,7 +81,9 @@ def test_unnamed_participants_never_carry_an_agenda_name(seven_items):
     listed = {sp.name for item in agenda.items for sp in item.speakers}
 
     def named(d):
-        speakers, _ = name_speakers((), d, chaps, agenda, overrides={}, voices=None, options=VoiceOptions(), language="fr")
+        speakers, _ = name_speakers(
+            (), d, chaps, agenda, overrides={}, voices=None, options=VoiceOptions(), language="fr"
+        )
         return truth.name_shares(d.turns, speakers), speakers
 
     before, _ = named(dia)
@@ -90,6 +102,7 @@ def test_unnamed_participants_never_carry_an_agenda_name(seven_items):
     assert all(len(c) == 192 for c in refined.centroids.values())
 
 
+@pytest.mark.slow
 def test_without_agenda_names_nothing_changes(seven_items):
     import dataclasses
 

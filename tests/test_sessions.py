@@ -22,7 +22,9 @@ def make_folder(root: Path, name: str, media=("talk.mp3",), agenda="agenda.txt",
 
 
 def test_folder_session_id_and_toml(tmp_path):
-    folder = make_folder(tmp_path, "Séance du 12 Mai", toml='title = "Séance"\ndate = 2026-05-12\n[speakers]\nS3 = "Pierre Beffeyte"\n')
+    folder = make_folder(
+        tmp_path, "Séance du 12 Mai", toml='title = "Séance"\ndate = 2026-05-12\n[speakers]\nS3 = "Pierre Beffeyte"\n'
+    )
     session, data, toml_path = load_session(folder)
     assert session.id == "seance-du-12-mai"
     assert session.recording.name == "talk.mp3"
@@ -80,8 +82,10 @@ def test_find_sessions_skips_incomplete_folders(tmp_path):
     [
         ("Засідання", "会议"),
         ("Συνεδρίαση", "جلسة"),
-        ("Journée de restitution des ateliers numériques du ministère 2024 - séance 1",
-         "Journée de restitution des ateliers numériques du ministère 2024 - séance 2"),
+        (
+            "Journée de restitution des ateliers numériques du ministère 2024 - séance 1",
+            "Journée de restitution des ateliers numériques du ministère 2024 - séance 2",
+        ),
         ("Łódź", "Lodz 2"),
     ],
 )

@@ -21,7 +21,9 @@ def transcript(*segments: Segment) -> Transcript:
 
 
 def test_each_word_goes_to_the_turn_it_overlaps_most_and_segments_split():
-    ws = words((0.0, 0.4, " Bonjour"), (0.5, 0.9, " à"), (1.0, 1.4, " tous."), (1.6, 2.0, " Merci"), (2.1, 2.6, " bien."))
+    ws = words(
+        (0.0, 0.4, " Bonjour"), (0.5, 0.9, " à"), (1.0, 1.4, " tous."), (1.6, 2.0, " Merci"), (2.1, 2.6, " bien.")
+    )
     seg = Segment(0.0, 2.6, " Bonjour à tous. Merci bien.", ws)
     dia = Diarization(turns=(Turn(0.0, 1.5, "S1"), Turn(1.3, 3.0, "S2")))
     out = assign_words(transcript(seg), dia)
@@ -72,10 +74,15 @@ CHAPTERS = (
 # S1 talks least in the introduction, yet the assignment (not first-come) names both voices;
 # S4 is a voice nobody names; S1 returns alone in the unnamed "Conclusions".
 TURNS = (
-    Turn(0, 20, "S2"), Turn(20, 30, "S1"), Turn(30, 90, "S2"), Turn(92, 99, "S1"),
-    Turn(100, 190, "S3"), Turn(190, 195, "S2"),
+    Turn(0, 20, "S2"),
+    Turn(20, 30, "S1"),
+    Turn(30, 90, "S2"),
+    Turn(92, 99, "S1"),
+    Turn(100, 190, "S3"),
+    Turn(190, 195, "S2"),
     Turn(200, 290, "S1"),
-    Turn(300, 350, "S4"), Turn(350, 390, "S3"),
+    Turn(300, 350, "S4"),
+    Turn(350, 390, "S3"),
 )
 
 
@@ -85,8 +92,9 @@ def segments_of(turns) -> tuple[Segment, ...]:
 
 def test_names_from_agenda_carry_over_and_unnamed_voices_stay_unnamed():
     dia = Diarization(turns=TURNS)
-    speakers, segs = name_speakers(segments_of(TURNS), dia, CHAPTERS, AGENDA, overrides={}, voices=None,
-                                   options=VoiceOptions(), language="fr")
+    speakers, segs = name_speakers(
+        segments_of(TURNS), dia, CHAPTERS, AGENDA, overrides={}, voices=None, options=VoiceOptions(), language="fr"
+    )
     by_id = {s.id: s for s in speakers}
     # "Introduction par Anne Martin et Paul Durand": both voices take a name although S1 speaks
     # far less; names listed together go by speaking order (S2 opens the item).
@@ -104,8 +112,16 @@ def test_a_voice_with_too_little_speech_takes_no_agenda_name():
     # heard for half a second does not, even though a name would otherwise stay unused.
     turns = (Turn(0, 60, "S1"), Turn(60, 60.5, "S2"), Turn(61, 90, "S3"))
     chapters = (Chapter(1, "Introduction", 0, 0, 100, ("Paul Durand", "Anne Martin")),)
-    speakers, _ = name_speakers(segments_of(turns), Diarization(turns=turns), chapters, AGENDA,
-                                overrides={}, voices=None, options=VoiceOptions(), language="en")
+    speakers, _ = name_speakers(
+        segments_of(turns),
+        Diarization(turns=turns),
+        chapters,
+        AGENDA,
+        overrides={},
+        voices=None,
+        options=VoiceOptions(),
+        language="en",
+    )
     names = {s.id: s.name for s in speakers}
     assert names["S2"] == "Speaker 1"  # English label; too little speech to take an agenda name
     assert {names["S1"], names["S3"]} == {"Paul Durand", "Anne Martin"}
@@ -113,9 +129,16 @@ def test_a_voice_with_too_little_speech_takes_no_agenda_name():
 
 def test_overrides_by_label_and_by_name_win():
     dia = Diarization(turns=TURNS)
-    speakers, _ = name_speakers(segments_of(TURNS), dia, CHAPTERS, AGENDA,
-                                overrides={"S4": "Pierre Beffeyte", "Léa Petit": "Léa Petit-Martin"},
-                                voices=None, options=VoiceOptions(unnamed_label="Participant"), language="fr")
+    speakers, _ = name_speakers(
+        segments_of(TURNS),
+        dia,
+        CHAPTERS,
+        AGENDA,
+        overrides={"S4": "Pierre Beffeyte", "Léa Petit": "Léa Petit-Martin"},
+        voices=None,
+        options=VoiceOptions(unnamed_label="Participant"),
+        language="fr",
+    )
     by_id = {s.id: s for s in speakers}
     assert (by_id["S4"].name, by_id["S4"].source) == ("Pierre Beffeyte", "session")
     assert (by_id["S3"].name, by_id["S3"].source) == ("Léa Petit-Martin", "session")
@@ -128,30 +151,53 @@ def test_known_voice_names_an_anonymous_label_but_never_overrules_the_agenda(tmp
     centroids = {"S1": [0, 1, 0, 0], "S2": [0, 0, 0.9, 0.1], "S3": [0, 0, 0, 1], "S4": [0.95, 0.05, 0, 0]}
     dia = Diarization(turns=TURNS, engine="embedded/test", centroids=centroids)
     with caplog.at_level(logging.WARNING, logger="restitution"):
-        speakers, _ = name_speakers(segments_of(TURNS), dia, CHAPTERS, AGENDA, overrides={}, voices=lib,
-                                    options=VoiceOptions(threshold=0.75), language="fr")
+        speakers, _ = name_speakers(
+            segments_of(TURNS),
+            dia,
+            CHAPTERS,
+            AGENDA,
+            overrides={},
+            voices=lib,
+            options=VoiceOptions(threshold=0.75),
+            language="fr",
+        )
     by_id = {s.id: s for s in speakers}
     assert (by_id["S4"].name, by_id["S4"].source) == ("Marc Leroy", "voiceprint")
     assert by_id["S2"].source == "agenda" and by_id["S2"].name != "Quelqu'un"
     assert "Quelqu'un" in caplog.text and "agenda" in caplog.text
     # The same voices under another model are not compared at all.
     other = Diarization(turns=TURNS, engine="embedded/other", centroids=centroids)
-    speakers, _ = name_speakers(segments_of(TURNS), other, CHAPTERS, AGENDA, overrides={}, voices=lib,
-                                options=VoiceOptions(), language="fr")
+    speakers, _ = name_speakers(
+        segments_of(TURNS), other, CHAPTERS, AGENDA, overrides={}, voices=lib, options=VoiceOptions(), language="fr"
+    )
     assert {s.id: s.source for s in speakers}["S4"] == "unnamed"
 
 
 def test_a_voice_split_in_two_labels_keeps_one_name_and_the_other_speaker_is_found():
     # Clustering cut Anne's voice in two (S1, S2, similar embeddings); Paul is S3.
-    turns = (Turn(0, 14, "S1"), Turn(14, 23, "S3"), Turn(23, 34, "S2"), Turn(34, 40, "S3"),
-             Turn(100, 150, "S4"), Turn(150, 153, "S5"),
-             Turn(200, 210, "S1"), Turn(210, 218, "S2"),
-             Turn(300, 330, "S3"), Turn(330, 340, "S5"))
-    centroids = {"S1": [1.0, 0.0, 0.0], "S2": [0.9, 0.436, 0.0], "S3": [0.0, 1.0, 0.0],
-                 "S4": [0.0, 0.0, 1.0], "S5": [0.0, 0.8, 0.6]}
+    turns = (
+        Turn(0, 14, "S1"),
+        Turn(14, 23, "S3"),
+        Turn(23, 34, "S2"),
+        Turn(34, 40, "S3"),
+        Turn(100, 150, "S4"),
+        Turn(150, 153, "S5"),
+        Turn(200, 210, "S1"),
+        Turn(210, 218, "S2"),
+        Turn(300, 330, "S3"),
+        Turn(330, 340, "S5"),
+    )
+    centroids = {
+        "S1": [1.0, 0.0, 0.0],
+        "S2": [0.9, 0.436, 0.0],
+        "S3": [0.0, 1.0, 0.0],
+        "S4": [0.0, 0.0, 1.0],
+        "S5": [0.0, 0.8, 0.6],
+    }
     dia = Diarization(turns=turns, engine="embedded/test", centroids=centroids)
-    speakers, _ = name_speakers(segments_of(turns), dia, CHAPTERS, AGENDA, overrides={}, voices=None,
-                                options=VoiceOptions(), language="fr")
+    speakers, _ = name_speakers(
+        segments_of(turns), dia, CHAPTERS, AGENDA, overrides={}, voices=None, options=VoiceOptions(), language="fr"
+    )
     names = {s.id: s.name for s in speakers}
     assert (names["S1"], names["S2"], names["S3"]) == ("Anne Martin", "Anne Martin", "Paul Durand")
     assert names["S4"] == "Léa Petit"
@@ -160,6 +206,7 @@ def test_a_voice_split_in_two_labels_keeps_one_name_and_the_other_speaker_is_fou
     assert names["S5"] == "Intervenant 1"
 
 
+@pytest.mark.slow
 def test_synthesized_session_end_to_end_names_the_voices(synth_session):
     """Real diarization of an espeak-ng session, its agenda, chapters: names on the right voices."""
     from restitution import agenda as agenda_io
@@ -175,7 +222,9 @@ def test_synthesized_session_end_to_end_names_the_voices(synth_session):
     duration = len(samples) / 16000
     empty = Transcript(segments=(), language="fr", language_probability=None, duration=duration)
     chaps = chapters.cut(agenda, offset.manual(truth.offset), empty, dia, duration)
-    speakers, _ = name_speakers((), dia, chaps, agenda, overrides={}, voices=None, options=VoiceOptions(), language="fr")
+    speakers, _ = name_speakers(
+        (), dia, chaps, agenda, overrides={}, voices=None, options=VoiceOptions(), language="fr"
+    )
     right = truth.name_shares(dia.turns, speakers)["named"]
     assert right >= 0.9, f"{right:.1%} of speech time carries the right name"
     assert {s.name for s in speakers if s.source == "agenda"} == listed

@@ -11,21 +11,28 @@ import numpy as np
 import pytest
 from conftest import small_session_items
 
-from restitution import synth
-from restitution.synth import SynthSession, SynthTruth, make_session, speak
+from synth import SynthSession, SynthTruth, make_session, speak
+from synth import session as synth_session_module
 
 AGENDA_LINE = re.compile(r"^- (?:(\d\d):(\d\d):(\d\d) : )?(.+)$")
 
 
 def decode(path: Path) -> np.ndarray:
-    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
-                          "-ar", "16000", "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", "16000", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768
 
 
 def probe_duration(path: Path) -> float:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-                          str(path)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return float(out)
 
 
@@ -54,6 +61,7 @@ def check_invariants(t: SynthTruth) -> None:
         assert item.start == pytest.approx(max(0.0, item.session_time - t.offset), abs=0.01)
 
 
+@pytest.mark.slow
 def test_fixture_session_matches_its_truth(synth_session: SynthSession) -> None:
     t = synth_session.truth
     assert 35 <= t.duration <= 65
@@ -65,6 +73,7 @@ def test_fixture_session_matches_its_truth(synth_session: SynthSession) -> None:
     assert not any(s.cut for s in t.sentences[1:])
 
 
+@pytest.mark.slow
 def test_agenda_has_session_times_and_named_speakers(synth_session: SynthSession) -> None:
     t = synth_session.truth
     items = agenda_items(synth_session.agenda)
@@ -75,9 +84,10 @@ def test_agenda_has_session_times_and_named_speakers(synth_session: SynthSession
     assert t.items[1].start == pytest.approx(items[1][0] - 3.0, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_speech_is_where_the_truth_says(synth_session: SynthSession) -> None:
     x = decode(synth_session.recording)
-    rms = lambda a, b: float(np.sqrt(np.mean(x[int(a * 16000): int(b * 16000)] ** 2)))  # noqa: E731
+    rms = lambda a, b: float(np.sqrt(np.mean(x[int(a * 16000) : int(b * 16000)] ** 2)))  # noqa: E731
     t = synth_session.truth
     for s in t.sentences:
         assert rms(s.start, s.end) > 0.03, s
@@ -85,6 +95,7 @@ def test_speech_is_where_the_truth_says(synth_session: SynthSession) -> None:
     assert gaps and all(rms(a, b) < 0.01 for a, b in gaps)
 
 
+@pytest.mark.slow
 def test_offset_cuts_the_start_of_the_same_session(tmp_path: Path) -> None:
     base = make_session(tmp_path / "a", seed=3, offset=0.0, items=small_session_items(), audio_format="wav")
     late = make_session(tmp_path / "b", seed=3, offset=1.5, items=small_session_items(), audio_format="wav")
@@ -92,7 +103,7 @@ def test_offset_cuts_the_start_of_the_same_session(tmp_path: Path) -> None:
     shift = int(1.5 * 16000)
     assert len(a) - len(b) == pytest.approx(shift, abs=2)
     n = len(b) - 16000
-    assert np.corrcoef(a[shift + 1000: shift + n], b[1000:n])[0, 1] > 0.99
+    assert np.corrcoef(a[shift + 1000 : shift + n], b[1000:n])[0, 1] > 0.99
     assert np.corrcoef(a[1000:n], b[1000:n])[0, 1] < 0.5  # not merely the same audio
     assert late.duration == pytest.approx(base.duration - 1.5, abs=1e-3)
     for x, y in zip(base.sentences[1:], late.sentences[1:]):
@@ -100,6 +111,7 @@ def test_offset_cuts_the_start_of_the_same_session(tmp_path: Path) -> None:
     assert [i.agenda_time for i in base.items] == [i.agenda_time for i in late.items]
 
 
+@pytest.mark.slow
 def test_negative_offset_adds_room_tone_before_the_session(tmp_path: Path) -> None:
     t = make_session(tmp_path, seed=3, offset=-4.0, items=small_session_items(), audio_format="wav")
     assert t.items[0].start == 4.0 and t.sentences[0].start == pytest.approx(4.4, abs=0.01)
@@ -109,6 +121,7 @@ def test_negative_offset_adds_room_tone_before_the_session(tmp_path: Path) -> No
     assert 0 < float(np.sqrt(np.mean(x[: 4 * 16000] ** 2))) < 0.005
 
 
+@pytest.mark.slow
 def test_default_session_has_the_seven_item_structure(tmp_path: Path) -> None:
     t = make_session(tmp_path, seed=11, offset=12.0, minutes=3, noise_sections=True, wrong_item=3)
     check_invariants(t)
@@ -136,16 +149,18 @@ def test_default_session_has_the_seven_item_structure(tmp_path: Path) -> None:
     assert handover and t.items[3].speakers[0] in handover[-1]
 
 
+@pytest.mark.slow
 def test_minutes_scale_the_session(tmp_path: Path) -> None:
     t = make_session(tmp_path, seed=5, offset=5.0, minutes=8, noise_sections=True, audio_format="flac")
     assert 7 * 60 <= t.duration <= 9.5 * 60
     kinds = {e.kind for e in t.events}
     assert kinds == {"applause", "music", "silence"}
     x = decode(tmp_path / "recording.flac")
-    level = {e.kind: float(np.sqrt(np.mean(x[int(e.start * 16000): int(e.end * 16000)] ** 2))) for e in t.events}
+    level = {e.kind: float(np.sqrt(np.mean(x[int(e.start * 16000) : int(e.end * 16000)] ** 2))) for e in t.events}
     assert level["silence"] < 0.005 < level["music"] and level["applause"] > 0.005
 
 
+@pytest.mark.slow
 def test_seeds_vary_and_repeat(tmp_path: Path) -> None:
     a = make_session(tmp_path / "a", seed=1, minutes=1.5, audio_format="wav")
     b = make_session(tmp_path / "b", seed=1, minutes=1.5, audio_format="wav")
@@ -155,6 +170,7 @@ def test_seeds_vary_and_repeat(tmp_path: Path) -> None:
     assert {s.name for s in a.speakers} != {s.name for s in c.speakers}
 
 
+@pytest.mark.slow
 def test_truth_round_trips_through_json(synth_session: SynthSession) -> None:
     t = synth_session.truth
     assert SynthTruth.from_json(t.to_json()) == t
@@ -169,6 +185,7 @@ def test_speak_writes_one_sentence(tmp_path: Path) -> None:
     assert len(decode(tmp_path / "s.wav")) / 16000 == pytest.approx(d, abs=0.01)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_project_agenda_parser_reads_what_the_generator_wrote(tmp_path: Path, seed: int) -> None:
     agenda = pytest.importorskip("restitution.agenda")
@@ -178,13 +195,16 @@ def test_project_agenda_parser_reads_what_the_generator_wrote(tmp_path: Path, se
     assert [i.title for i in parsed.items] == [i.title for i in t.items]
     roles = {s.name: s.role for s in t.speakers}
     assert [[(s.name, s.role) for s in i.speakers] for i in parsed.items] == [
-        [(n, roles[n]) for n in i.speakers] for i in t.items]
+        [(n, roles[n]) for n in i.speakers] for i in t.items
+    ]
 
 
+@pytest.mark.slow
 def test_shipped_example_is_what_the_script_makes(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
-    subprocess.run([sys.executable, str(root / "scripts" / "make_example.py"), str(tmp_path)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(root / "scripts" / "make_example.py"), str(tmp_path)], check=True, capture_output=True
+    )
     shipped = root / "recordings" / "example"
     for name in ("agenda.txt", "session.toml"):
         assert (tmp_path / name).read_text("utf-8") == (shipped / name).read_text("utf-8")
@@ -195,8 +215,9 @@ def test_shipped_example_is_what_the_script_makes(tmp_path: Path) -> None:
     assert len(times) == 5 and times[0] == 0 and times == sorted(times)
 
 
+@pytest.mark.slow
 def test_long_sessions_reuse_sentences_but_never_the_spoken_cues(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(synth, "_POOL", 6)  # what a three-hour session does after 40 sentences a voice
+    monkeypatch.setattr(synth_session_module, "_POOL", 6)  # what a three-hour session does after 40 sentences a voice
     items = small_session_items()[:2]
     for item in items:
         item.seconds = 90
@@ -207,10 +228,12 @@ def test_long_sessions_reuse_sentences_but_never_the_spoken_cues(tmp_path: Path,
     # one hand-over at the end of item 1, one self-introduction per speaker (the first is cut off)
     assert [t.sentences[k].text.split(",")[0] for k in cues] == [
         "Je laisse maintenant la parole à Hugo Delorme pour la présentation de la méthode des ateliers.",
-        "Bonjour à toutes et à tous"]
+        "Bonjour à toutes et à tous",
+    ]
     assert t.sentences[cues[0]].item == 0 and t.sentences[cues[0] + 2].item == 1
 
 
+@pytest.mark.slow
 def test_without_pauses_speech_runs_on(tmp_path: Path) -> None:
     t = make_session(tmp_path, seed=2, offset=1.0, items=small_session_items(), pauses=False, audio_format="wav")
     gaps = [b.start - a.end for a, b in zip(t.sentences, t.sentences[1:])]

@@ -24,7 +24,11 @@ def test_round_trip_match_and_forget(tmp_path: Path):
     assert path.is_file()
     again = VoiceLibrary(path)  # a new handle reads what the first one wrote
     listed = {(v.name, v.model): (v.prints, v.seconds) for v in again.list()}
-    assert listed == {("Anne Martin", "m"): (2, 50.0), ("Paul Durand", "m"): (1, 0.0), ("Paul Durand", "other"): (1, 0.0)}
+    assert listed == {
+        ("Anne Martin", "m"): (2, 50.0),
+        ("Paul Durand", "m"): (1, 0.0),
+        ("Paul Durand", "other"): (1, 0.0),
+    }
     name, sim = again.match([0.8, 0.3, 0.0], model="m")
     assert name == "Anne Martin" and 0.9 < sim < 0.99
     assert again.match([0.8, 0.3, 0.0], model="m", threshold=0.99) is None
@@ -37,14 +41,21 @@ def test_round_trip_match_and_forget(tmp_path: Path):
 
 def test_enroll_from_session_takes_only_agenda_names(tmp_path: Path):
     lib = VoiceLibrary(tmp_path / "voices.sqlite")
-    speakers = (Speaker("S1", "Anne Martin", seconds=12, source="agenda"),
-                Speaker("S2", "Intervenant 1", source="unnamed"),
-                Speaker("S3", "Marc Leroy", source="voiceprint"))
-    dia = Diarization(turns=(Turn(0, 1, "S1"),), engine="embedded/campplus",
-                      centroids={"S1": [1.0, 0.0], "S2": [0.0, 1.0], "S3": [0.5, 0.5]})
+    speakers = (
+        Speaker("S1", "Anne Martin", seconds=12, source="agenda"),
+        Speaker("S2", "Intervenant 1", source="unnamed"),
+        Speaker("S3", "Marc Leroy", source="voiceprint"),
+    )
+    dia = Diarization(
+        turns=(Turn(0, 1, "S1"),),
+        engine="embedded/campplus",
+        centroids={"S1": [1.0, 0.0], "S2": [0.0, 1.0], "S3": [0.5, 0.5]},
+    )
     assert enroll_from_session(lib, speakers, dia, session="conseil-2025") == ["Anne Martin"]
     assert enroll_from_session(lib, speakers, dia, session="conseil-2025") == ["Anne Martin"]  # a re-run
-    assert [(v.name, v.model, v.prints, v.seconds) for v in lib.list()] == [("Anne Martin", "embedded/campplus", 1, 12.0)]
+    assert [(v.name, v.model, v.prints, v.seconds) for v in lib.list()] == [
+        ("Anne Martin", "embedded/campplus", 1, 12.0)
+    ]
     enroll_from_session(lib, speakers, dia, session="conseil-2026")
     assert lib.list()[0].prints == 2
 
@@ -54,6 +65,7 @@ def clip(path: Path, text: str, voice: str, pitch: int, speed: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_voiceprints_from_clips_recognise_the_same_voice(tmp_path: Path):
     anne = ("fr+f2", 62, 168)
     paul = ("fr+m1", 38, 150)
@@ -74,8 +86,11 @@ def test_voiceprints_from_clips_recognise_the_same_voice(tmp_path: Path):
     assert lib.match(query, model=model)[0] == "Paul Durand"
 
 
+@pytest.mark.slow
 def test_clip_without_speech_is_one_clear_error(tmp_path: Path):
     silent = tmp_path / "silence.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "2", str(silent)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "2", str(silent)], check=True
+    )
     with pytest.raises(AudioError, match="no speech"):
         embed_clips([silent])

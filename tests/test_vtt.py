@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import webvtt
 
+from restitution.export.cues import Cue, build_cues, wrap
 from restitution.export.srt import write_srt
-from restitution.export.vtt import Cue, build_cues, render_vtt, wrap, write_vtt
+from restitution.export.vtt import render_vtt, write_vtt
 from restitution.options import ExportOptions
 from restitution.types import AudioInfo, Offset, Segment, Session, SessionResult, Speaker, Word
 
@@ -49,7 +50,9 @@ def random_segments(seed: int, n: int = 40) -> list[Segment]:
     return segs
 
 
-def check_invariants(cues: list[Cue], segments: list[Segment], max_chars=42, max_lines=2, max_seconds=7.0, duration=None):
+def check_invariants(
+    cues: list[Cue], segments: list[Segment], max_chars=42, max_lines=2, max_seconds=7.0, duration=None
+):
     assert cues, "no cues"
     prev_end = 0.0
     for cue in cues:
@@ -111,7 +114,10 @@ def test_subword_tokens_are_glued_back():
 
 
 def test_words_without_leading_spaces_stay_separate():
-    words = tuple(Word(i * 0.5, i * 0.5 + 0.4, w, 1) for i, w in enumerate("un deux trois quatre cinq six sept huit neuf dix onze douze".split()))
+    words = tuple(
+        Word(i * 0.5, i * 0.5 + 0.4, w, 1)
+        for i, w in enumerate("un deux trois quatre cinq six sept huit neuf dix onze douze".split())
+    )
     cues = build_cues([Segment(0, 6, "", words, None)])
     assert cues[0].lines == ("un deux trois quatre cinq six", "sept huit neuf dix onze douze")
 

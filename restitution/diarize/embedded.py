@@ -1,4 +1,5 @@
-"""Offline diarization: Silero VAD, speaker embeddings on sliding windows, spectral clustering.
+"""Offline diarization: the shared speech map, speaker embeddings on sliding windows, spectral
+clustering; where the map hears two voices at once, the nearest other speaker is added.
 
 Audio is read block by block (a memmap of a 3-hour recording is never copied whole); only the
 embeddings (a few hundred floats per 0.75 s of speech) are kept for clustering.
@@ -6,72 +7,33 @@ embeddings (a few hundred floats per 0.75 s of speech) are kept for clustering.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib.util
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from ..audio import read_block
+from ..audio import SAMPLE_RATE, read_block
 from ..errors import ConfigError, ModelError
 from ..options import DiarizationOptions
+from ..segmentation import torch_threads
+from ..speech import SpeechMap, detect
 from ..types import Diarization, Turn
 from .cluster import cluster
 
 log = logging.getLogger("restitution")
 
-SAMPLE_RATE = 16000
-BLOCK_SECONDS = 600.0  # audio read and VAD'd at a time
 WINDOW = 2.5  # seconds of audio per embedding: 1.5 s confused espeak voices far more often
 STEP = 1.0  # hop between embeddings
 MIN_RUN = 1.0  # a label run shorter than this between two runs of one speaker is a flip
-VAD_THRESHOLD = 0.35  # 0.5 missed most speech in the far-field AMI excerpts
+OVERLAP_REACH = 10.0  # seconds: the second voice of an overlap is a speaker heard this near it
 
 
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run with `n` torch threads, then restore: importing silero_vad sets 1 for the process."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-@functools.lru_cache(maxsize=1)
-def _vad():
-    from silero_vad import load_silero_vad
-
-    return load_silero_vad()
-
-
-def speech_regions(
-    audio: np.ndarray, progress: Callable[[float], None] | None = None
-) -> list[tuple[float, float]]:
-    """Speech (start, end) in seconds, by Silero VAD, one block at a time."""
-    import torch
-    from silero_vad import get_speech_timestamps
-
-    model = _vad()
-    block = int(BLOCK_SECONDS * SAMPLE_RATE)
-    regions: list[tuple[float, float]] = []
-    for start in range(0, len(audio), block):
-        chunk = torch.from_numpy(read_block(audio, start, start + block))
-        for ts in get_speech_timestamps(chunk, model, threshold=VAD_THRESHOLD, sampling_rate=SAMPLE_RATE):
-            s, e = (start + ts["start"]) / SAMPLE_RATE, (start + ts["end"]) / SAMPLE_RATE
-            if regions and s - regions[-1][1] < 0.05:  # a region cut by the block boundary
-                regions[-1] = (regions[-1][0], e)
-            else:
-                regions.append((s, e))
-        if progress:
-            progress(min(len(audio), start + block) / SAMPLE_RATE)
-    return regions
+def speech_regions(audio: np.ndarray, progress: Callable[[float], None] | None = None) -> list[tuple[float, float]]:
+    """Speech (start, end) in seconds: the regions of the recording's speech map."""
+    return list(detect(audio, progress).regions)
 
 
 def windows(regions: list[tuple[float, float]]) -> list[tuple[float, float, float, float]]:
@@ -269,6 +231,46 @@ def name_labels(
     return tuple(Turn(round(float(s), 3), round(float(e), 3), order[lab]) for s, e, lab in turns), centroids
 
 
+def _merged(turns: list[Turn]) -> tuple[Turn, ...]:
+    """Each speaker's turns joined where they touch or overlap, all sorted by start."""
+    out: list[Turn] = []
+    for label in dict.fromkeys(t.speaker for t in turns):
+        last: Turn | None = None
+        for t in sorted((t for t in turns if t.speaker == label), key=lambda t: t.start):
+            if last is not None and t.start <= last.end + 1e-6:
+                last = Turn(last.start, max(last.end, t.end), label)
+            else:
+                if last is not None:
+                    out.append(last)
+                last = t
+        if last is not None:
+            out.append(last)
+    return tuple(sorted(out, key=lambda t: (t.start, t.end)))
+
+
+def second_voices(turns: Sequence[Turn], overlaps: Sequence[tuple[float, float]]) -> list[Turn]:
+    """Where two voices overlap, a turn for the second: the other speaker heard nearest in time.
+
+    Clustering gives each moment one label; the overlap detector says when there are two.
+    Who the second is, is usually the one who spoke just before or just after (an
+    interruption, a reply that starts early, a backchannel).
+    """
+    extra = []
+    for s, e in overlaps:
+        middle = (s + e) / 2
+        main = next((t for t in turns if t.start <= middle <= t.end), None)
+        if main is None:
+            continue
+        best, distance = None, OVERLAP_REACH
+        for t in turns:
+            d = max(t.start - e, s - t.end, 0.0)
+            if t.speaker != main.speaker and d < distance:
+                best, distance = t.speaker, d
+        if best is not None:
+            extra.append(Turn(round(s, 3), round(e, 3), best))
+    return extra
+
+
 def diarize(
     audio: np.ndarray,
     options: DiarizationOptions,
@@ -276,14 +278,17 @@ def diarize(
     min_speakers_hint: int = 0,
     hook=None,
     token: str | None = None,
+    speech: SpeechMap | None = None,
 ) -> Diarization:
-    """The embedded engine (see the package docstring); `token` is unused here."""
+    """The embedded engine (see the package docstring); `token` is unused here. `speech` is
+    the recording's speech map, found here when not given."""
     total = len(audio) / SAMPLE_RATE
     report = (lambda done: hook("diarize", completed=done, total=total)) if hook else None
     with torch_threads(options.threads):
         embedder = load_embedder(options.embedding)
-        # VAD is about a tenth of the work: count it as the first tenth of the progress bar.
-        regions = speech_regions(audio, (lambda t: report(0.1 * t)) if report else None)
+        if speech is None:  # finding speech is about a tenth of the work: the first tenth of the bar
+            speech = detect(audio, (lambda t: report(0.1 * t)) if report else None, options.threads)
+        regions = list(speech.regions)
         wins = windows(regions)
         emb = embed_windows(audio, wins, embedder, (lambda t: report(0.1 * total + 0.9 * t)) if report else None)
     if not wins:
@@ -299,7 +304,15 @@ def diarize(
     spans = [(w[2], w[3]) for w in wins]
     smoothed = smooth(labels.tolist(), spans)
     turns, centroids = name_labels(to_turns(smoothed, spans), emb, np.asarray(smoothed))
+    extra = second_voices(turns, speech.overlaps)
+    turns = _merged([*turns, *extra])
     if report:
         report(total)
-    log.info("diarization: %d speech regions, %d windows, %d speakers", len(regions), len(wins), len(centroids))
+    log.info(
+        "diarization: %d speech regions, %d windows, %d speakers, %d second voices in overlaps",
+        len(regions),
+        len(wins),
+        len(centroids),
+        len(extra),
+    )
     return Diarization(turns=turns, engine=f"embedded/{embedder.name}", centroids=centroids)

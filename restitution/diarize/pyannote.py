@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..options import DiarizationOptions
+from ..speech import SpeechMap
 from ..types import Diarization, Turn
 from .embedded import SAMPLE_RATE, torch_threads
 
@@ -124,6 +125,7 @@ def diarize(
     min_speakers_hint: int = 0,
     hook=None,
     token: str | None = None,
+    speech: SpeechMap | None = None,  # unused: the pipeline finds speech with its own model
 ) -> Diarization:
     pipeline = load_pipeline(options.pyannote_pipeline, token)
     import torch

@@ -32,6 +32,9 @@ from .embedded import SAMPLE_RATE, WINDOW, Embedder, _clip, load_embedder, torch
 
 log = logging.getLogger("restitution")
 
+# The refine stage's algorithm: bump it when a change moves stretches between voices.
+REFINE_VERSION = 1
+
 PIECE_GAP = 1.0  # turns of one label closer than this form one stretch
 PIECE_MAX = 6.0  # longest stretch: home and tested stretches alike in length, so alike in noise
 MIN_TEST = 1.5  # seconds of speech a stretch needs to be judged; shorter ones follow a neighbour or stay
@@ -129,11 +132,16 @@ def refine(
     except ModelError as exc:
         log.warning("speakers: not checked against the agenda (%s)", exc)
         return diarization
-    progress = (lambda done, total: hook("speakers", completed=done, total=total)) if hook else None
+    progress = (lambda done, total: hook("refine", completed=done, total=total)) if hook else None
     with torch_threads(options.threads):
         return check_stretches(
-            diarization, chapters, names, audio, embedder,
-            same_space=diarization.engine == f"embedded/{embedder.name}", progress=progress,
+            diarization,
+            chapters,
+            names,
+            audio,
+            embedder,
+            same_space=diarization.engine == f"embedded/{embedder.name}",
+            progress=progress,
         )
 
 
@@ -198,7 +206,7 @@ def check_stretches(
     if not thresholds:
         return diarization
     seconds = speaking_time(diarization.turns)
-    label_of = {}  # a name's main label (clustering may have split a voice into several)
+    label_of: dict[str, str] = {}  # a name's main label (clustering may have split a voice into several)
     for lab in sorted(names, key=lambda lab: -seconds.get(lab, 0.0)):
         label_of.setdefault(names[lab], lab)
 
@@ -262,7 +270,9 @@ def check_stretches(
     fresh = sum(1 for anchor, _ in groups if anchor is None)
     log.info(
         "speakers: %.0f s did not sound like the named voice it was clustered with; %d voices merged, %d new",
-        moved, len(merged), fresh,
+        moved,
+        len(merged),
+        fresh,
     )
     heard = {t.speaker for t in turns}
     centroids = {lab: c for lab, c in diarization.centroids.items() if lab in heard}
@@ -282,14 +292,18 @@ def _merge_level(home_vectors: dict[str, list[np.ndarray]], thresholds: dict[str
     if not same or not other:
         return float(np.median(list(thresholds.values())))
     level = (float(np.percentile(same, 25)) + float(np.percentile(other, 95))) / 2
-    log.debug("speakers: stretches of one voice above %.2f (median threshold %.2f)", level, np.median(list(thresholds.values())))
+    log.debug(
+        "speakers: stretches of one voice above %.2f (median threshold %.2f)",
+        level,
+        np.median(list(thresholds.values())),
+    )
     return level
 
 
 def _match(v: np.ndarray, profiles: dict[str, np.ndarray], thresholds: dict[str, float]) -> str | None:
     """The tested named voice `v` passes by the widest margin, if any (`thresholds` is not empty)."""
     margins = {name: float(v @ profiles[name]) - t for name, t in thresholds.items()}
-    best = max(margins, key=margins.get)
+    best = max(margins, key=lambda name: margins[name])
     log.debug("speakers: nearest named voice %s, margin %.2f", best, margins[best])
     return best if margins[best] >= 0 else None
 

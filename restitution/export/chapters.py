@@ -10,10 +10,12 @@ from pathlib import Path
 import webvtt
 from webvtt.models import Timestamp
 
-from ..files import slugify, write_json, write_text
+from ..files import remove, slugify, write_json, write_text
 from ..options import ExportOptions
 from ..types import Chapter, Segment, Word
-from .vtt import build_cues, escape, render_vtt
+from .cues import build_cues
+from .vtt import escape, render_vtt
+from .words import rejoin
 
 # https://github.com/Podcastindex-org/podcast-namespace/blob/main/chapters/jsonChapters.md
 JSON_CHAPTERS_VERSION = "1.2.0"
@@ -28,9 +30,9 @@ def chapter_stem(chapter: Chapter) -> str:
 def remove_stale(dest_dir: Path, suffix: str, keep: Iterable[Path]) -> None:
     """Drop numbered chapter files a previous run left behind (titles or chapter count changed)."""
     kept = {p.name for p in keep}
-    for path in dest_dir.glob(f"*{suffix}"):
+    for path in sorted(dest_dir.glob(f"*{suffix}")):
         if _NUMBERED.match(path.name) and path.name not in kept:
-            path.unlink(missing_ok=True)
+            remove(path)
 
 
 def write_chapters_vtt(chapters: Sequence[Chapter], dest: Path) -> Path:
@@ -92,10 +94,11 @@ def write_chapter_captions(
 ) -> list[Path]:
     """`dest_dir/NN-<slug>.vtt` per chapter, with times relative to the chapter's start."""
     options = options or ExportOptions()
+    whole = rejoin(segments)  # before cutting at chapter starts, so no word is cut there
     written = []
     for chapter in chapters:
         cues = build_cues(
-            _within(segments, chapter),
+            _within(whole, chapter),
             max_chars=options.caption_max_chars,
             max_lines=options.caption_max_lines,
             max_seconds=options.caption_max_seconds,

@@ -19,75 +19,18 @@ from string import Template
 from typing import Any
 
 from ..errors import RestitutionError
-from ..files import write_json, write_text
+from ..files import confined, write_json, write_text
 from ..options import ExportOptions
 from ..types import SessionResult
+from .labels import is_placeholder, strings, unnamed_labels
 from .text import Paragraph, hms, human_duration, sections, title_of
 from .vtt import cues_for, speaker_names
 from .vtt import escape as escape_cue
 
 log = logging.getLogger("restitution")
 
-STRINGS = {
-    "fr": {
-        "archive": "Toutes les séances",
-        "archive_title": "Archive des séances",
-        "skip": "Aller à la transcription",
-        "speakers_label": "Intervenants",
-        "captions_label": "Sous-titres",
-        "chapters_label": "Chapitres",
-        "transcript_label": "Transcription",
-        "follow": "Suivre la lecture",
-        "search_placeholder": "Rechercher dans la transcription",
-        "archive_search": "Filtrer par titre, date ou intervenant",
-        "one": "1 paragraphe",
-        "colon": "\u00a0: ",
-        "many": "{n} paragraphes",
-        "sessions": "{n} séances",
-        "session_one": "1 séance",
-        "before": "Avant le premier chapitre",
-        "no_chapters": "Aucun chapitre",
-        "empty": "Rien n’a été transcrit dans ce chapitre.",
-        "col_title": "Séance",
-        "col_date": "Date",
-        "col_duration": "Durée",
-        "col_speakers": "Intervenants",
-        "footer": "Transcription automatique, générée hors ligne par restitution ; elle peut contenir des erreurs.",
-        "check": "Nom incertain, à vérifier",
-    },
-    "en": {
-        "archive": "All sessions",
-        "archive_title": "Session archive",
-        "skip": "Skip to the transcript",
-        "speakers_label": "Speakers",
-        "captions_label": "Captions",
-        "chapters_label": "Chapters",
-        "transcript_label": "Transcript",
-        "follow": "Follow playback",
-        "search_placeholder": "Search the transcript",
-        "archive_search": "Filter by title, date or speaker",
-        "one": "1 paragraph",
-        "colon": ": ",
-        "many": "{n} paragraphs",
-        "sessions": "{n} sessions",
-        "session_one": "1 session",
-        "before": "Before the first chapter",
-        "no_chapters": "No chapters",
-        "empty": "Nothing was transcribed in this chapter.",
-        "col_title": "Session",
-        "col_date": "Date",
-        "col_duration": "Duration",
-        "col_speakers": "Speakers",
-        "footer": "Automatic transcript, made offline by restitution; it may contain errors.",
-        "check": "Uncertain name, to be checked",
-    },
-}
 # Speaker colours: distinct, readable on light and dark backgrounds.
 PALETTE = ("#2f6fdf", "#d9480f", "#2b8a3e", "#ae3ec9", "#0c8599", "#e8590c", "#5c7cfa", "#c2255c")
-
-
-def _t(lang: str) -> dict[str, str]:
-    return STRINGS.get((lang or "").split("-")[0].lower(), STRINGS["en"])
 
 
 def _e(text: Any) -> str:
@@ -119,9 +62,11 @@ def _people(result: SessionResult) -> tuple[str, dict[str | None, str]]:
         role = f' <span class="role">— {_e(sp.role)}</span>' if sp.role else ""
         flag, doubt = ("", "")
         if sp.uncertain:
-            flag, doubt = ' class="uncertain"', _DOUBT.format(_e(_t(result.language)["check"]))
-        items.append(f'<li{flag}><span class="dot" style="background:{colours[sp.name or sp.id]}"></span>'
-                     f'{_e(sp.name or sp.id)}{doubt}{role}</li>')
+            flag, doubt = ' class="uncertain"', _DOUBT.format(_e(strings(result.language)["check"]))
+        items.append(
+            f'<li{flag}><span class="dot" style="background:{colours[sp.name or sp.id]}"></span>'
+            f"{_e(sp.name or sp.id)}{doubt}{role}</li>"
+        )
     return "".join(items), colours
 
 
@@ -140,19 +85,20 @@ def _paragraph(p: Paragraph, colours: dict[str | None, str], doubtful: set[str],
     )
 
 
-def _cue_data(result: SessionResult) -> list[list[Any]]:
+def _cue_data(result: SessionResult, options: ExportOptions) -> list[list[Any]]:
     """The captions again, for browsers that will not load the .vtt of a page opened from disk."""
     names = speaker_names(result)
     out = []
-    for cue in cues_for(result, ExportOptions()):
+    for cue in cues_for(result, options):
         name = names.get(cue.speaker) if cue.speaker else None
         voice = f"<v {escape_cue(name)}>" if name else ""
         out.append([cue.start, cue.end, voice + escape_cue(" ".join(cue.lines))])
     return out
 
 
-def session_page(result: SessionResult) -> str:
-    s = _t(result.language)
+def session_page(result: SessionResult, options: ExportOptions | None = None) -> str:
+    """The session's page; `options` lay out its captions as in the session's .vtt file."""
+    s = strings(result.language)
     sid = result.session.id
     people, colours = _people(result)
     doubtful = {sp.name for sp in result.speakers if sp.uncertain and sp.name}
@@ -161,16 +107,16 @@ def session_page(result: SessionResult) -> str:
         body = "".join(_paragraph(p, colours, doubtful, s["check"]) for p in paras)
         body = body or f'<p class="empty">{_e(s["empty"])}</p>'
         if ch is None:
-            heading = f'<h3>{_e(s["before"])}</h3>' if result.chapters else ""
+            heading = f"<h3>{_e(s['before'])}</h3>" if result.chapters else ""
             blocks.append(f'<section class="chapter">{heading}{body}</section>')
             continue
         who = f'<span class="who">{_e(", ".join(ch.speakers))}</span>' if ch.speakers else ""
         chapter_items.append(
             f'<li><button type="button" class="chapter-link" data-start="{ch.start:.2f}">'
-            f'<time>{hms(ch.start)}</time><span>{_e(ch.title)}{who}</span></button></li>'
+            f"<time>{hms(ch.start)}</time><span>{_e(ch.title)}{who}</span></button></li>"
         )
         blocks.append(
-            f'<section class="chapter" id="chapitre-{ch.index}" aria-labelledby="ch-{ch.index}">'
+            f'<section class="chapter" id="{s["anchor"]}-{ch.index}" aria-labelledby="ch-{ch.index}">'
             f'<h3 id="ch-{ch.index}"><span class="num">{ch.index}.</span>{_e(ch.title)}</h3>{body}</section>'
         )
     if not chapter_items:
@@ -186,31 +132,43 @@ def session_page(result: SessionResult) -> str:
         captions=_e(f"{sid}.vtt"),
         chapters="".join(chapter_items),
         sections="\n".join(blocks),
-        data=script_json({"session": sid, "strings": {k: s[k] for k in ("one", "many", "colon")}, "cues": _cue_data(result)}),
+        data=script_json(
+            {
+                "session": sid,
+                "strings": {k: s[k] for k in ("one", "many", "colon")},
+                "cues": _cue_data(result, options or ExportOptions()),
+            }
+        ),
     )
     return _render("session.html", "session.js", values)
 
 
-def write_session_page(result: SessionResult, out_dir: Path) -> Path:
+def write_session_page(result: SessionResult, out_dir: Path, options: ExportOptions | None = None) -> Path:
     dest = Path(out_dir) / "index.html"
-    write_text(dest, session_page(result))
+    write_text(dest, session_page(result, options))
     return dest
 
 
 # What the archive page needs from each session.json, cached by file size and mtime: a batch
 # rewrites the page after every session, and parsing every transcript each time would not scale.
 _CACHE = ".archive-cache.json"
+_SUMMARY_VERSION = 2  # bumped when _summary changes, so cached summaries are made again
 
 
 def _summary(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     sess = data.get("session") or {}
+    labels = unnamed_labels(data)
     return {
         "title": str(sess.get("title") or sess.get("id") or path.parent.name),
         "date": str(sess.get("date") or ""),
         "duration": float(sess.get("duration") or 0),
         "language": str(sess.get("language") or ""),
-        "speakers": [str(sp["name"]) for sp in data.get("speakers") or [] if sp.get("name")],
+        "speakers": [
+            str(sp["name"])
+            for sp in data.get("speakers") or []
+            if not is_placeholder(sp.get("name"), sp.get("source"), labels)
+        ],
     }
 
 
@@ -225,7 +183,7 @@ def _summaries(outputs_dir: Path) -> dict[str, dict[str, Any]]:
         folder = path.parent.name
         try:
             st = path.stat()
-            stamp = [st.st_size, st.st_mtime_ns]
+            stamp = [st.st_size, st.st_mtime_ns, _SUMMARY_VERSION]
             entry = cache.get(folder) if isinstance(cache, dict) else None
             if not (isinstance(entry, dict) and entry.get("stamp") == stamp):
                 entry = {"stamp": stamp, "summary": _summary(path)}
@@ -252,7 +210,7 @@ def archive_page(outputs_dir: Path) -> str:
     summaries = _summaries(Path(outputs_dir))
     langs = [x["language"] for x in summaries.values()]
     lang = max(set(langs), key=langs.count) if langs else "en"
-    s = _t(lang)
+    s = strings(lang)
     # Newest first; undated sessions last.
     ordered = sorted(summaries.items(), key=lambda item: item[1]["date"], reverse=True)
     values = {k: _e(v) for k, v in s.items()}
@@ -272,5 +230,6 @@ def write_archive_page(outputs_dir: Path) -> Path:
     if not outputs_dir.is_dir():
         raise RestitutionError("no such outputs folder", outputs_dir)
     dest = outputs_dir / "index.html"
-    write_text(dest, archive_page(outputs_dir))
+    with confined(outputs_dir):
+        write_text(dest, archive_page(outputs_dir))
     return dest

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mutagen import MutagenError
 from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, TRCK, TXXX, CTOCFlags, ID3NoHeaderError
 from mutagen.id3._tags import save_frame  # the public save() offers no frame order
 
+from ..audio import ffmpeg, run_tool
+from ..audio import url as _url
 from ..errors import AudioError, OutputError
 from ..files import atomic_path
 from ..types import Chapter
@@ -26,10 +27,11 @@ log = logging.getLogger("restitution")
 TARGET_LUFS = -16.0  # the podcast norm (Apple, Spotify), integrated loudness
 TRUE_PEAK = -1.5  # dBTP
 LOUDNESS_RANGE = 11.0  # LU
-SAMPLE_RATE = 44100
+MP3_SAMPLE_RATE = 44100
 # Marks an MP3 we encoded, with its settings: given again as a source, it is copied, not re-encoded.
 _ENCODING_TAG = "restitution-encoding"
 _NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets: unused, times rule
+MAX_TOC = 255  # a CTOC frame counts its entries in one byte (ID3v2 Chapter Frame Addendum)
 
 
 class _InOrderID3(ID3):
@@ -39,25 +41,12 @@ class _InOrderID3(ID3):
     order, and ffmpeg (ffprobe, players built on it) lists chapters in file order, not CTOC order.
     """
 
-    def _write(self, config):  # type: ignore[no-untyped-def]
+    def _write(self, config: Any) -> bytearray:
         return bytearray().join(save_frame(frame, config=config) for frame in self.values())
 
 
-def _url(path: Path) -> str:
-    # file: makes ffmpeg take the name literally (a leading dash or a colon is not an option).
-    return "file:" + os.path.abspath(path)
-
-
 def _ffmpeg(args: list[str], path: Path, what: str) -> str:
-    command = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-y", *args]
-    try:
-        run = subprocess.run(command, capture_output=True, text=True, errors="replace", check=False)
-    except FileNotFoundError:
-        raise AudioError("ffmpeg not found: install ffmpeg (apt-get install ffmpeg)", path) from None
-    if run.returncode != 0:
-        lines = [line for line in run.stderr.strip().splitlines() if line.strip()]
-        raise AudioError(f"{what} failed: {lines[-1] if lines else 'ffmpeg error'}", path)
-    return run.stderr
+    return ffmpeg(["-y", *args], path, what)[1]
 
 
 def _loudnorm_filter(source: Path) -> str:
@@ -82,7 +71,7 @@ def _loudnorm_filter(source: Path) -> str:
 
 
 def _encoding(bitrate: str, loudnorm: bool) -> str:
-    return f"libmp3lame {bitrate} {SAMPLE_RATE} loudnorm={'on' if loudnorm else 'off'}"
+    return f"libmp3lame {bitrate} {MP3_SAMPLE_RATE} loudnorm={'on' if loudnorm else 'off'}"
 
 
 def _tags(path: Path) -> ID3 | None:
@@ -102,14 +91,14 @@ def _ms(seconds: float) -> int:
     return int(round(seconds * 1000))
 
 
-def _chapter_frames(chapters: Sequence[Chapter], duration: float) -> list[CHAP | CTOC]:
+def _chapter_frames(chapters: Sequence[Chapter], duration: float, toc_title: str) -> list[CHAP | CTOC]:
     ids = [f"chp{c.index}" for c in chapters]
     frames: list[CHAP | CTOC] = [
         CTOC(
             element_id="toc",
             flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
             child_element_ids=ids,
-            sub_frames=[TIT2(encoding=3, text=["Chapitres"])],
+            sub_frames=[TIT2(encoding=3, text=[toc_title])],
         )
     ]
     limit = _ms(duration)
@@ -130,13 +119,12 @@ def _chapter_frames(chapters: Sequence[Chapter], duration: float) -> list[CHAP |
 
 
 def _duration(path: Path) -> float:
+    run = run_tool(["-v", "error", "-show_entries", "format=duration", "-of", "json", _url(path)], "ffprobe")
     try:
-        run = subprocess.run(
-            ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", _url(path)],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
+        if run.returncode != 0:
+            raise ValueError(run.returncode)
         return float(json.loads(run.stdout)["format"]["duration"])
-    except (subprocess.CalledProcessError, KeyError, ValueError, FileNotFoundError):
+    except (KeyError, ValueError):
         raise AudioError("cannot read the duration of the encoded MP3", path) from None
 
 
@@ -153,6 +141,7 @@ def write_mp3(
     bitrate: str = "128k",
     loudnorm: bool = False,
     language: str = "fra",
+    toc_title: str = "Chapters",
 ) -> Path:
     """Encode `source` to `dest` once and tag it (ID3v2.4, CHAP + CTOC); returns `dest`.
 
@@ -168,7 +157,7 @@ def write_mp3(
         else:
             audio_filter = _loudnorm_filter(source) if loudnorm else ""
             args += ["-af", audio_filter] if audio_filter else []
-            args += ["-c:a", "libmp3lame", "-b:a", bitrate, "-ar", str(SAMPLE_RATE)]
+            args += ["-c:a", "libmp3lame", "-b:a", bitrate, "-ar", str(MP3_SAMPLE_RATE)]
         args += ["-map_metadata", "-1", "-map_chapters", "-1", "-id3v2_version", "0", "-write_xing", "1"]
         _ffmpeg([*args, "-f", "mp3", _url(tmp)], source, "MP3 encoding")
         tags = _InOrderID3()
@@ -179,8 +168,18 @@ def write_mp3(
         if comment:
             tags.add(COMM(encoding=3, lang=language, desc="", text=[comment]))
         tags.add(TXXX(encoding=3, desc=_ENCODING_TAG, text=[encoding]))
-        for frame in _chapter_frames(chapters, _duration(tmp)):
-            tags.add(frame)
+        if len(chapters) > MAX_TOC:
+            log.warning(
+                "%s: %d chapters, but an MP3's table of contents holds at most %d: chapters %d to %d are left out"
+                " of it (every other output has them all)",
+                dest,
+                len(chapters),
+                MAX_TOC,
+                MAX_TOC + 1,
+                len(chapters),
+            )
+        for chapter_frame in _chapter_frames(chapters[:MAX_TOC], _duration(tmp), toc_title):
+            tags.add(chapter_frame)
         try:
             tags.save(tmp, v2_version=4)
         except (MutagenError, OSError) as e:

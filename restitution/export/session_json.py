@@ -48,6 +48,7 @@ def to_json(result: SessionResult) -> dict[str, Any]:
             }
             for seg in result.segments
         ],
+        "gaps": [g.to_dict() for g in result.gaps],
         "options": result.options,
     }
 

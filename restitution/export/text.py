@@ -1,7 +1,9 @@
 """Reading transcripts: plain text, Markdown, and the Podcasting 2.0 JSON transcript.
 
 The text and Markdown forms are made of paragraphs: one speaker talking without a long pause,
-inside one chapter. `paragraphs()` is shared with the HTML page so the two read the same.
+inside one chapter. `paragraphs()` is shared with the HTML page so the two read the same. All
+of them read reader words (`words.rejoin`): a word the decoder wrote in pieces, or that speaker
+assignment cut between two voices, is whole, with one speaker.
 """
 
 from __future__ import annotations
@@ -11,18 +13,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..clock import hms
 from ..files import write_json, write_text
 from ..types import Chapter, Segment, SessionResult
+from .inaudible import with_gaps
+from .labels import is_placeholder, unnamed_labels
+from .words import rejoin
 
 # A silence this long starts a new paragraph even when the same person goes on.
 PARAGRAPH_PAUSE = 2.5
 # ... and so does this much talk, so a monologue is not one wall of text.
 PARAGRAPH_MAX_SECONDS = 90.0
-
-
-def hms(seconds: float) -> str:
-    total = max(0, int(seconds))
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
 def human_duration(seconds: float) -> str:
@@ -68,7 +69,7 @@ def _segment_text(seg: Segment) -> str:
 def paragraphs(result: SessionResult) -> list[Paragraph]:
     chapters = sorted(result.chapters, key=lambda c: c.start)
     out: list[Paragraph] = []
-    for seg in sorted(result.segments, key=lambda s: (s.start, s.end)):
+    for seg in with_gaps(result, rejoin(result.segments)):
         text = _segment_text(seg)
         if not text:
             continue
@@ -106,7 +107,8 @@ def title_of(result: SessionResult) -> str:
 
 def _subtitle(result: SessionResult) -> str:
     parts = [result.session.date, human_duration(result.audio.duration)]
-    names = [s.name for s in result.speakers if s.name]
+    labels = unnamed_labels({"options": result.options})
+    names = [s.name for s in result.speakers if s.name and not is_placeholder(s.name, s.source, labels)]
     if names:
         parts.append(", ".join(names))
     return " · ".join(p for p in parts if p)
@@ -152,7 +154,7 @@ def render_md(result: SessionResult) -> str:
 def transcript_json(result: SessionResult) -> dict:
     """The Podcasting 2.0 JSON transcript (podcastindex.org `podcast:transcript`, version 1.0.0)."""
     segments = []
-    for seg in sorted(result.segments, key=lambda s: (s.start, s.end)):
+    for seg in with_gaps(result, rejoin(result.segments)):
         body = _segment_text(seg)
         if not body:
             continue

@@ -23,14 +23,17 @@ MAX_HINT_WORDS = 80  # the decoder keeps half its context for hints: stay well i
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z0-9&]*[A-Z0-9][A-Za-z0-9&]*\b|\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")
 
 
-def agenda_people(agenda: Agenda) -> list[Person]:
-    return [person(n) for n in dict.fromkeys(sp.name for item in agenda.items for sp in item.speakers)]
+def agenda_people(agenda: Agenda, extra: Iterable[str] = ()) -> list[Person]:
+    """The agenda's people, then `extra` names (spellings a person corrected in earlier sessions)."""
+    names = [sp.name for item in agenda.items for sp in item.speakers] + [n.strip() for n in extra if n.strip()]
+    return [person(n) for n in dict.fromkeys(names)]
 
 
-def hints(agenda: Agenda) -> str:
-    """ "Romain Delassus, Anne Le Gall, TMNlab, RESSAC, circulaire": names first, then the
-    organisations the roles name (acronyms, CamelCase) and the titles' uncommon words."""
-    out: list[str] = [p.name for p in agenda_people(agenda)]
+def hints(agenda: Agenda, extra: Iterable[str] = ()) -> str:
+    """ "Romain Delassus, Anne Le Gall, TMNlab, RESSAC, circulaire": names first (the agenda's,
+    then `extra`), then the organisations the roles name (acronyms, CamelCase) and the titles'
+    uncommon words."""
+    out: list[str] = [p.name for p in agenda_people(agenda, extra)]
     for item in agenda.items:
         for sp in item.speakers:
             out += _ACRONYM.findall(sp.role or "")
@@ -102,9 +105,10 @@ def _respell_words(words: tuple[Word, ...], people: list[Person]) -> tuple[Word,
     return tuple(out + list(words[i:]))
 
 
-def respell(segments: Iterable[Segment], agenda: Agenda) -> tuple[tuple[Segment, ...], int]:
-    """Segments with the agenda's spelling of its names; and how many spellings were changed."""
-    people = agenda_people(agenda)
+def respell(segments: Iterable[Segment], agenda: Agenda, extra: Iterable[str] = ()) -> tuple[tuple[Segment, ...], int]:
+    """Segments with the agenda's spelling of its names (and of `extra` names); and how many
+    spellings were changed."""
+    people = agenda_people(agenda, extra)
     if not people:
         return tuple(segments), 0
     out, changed = [], 0

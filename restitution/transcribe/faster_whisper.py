@@ -9,10 +9,10 @@ import numpy as np
 
 from ..errors import ConfigError, ModelError
 from ..options import ASROptions
+from ..speech import SpeechMap
 from ..types import Transcript
 from . import models
-from ..audio import read_block
-from .base import SAMPLE_RATE, Hook, SpeechMap, make_segments, report, speech_groups, temperatures
+from .base import SAMPLE_RATE, Hook, JoinedSpeech, make_segments, report, speech_for, speech_groups, temperatures
 
 log = logging.getLogger("restitution")
 
@@ -26,13 +26,18 @@ def check(options: ASROptions) -> None:
     if options.agenda_hints not in HINTS:
         raise ConfigError(f"asr.agenda_hints '{options.agenda_hints}' is not one of: {', '.join(HINTS)}")
     if options.compute_type not in COMPUTE_TYPES:
-        raise ConfigError(f"asr.compute_type '{options.compute_type}' is not one faster-whisper runs on CPU; valid: {', '.join(COMPUTE_TYPES)}")
+        raise ConfigError(
+            f"asr.compute_type '{options.compute_type}' is not one faster-whisper runs on CPU; "
+            f"valid: {', '.join(COMPUTE_TYPES)}"
+        )
     if options.batch_size < 0:
         raise ConfigError("asr.batch_size must be 0 (sequential) or a positive batch size")
     if options.batch_size > 0:
         # BatchedInferencePipeline decodes VAD chunks independently, at one temperature.
         if not options.vad_filter:
-            raise ConfigError("asr.batch_size > 0 needs asr.vad_filter = true (the batched pipeline cuts audio at pauses)")
+            raise ConfigError(
+                "asr.batch_size > 0 needs asr.vad_filter = true (the batched pipeline cuts audio at pauses)"
+            )
         if options.condition_on_previous_text:
             raise ConfigError("asr.condition_on_previous_text is not available with asr.batch_size > 0")
         if options.temperature_fallback:
@@ -42,7 +47,7 @@ def check(options: ASROptions) -> None:
 def _model_path(options: ASROptions) -> str:
     resolved = models.resolve(options.model)
     if resolved.kind == "pt":
-        raise ModelError("an openai-whisper .pt checkpoint runs only with asr.engine = \"openai-whisper\"", resolved.path)
+        raise ModelError('an openai-whisper .pt checkpoint runs only with asr.engine = "openai-whisper"', resolved.path)
     if resolved.kind == "hub":
         from faster_whisper.utils import download_model
 
@@ -64,7 +69,9 @@ class FasterWhisper:
         self.compute_type = DEFAULT_COMPUTE_TYPE if options.compute_type == "auto" else options.compute_type
         path = _model_path(options)
         try:
-            self.model = WhisperModel(path, device="cpu", compute_type=self.compute_type, cpu_threads=options.threads, num_workers=1)
+            self.model = WhisperModel(
+                path, device="cpu", compute_type=self.compute_type, cpu_threads=options.threads, num_workers=1
+            )
         except (RuntimeError, ValueError, OSError) as e:
             raise ModelError(f"cannot load with faster-whisper: {e}", path) from None
         self.pipeline = BatchedInferencePipeline(self.model) if options.batch_size > 0 else None
@@ -72,7 +79,12 @@ class FasterWhisper:
         self.description = f"faster-whisper {__version__} {Path(options.model).name} {self.compute_type}{mode}"
 
     def transcribe(
-        self, audio: np.ndarray, language: str | None, hook: Hook | None = None, hints: str = ""
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        hook: Hook | None = None,
+        speech: SpeechMap | None = None,
+        hints: str = "",
     ) -> Transcript:
         o = self.options
         duration = len(audio) / SAMPLE_RATE
@@ -87,23 +99,23 @@ class FasterWhisper:
         report(hook, 0.0, duration)
         converted: list = []
         probability = 1.0 if language else None  # a language given is certain
-        if self.pipeline is not None:
-            # The batched pipeline runs the same VAD itself and computes features per batch.
-            raw, info = self.pipeline.transcribe(
-                read_block(audio, 0, len(audio)), language=language, batch_size=o.batch_size, vad_filter=True, **kwargs
-            )
-            language, probability = info.language, info.language_probability
-            self._collect(raw, None, converted, hook, duration)
-        else:
-            for group in speech_groups(audio, o.vad_filter):
-                speech = SpeechMap(audio, group)
+        speech = speech_for(audio, o.vad_filter, speech)
+        for group in speech_groups(audio, speech):
+            joined = JoinedSpeech(audio, group, speech)
+            if self.pipeline is not None:
+                # Pieces of at most 30 s of the joined speech, cut in its pauses, decoded side by side.
+                raw, info = self.pipeline.transcribe(
+                    joined.audio, language=language, batch_size=o.batch_size, vad_filter=False,
+                    clip_timestamps=joined.clips(), **kwargs,
+                )  # fmt: skip
+            else:
                 raw, info = self.model.transcribe(
-                    speech.audio, language=language, vad_filter=False,
+                    joined.audio, language=language, vad_filter=False,
                     condition_on_previous_text=o.condition_on_previous_text, **kwargs,
                 )  # fmt: skip
-                if language is None:  # detected on the first group, kept for the others
-                    language, probability = info.language, info.language_probability
-                self._collect(raw, speech, converted, hook, duration)
+            if language is None:  # detected on the first group, kept for the others
+                language, probability = info.language, info.language_probability
+            self._collect(raw, joined, converted, hook, duration)
         report(hook, duration, duration)
         return Transcript(
             segments=make_segments(converted, duration),
@@ -114,13 +126,10 @@ class FasterWhisper:
         )
 
     @staticmethod
-    def _collect(raw, speech: SpeechMap | None, converted: list, hook: Hook | None, duration: float) -> None:
+    def _collect(raw, joined: JoinedSpeech, converted: list, hook: Hook | None, duration: float) -> None:
         for seg in raw:  # a generator: decoding happens as we iterate
             words = [(w.start, w.end, w.word, w.probability) for w in seg.words or ()]
-            if speech is None:
-                converted.append((seg.start, seg.end, seg.text, words))
-            else:
-                converted.append(speech.segment(seg.start, seg.end, seg.text, words))
+            converted.extend(joined.segments(seg.start, seg.end, seg.text, words))
             report(hook, converted[-1][1], duration)
 
 

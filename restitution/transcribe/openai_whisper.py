@@ -17,9 +17,10 @@ import numpy as np
 
 from ..errors import ConfigError, ModelError
 from ..options import ASROptions
+from ..speech import SpeechMap
 from ..types import Transcript
 from . import convert, models
-from .base import SAMPLE_RATE, Hook, SpeechMap, make_segments, report, speech_groups, temperatures
+from .base import SAMPLE_RATE, Hook, JoinedSpeech, make_segments, report, speech_for, speech_groups, temperatures
 
 log = logging.getLogger("restitution")
 
@@ -32,7 +33,10 @@ def check(options: ASROptions) -> None:
     if options.agenda_hints not in ("off", "prompt", "hotwords"):
         raise ConfigError(f"asr.agenda_hints '{options.agenda_hints}' is not one of: off, prompt, hotwords")
     if options.compute_type not in ("auto", "float32"):
-        raise ConfigError(f"asr.compute_type '{options.compute_type}' is not available with openai-whisper on CPU (float32 only); use \"auto\"")
+        raise ConfigError(
+            f"asr.compute_type '{options.compute_type}' is not available with openai-whisper on CPU "
+            '(float32 only); use "auto"'
+        )
     if options.batch_size:
         raise ConfigError("asr.batch_size is not available with openai-whisper; set it to 0")
 
@@ -66,7 +70,7 @@ def checkpoint_for(name: str, cache_dir: Path | None = None) -> tuple[Path | Non
     resolved = models.resolve(name, cache_dir)
     if resolved.kind == "pt":
         return resolved.path, None
-    if resolved.kind == "hub":
+    if resolved.kind == "hub" or resolved.path is None:
         return None, None
     target = converted_path(resolved.path, name, cache_dir)
     if not target.is_file():
@@ -125,7 +129,9 @@ class OpenAIWhisper:
         path, heads = checkpoint_for(options.model)
         if path is None:
             try:
-                self.model = whisper.load_model(options.model, device="cpu", download_root=str(models.whisper_cache_dir()))
+                self.model = whisper.load_model(
+                    options.model, device="cpu", download_root=str(models.whisper_cache_dir())
+                )
             except Exception as e:  # urllib and hash errors alike: the download is not possible
                 raise models.offline_error(options.model, e) from None
         else:
@@ -138,13 +144,20 @@ class OpenAIWhisper:
         whisper = _import_whisper()
         if not self.model.is_multilingual:
             return "en", 1.0
-        mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(torch.from_numpy(audio[: whisper.audio.N_SAMPLES])), self.model.dims.n_mels)
+        mel = whisper.log_mel_spectrogram(
+            whisper.pad_or_trim(torch.from_numpy(audio[: whisper.audio.N_SAMPLES])), self.model.dims.n_mels
+        )
         _, probs = self.model.detect_language(mel)
         language = max(probs, key=probs.get)
         return language, float(probs[language])
 
     def transcribe(
-        self, audio: np.ndarray, language: str | None, hook: Hook | None = None, hints: str = ""
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        hook: Hook | None = None,
+        speech: SpeechMap | None = None,
+        hints: str = "",
     ) -> Transcript:
         import torch
 
@@ -156,16 +169,16 @@ class OpenAIWhisper:
         probability = 1.0 if language else None  # a language given is certain
         converted: list = []
         report(hook, 0.0, duration)
+        speech = speech_for(audio, o.vad_filter, speech)
         with torch.inference_mode():
-            for group in speech_groups(audio, o.vad_filter):
-                speech = SpeechMap(audio, group)
+            for group in speech_groups(audio, speech):
+                joined = JoinedSpeech(audio, group, speech)
                 if not language:  # detected on the first group, kept for the others
-                    language, probability = self._language(speech.audio)
-                result = self._decode(whisper, speech, language, hook, duration, hints)
-                converted += [
-                    speech.segment(s["start"], s["end"], s["text"], [(w["start"], w["end"], w["word"], w["probability"]) for w in s.get("words", ())])
-                    for s in result["segments"]
-                ]
+                    language, probability = self._language(joined.audio)
+                result = self._decode(whisper, joined, language, hook, duration, hints)
+                for s in result["segments"]:
+                    words = [(w["start"], w["end"], w["word"], w["probability"]) for w in s.get("words", ())]
+                    converted += joined.segments(s["start"], s["end"], s["text"], words)
         report(hook, duration, duration)
         return Transcript(
             segments=make_segments(converted, duration),
@@ -176,7 +189,7 @@ class OpenAIWhisper:
         )
 
     def _decode(
-        self, whisper, speech: SpeechMap, language: str, hook: Hook | None, duration: float, hints: str
+        self, whisper, speech: JoinedSpeech, language: str, hook: Hook | None, duration: float, hints: str
     ) -> dict:
         import torch
 
@@ -185,7 +198,8 @@ class OpenAIWhisper:
         progress = _Progress(lambda n: report(hook, speech.time(n / frames_per_second), duration))
         module = sys.modules["whisper.transcribe"]
         with _progress_lock:
-            module.tqdm = types.SimpleNamespace(tqdm=progress)
+            # whisper.transcribe draws its bar with `tqdm.tqdm`: ours reports to the hook instead
+            module.tqdm = types.SimpleNamespace(tqdm=progress)  # type: ignore[attr-defined]
             try:
                 return whisper.transcribe(
                     self.model,
@@ -205,7 +219,7 @@ class OpenAIWhisper:
             finally:
                 import tqdm
 
-                module.tqdm = tqdm
+                module.tqdm = tqdm  # type: ignore[attr-defined]
 
 
 def load(options: ASROptions) -> OpenAIWhisper:

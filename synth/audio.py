@@ -17,9 +17,18 @@ import numpy as np
 # and CAM++ speaker-embedding similarity: mean cosine 0.60 between these voices (max 0.86,
 # shelby-Annie) against 0.70 (max 0.93) for the plain m1-m7/f1-f5 variants.
 VOICES = [
-    ("fr+m1", 38, 150), ("fr+f4", 68, 145), ("fr+robert", 45, 160), ("fr+steph", 55, 155),
-    ("fr+michel", 40, 150), ("fr+shelby", 60, 160), ("fr+Mike", 50, 165), ("fr+Andrea", 55, 150),
-    ("fr+edward", 45, 155), ("fr+david", 50, 160), ("fr+gustave", 50, 155), ("fr+Annie", 65, 150),
+    ("fr+m1", 38, 150),
+    ("fr+f4", 68, 145),
+    ("fr+robert", 45, 160),
+    ("fr+steph", 55, 155),
+    ("fr+michel", 40, 150),
+    ("fr+shelby", 60, 160),
+    ("fr+Mike", 50, 165),
+    ("fr+Andrea", 55, 150),
+    ("fr+edward", 45, 155),
+    ("fr+david", 50, 160),
+    ("fr+gustave", 50, 155),
+    ("fr+Annie", 65, 150),
 ]
 FEMALE = {"fr+f1", "fr+f2", "fr+f3", "fr+f4", "fr+f5", "fr+steph", "fr+shelby", "fr+Andrea", "fr+Annie"}
 
@@ -104,7 +113,7 @@ class Voices:
         x = np.frombuffer(raw[44:], dtype="<i2").astype(np.float32) / 32768
         loud = np.flatnonzero(np.abs(x) > 0.02 * (np.abs(x).max() or 1))
         margin = round(0.01 * self.rate)
-        x = x[max(0, loud[0] - margin): loud[-1] + margin] if len(loud) else x
+        x = x[max(0, loud[0] - margin) : loud[-1] + margin] if len(loud) else x
         rms = float(np.sqrt(np.mean(x**2))) or 1.0
         gain = 0.85 + 0.3 * (zlib.crc32(spk.key.encode()) % 100) / 100  # a stable loudness per voice
         return (x * (0.08 * gain / rms)).astype(np.float32)
@@ -113,8 +122,24 @@ class Voices:
 def encode(wav: Path, dest: Path, bitrate: str) -> None:
     ext = dest.suffix.lstrip(".").lower()
     codec = {"mp3": ["-c:a", "libmp3lame", "-b:a", bitrate], "wav": ["-c:a", "pcm_s16le"], "flac": []}
-    subprocess.run(["ffmpeg", "-nostdin", "-y", "-v", "error", "-i", str(wav), "-ac", "1", "-ar", "16000",
-                    *codec.get(ext, ["-b:a", bitrate]), str(dest)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-i",
+            str(wav),
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            *codec.get(ext, ["-b:a", bitrate]),
+            str(dest),
+        ],
+        check=True,
+    )
 
 
 def speak(path: Path, text: str, speaker: SynthSpeaker | None = None) -> float:
@@ -139,9 +164,9 @@ def noise_section(rng: random.Random, kind: str, seconds: float, rate: int) -> n
     t = np.arange(n) / rate
     if kind == "applause":
         x = np.zeros(n, dtype=np.float32)
-        clap = (g.normal(0, 1, round(0.012 * rate)) * np.exp(-np.linspace(0, 6, round(0.012 * rate))))
+        clap = g.normal(0, 1, round(0.012 * rate)) * np.exp(-np.linspace(0, 6, round(0.012 * rate)))
         for at in g.integers(0, max(1, n - len(clap)), int(seconds * 60)):
-            x[at: at + len(clap)] += clap * g.uniform(0.05, 0.2)
+            x[at : at + len(clap)] += clap * g.uniform(0.05, 0.2)
         env = np.minimum(1, np.minimum(t / 0.8, (seconds - t) / 1.5).clip(0))
         return (x * env).astype(np.float32)
     if kind == "music":
@@ -152,7 +177,7 @@ def noise_section(rng: random.Random, kind: str, seconds: float, rate: int) -> n
             root = 110 * 2 ** (g.integers(0, 12) / 12)
             tt = np.arange(length) / rate
             chord = sum(np.sin(2 * np.pi * root * r * h * tt) / h for r in (1, 1.26, 1.5) for h in (1, 2, 3))
-            x[pos: pos + length] = 0.04 * chord * np.minimum(1, np.minimum(tt / 0.05, (tt[-1] - tt) / 0.2))
+            x[pos : pos + length] = 0.04 * chord * np.minimum(1, np.minimum(tt / 0.05, (tt[-1] - tt) / 0.2))
             pos += length
         return x
     return np.zeros(n, dtype=np.float32)

@@ -1,4 +1,4 @@
-"""French sentences, names and roles for synthesized sessions (see `synth.py`).
+"""French sentences, names and roles for synthesized sessions (see `session.py`).
 
 A small grammar rather than a fixed list, so that sessions made with different seeds say
 different things and a transcript cannot be matched by memorising one text.
@@ -11,31 +11,76 @@ import random
 # Fictional people: (first name, "f" or "m"); voices and roles follow the name's gender.
 # Hyphenated first names and particles in last names keep agenda parsers honest.
 FIRST_NAMES = [
-    ("Hugo", "m"), ("Léa", "f"), ("Jean-Marc", "m"), ("Sophie", "f"), ("Marie-Laure", "f"),
-    ("Bastien", "m"), ("Claire", "f"), ("Julien", "m"), ("Nadia", "f"), ("Nicolas", "m"),
-    ("Camille", "f"), ("Thomas", "m"), ("Hélène", "f"), ("Mathieu", "m"), ("Élise", "f"),
-    ("Antoine", "m"), ("Lucie", "f"), ("Bertrand", "m"), ("Agnès", "f"), ("Olivier", "m"),
-    ("Margot", "f"), ("Karim", "m"), ("Inès", "f"), ("Paul-Henri", "m"),
+    ("Hugo", "m"),
+    ("Léa", "f"),
+    ("Jean-Marc", "m"),
+    ("Sophie", "f"),
+    ("Marie-Laure", "f"),
+    ("Bastien", "m"),
+    ("Claire", "f"),
+    ("Julien", "m"),
+    ("Nadia", "f"),
+    ("Nicolas", "m"),
+    ("Camille", "f"),
+    ("Thomas", "m"),
+    ("Hélène", "f"),
+    ("Mathieu", "m"),
+    ("Élise", "f"),
+    ("Antoine", "m"),
+    ("Lucie", "f"),
+    ("Bertrand", "m"),
+    ("Agnès", "f"),
+    ("Olivier", "m"),
+    ("Margot", "f"),
+    ("Karim", "m"),
+    ("Inès", "f"),
+    ("Paul-Henri", "m"),
 ]
 LAST_NAMES = [
-    "Delorme", "Kerbrat", "Le Floch", "Marchand", "Fournier", "Lambert", "Moreau", "Girard",
-    "Bonnet", "Mercier", "Rousseau", "Chevalier", "Garnier", "Faure", "Perrin", "Morel",
-    "Blanchard", "Leclerc", "de Villiers", "Le Bihan", "Benali", "Tessier",
+    "Delorme",
+    "Kerbrat",
+    "Le Floch",
+    "Marchand",
+    "Fournier",
+    "Lambert",
+    "Moreau",
+    "Girard",
+    "Bonnet",
+    "Mercier",
+    "Rousseau",
+    "Chevalier",
+    "Garnier",
+    "Faure",
+    "Perrin",
+    "Morel",
+    "Blanchard",
+    "Leclerc",
+    "de Villiers",
+    "Le Bihan",
+    "Benali",
+    "Tessier",
 ]
 # (masculine, feminine); fictional bodies, shaped like the roles of a real published agenda.
 ROLES = [
     ("chef du service du numérique du ministère", "cheffe du service du numérique du ministère"),
     ("président du réseau des lieux numériques", "présidente du réseau des lieux numériques"),
-    ("fondateur de l'agence Cap Commun, expert en innovation collaborative",
-     "fondatrice de l'agence Cap Commun, experte en innovation collaborative"),
-    ("metteur en scène et codirecteur du laboratoire Scène Ouverte",
-     "metteuse en scène et codirectrice du laboratoire Scène Ouverte"),
-    ("coordinateur du réseau des ressourceries culturelles",
-     "coordinatrice du réseau des ressourceries culturelles"),
-    ("chargé d'étude des fictions interactives pour le collectif Horizon",
-     "chargée d'étude des fictions interactives pour le collectif Horizon"),
-    ("responsable des ressources du centre de documentation théâtrale",
-     "responsable des ressources du centre de documentation théâtrale"),
+    (
+        "fondateur de l'agence Cap Commun, expert en innovation collaborative",
+        "fondatrice de l'agence Cap Commun, experte en innovation collaborative",
+    ),
+    (
+        "metteur en scène et codirecteur du laboratoire Scène Ouverte",
+        "metteuse en scène et codirectrice du laboratoire Scène Ouverte",
+    ),
+    ("coordinateur du réseau des ressourceries culturelles", "coordinatrice du réseau des ressourceries culturelles"),
+    (
+        "chargé d'étude des fictions interactives pour le collectif Horizon",
+        "chargée d'étude des fictions interactives pour le collectif Horizon",
+    ),
+    (
+        "responsable des ressources du centre de documentation théâtrale",
+        "responsable des ressources du centre de documentation théâtrale",
+    ),
     ("producteur de spectacles", "productrice de spectacles"),
     ("directeur d'une scène nationale", "directrice d'une scène nationale"),
     ("chargé de mission transition écologique", "chargée de mission transition écologique"),
@@ -54,66 +99,127 @@ WORKSHOPS = [
 
 _SUBJECTS = {
     "general": [
-        "Les lieux culturels", "Les compagnies", "Les équipes", "Les artistes", "Nos réseaux",
-        "Les collectivités", "Les festivals", "Les services du ministère", "Les structures indépendantes",
-        "Les professionnels du spectacle", "Beaucoup de participants", "Les petites équipes",
+        "Les lieux culturels",
+        "Les compagnies",
+        "Les équipes",
+        "Les artistes",
+        "Nos réseaux",
+        "Les collectivités",
+        "Les festivals",
+        "Les services du ministère",
+        "Les structures indépendantes",
+        "Les professionnels du spectacle",
+        "Beaucoup de participants",
+        "Les petites équipes",
     ],
     "circulaire": [
-        "Les ressourceries", "Les ateliers de construction", "Les régisseurs", "Les scénographes",
+        "Les ressourceries",
+        "Les ateliers de construction",
+        "Les régisseurs",
+        "Les scénographes",
         "Les théâtres de la région",
     ],
     "numerique": [
-        "Les créateurs de fictions interactives", "Les studios immersifs", "Les médiateurs",
-        "Les auteurs", "Les équipes de production numérique",
+        "Les créateurs de fictions interactives",
+        "Les studios immersifs",
+        "Les médiateurs",
+        "Les auteurs",
+        "Les équipes de production numérique",
     ],
     "donnees": [
-        "Les services de billetterie", "Les observatoires", "Les administrateurs",
-        "Les réseaux professionnels", "Les chargés de production",
+        "Les services de billetterie",
+        "Les observatoires",
+        "Les administrateurs",
+        "Les réseaux professionnels",
+        "Les chargés de production",
     ],
     "methode": [
-        "Les groupes de travail", "Les animateurs", "Les participants aux ateliers",
-        "Les rapporteurs", "Les facilitateurs",
+        "Les groupes de travail",
+        "Les animateurs",
+        "Les participants aux ateliers",
+        "Les rapporteurs",
+        "Les facilitateurs",
     ],
 }
 _VERBS = [
-    "doivent mieux partager", "cherchent à réutiliser", "ont besoin de documenter",
-    "veulent mutualiser", "peuvent valoriser", "commencent à mesurer", "souhaitent protéger",
-    "essaient de rendre visibles", "proposent de rassembler", "ont appris à transmettre",
-    "devraient ouvrir", "aimeraient simplifier",
+    "doivent mieux partager",
+    "cherchent à réutiliser",
+    "ont besoin de documenter",
+    "veulent mutualiser",
+    "peuvent valoriser",
+    "commencent à mesurer",
+    "souhaitent protéger",
+    "essaient de rendre visibles",
+    "proposent de rassembler",
+    "ont appris à transmettre",
+    "devraient ouvrir",
+    "aimeraient simplifier",
 ]
 _OBJECTS = {
     "general": [
-        "leurs savoir-faire", "les ressources communes", "les outils de travail",
-        "les retours d'expérience", "les compétences des équipes", "les moyens de production",
+        "leurs savoir-faire",
+        "les ressources communes",
+        "les outils de travail",
+        "les retours d'expérience",
+        "les compétences des équipes",
+        "les moyens de production",
         "les contenus culturels",
     ],
     "circulaire": [
-        "les décors et les costumes", "les matériaux de scénographie", "le matériel technique",
-        "les éléments de décor démontés", "les stocks des ressourceries",
+        "les décors et les costumes",
+        "les matériaux de scénographie",
+        "le matériel technique",
+        "les éléments de décor démontés",
+        "les stocks des ressourceries",
     ],
     "numerique": [
-        "les créations numériques", "les expériences immersives", "les fictions interactives",
-        "les logiciels libres", "les archives sonores",
+        "les créations numériques",
+        "les expériences immersives",
+        "les fictions interactives",
+        "les logiciels libres",
+        "les archives sonores",
     ],
     "donnees": [
-        "les données de fréquentation", "les données de billetterie", "les indicateurs communs",
-        "les jeux de données ouverts", "les informations sur les publics",
+        "les données de fréquentation",
+        "les données de billetterie",
+        "les indicateurs communs",
+        "les jeux de données ouverts",
+        "les informations sur les publics",
     ],
     "methode": [
-        "les idées des participants", "les propositions des groupes", "les constats partagés",
-        "les questions de départ", "les pistes d'action",
+        "les idées des participants",
+        "les propositions des groupes",
+        "les constats partagés",
+        "les questions de départ",
+        "les pistes d'action",
     ],
 }
 _COMPLEMENTS = [
-    "à l'échelle du territoire", "avec les collectivités locales", "dès la conception des projets",
-    "pour les prochaines saisons", "sans alourdir le travail des équipes",
-    "grâce à des outils ouverts", "dans un cadre de confiance", "au service des publics",
-    "avec des moyens modestes", "en lien avec les écoles", "d'une structure à l'autre",
+    "à l'échelle du territoire",
+    "avec les collectivités locales",
+    "dès la conception des projets",
+    "pour les prochaines saisons",
+    "sans alourdir le travail des équipes",
+    "grâce à des outils ouverts",
+    "dans un cadre de confiance",
+    "au service des publics",
+    "avec des moyens modestes",
+    "en lien avec les écoles",
+    "d'une structure à l'autre",
     "sur le long terme",
 ]
 _OPENERS = [
-    "", "", "", "Aujourd'hui, ", "En pratique, ", "Concrètement, ", "Dans notre atelier, ",
-    "Pour beaucoup d'entre nous, ", "Depuis plusieurs années, ", "Au fond, ", "Très souvent, ",
+    "",
+    "",
+    "",
+    "Aujourd'hui, ",
+    "En pratique, ",
+    "Concrètement, ",
+    "Dans notre atelier, ",
+    "Pour beaucoup d'entre nous, ",
+    "Depuis plusieurs années, ",
+    "Au fond, ",
+    "Très souvent, ",
 ]
 _STANDALONE = {
     "general": [
@@ -179,8 +285,7 @@ def sentence(rng: random.Random, topic: str = "general") -> str:
     if opener:
         subject = subject[0].lower() + subject[1:]
     obj_key = key if rng.random() < 0.7 else "general"
-    return (f"{opener}{subject} {rng.choice(_VERBS)} {rng.choice(_OBJECTS[obj_key])} "
-            f"{rng.choice(_COMPLEMENTS)}.")
+    return f"{opener}{subject} {rng.choice(_VERBS)} {rng.choice(_OBJECTS[obj_key])} {rng.choice(_COMPLEMENTS)}."
 
 
 def question(rng: random.Random) -> str:
@@ -196,8 +301,15 @@ def opening() -> str:
     return "Bienvenue à cette journée de restitution des ateliers sur la culture et le numérique."
 
 
-_ARTICLES = {"présentation": "la ", "restitution": "la ", "conclusions": "les ", "échanges": "les ",
-             "introduction": "l'", "table": "la ", "intervention": "l'"}
+_ARTICLES = {
+    "présentation": "la ",
+    "restitution": "la ",
+    "conclusions": "les ",
+    "échanges": "les ",
+    "introduction": "l'",
+    "table": "la ",
+    "intervention": "l'",
+}
 
 
 def handover(name: str, title: str) -> str:

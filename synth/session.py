@@ -11,20 +11,19 @@ sentences in a varied order, because espeak-ng calls, not numpy, would dominate 
 
 from __future__ import annotations
 
-import json
 import random
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import synth_text as txt
-from .synth_audio import FEMALE, VOICES, SynthSpeaker, Tape, Voices, encode, noise_section, speak
+from restitution.clock import hms
 
-__all__ = ["VOICES", "ItemSpec", "SynthSession", "SynthSpeaker", "SynthTruth", "default_items",
-           "default_speakers", "make_session", "speak"]
+from . import text as txt
+from .audio import FEMALE, VOICES, SynthSpeaker, Tape, Voices, encode, noise_section
+from .truth import SynthTruth, TruthEvent, TruthItem, TruthSentence, TruthTurn
 
 # Shares of the real published agenda of issue 2 (seconds between its item times).
 _DEFAULT_SHARES = [720, 457, 1440, 973, 1340, 520, 600]
@@ -39,123 +38,6 @@ class ItemSpec:
     named: bool = True  # the agenda line names the item's speakers that have a name
     seconds: float = 20.0  # target length; scaled when make_session gets `minutes`
     joiner: str = "par"  # "par" or "avec", as in the published agenda
-
-
-@dataclass
-class TruthItem:
-    title: str
-    session_time: float  # true start, session time
-    agenda_time: float  # as written in agenda.txt (differs from session_time for `wrong_item`)
-    start: float  # true start, media time, clamped at 0
-    speakers: list[str]  # names the agenda gives
-    voices: list[str]  # keys of the voices that speak in the item
-    end: float = 0.0  # media time: the next item's start, or the end of the recording
-
-
-@dataclass
-class TruthTurn:
-    start: float
-    end: float
-    speaker: str | None
-    voice: str
-
-
-@dataclass
-class TruthSentence:
-    start: float  # speech onset and end, media time
-    end: float
-    text: str
-    speaker: str | None
-    voice: str
-    item: int
-    cut: bool = False  # began before the recording did: only its end is heard
-
-
-@dataclass
-class TruthEvent:
-    kind: str  # "applause", "music" or "silence"
-    start: float
-    end: float
-
-
-@dataclass
-class SynthTruth:
-    offset: float
-    duration: float
-    seed: int
-    recording: str
-    agenda: str
-    items: list[TruthItem] = field(default_factory=list)
-    turns: list[TruthTurn] = field(default_factory=list)
-    sentences: list[TruthSentence] = field(default_factory=list)
-    events: list[TruthEvent] = field(default_factory=list)
-    speakers: list[SynthSpeaker] = field(default_factory=list)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
-
-    @classmethod
-    def from_json(cls, text_or_path: str | Path) -> SynthTruth:
-        text = Path(text_or_path).read_text("utf-8") if isinstance(text_or_path, Path) else text_or_path
-        d = json.loads(text)
-        kinds = {"items": TruthItem, "turns": TruthTurn, "sentences": TruthSentence,
-                 "events": TruthEvent, "speakers": SynthSpeaker}
-        lists = {k: [c(**x) for x in d.pop(k)] for k, c in kinds.items()}
-        return cls(**d, **lists)
-
-    def reference_text(self, start: float = 0.0, end: float | None = None) -> str:
-        """What is fully heard between `start` and `end` (media time), for word error rates."""
-        end = self.duration if end is None else end
-        return " ".join(s.text for s in self.sentences if not s.cut and s.start >= start and s.end <= end)
-
-    def name_shares(self, turns, speakers) -> dict[str, float]:
-        """How well `speakers` (with `source`) name the diarization `turns`, as time shares:
-        "named", named speech under the right name; "unnamed", unnamed participants' speech
-        under an agenda name; "conclusions", the returning speaker's "Conclusions" under the
-        right name."""
-        name_of = {s.id: (s.name, s.source) for s in speakers}
-        concl = next((i for i in self.items if i.title.startswith("Conclusions")), None)
-        concl_start = concl.start if concl else float("inf")
-        concl_end = min([i.start for i in self.items if i.start > concl_start], default=float("inf"))
-        got = dict.fromkeys(["named", "named_ok", "unnamed", "unnamed_agenda", "concl", "concl_ok"], 0.0)
-        for ref in self.turns:
-            in_concl = bool(ref.speaker) and concl_start <= ref.start < concl_end
-            length = ref.end - ref.start
-            got["named" if ref.speaker else "unnamed"] += length
-            got["concl"] += length if in_concl else 0.0
-            for hyp in turns:
-                overlap = min(ref.end, hyp.end) - max(ref.start, hyp.start)
-                if overlap <= 0:
-                    continue
-                name, source = name_of[hyp.speaker]
-                if ref.speaker:
-                    got["named_ok"] += overlap * (name == ref.speaker)
-                    got["concl_ok"] += overlap * (name == ref.speaker and in_concl)
-                else:
-                    got["unnamed_agenda"] += overlap * (source == "agenda")
-        return {"named": got["named_ok"] / max(got["named"], 1e-9),
-                "unnamed": got["unnamed_agenda"] / max(got["unnamed"], 1e-9),
-                "conclusions": got["concl_ok"] / max(got["concl"], 1e-9)}
-
-    def rttm(self, uri: str = "recording") -> str:
-        labels = {s.key: s.name or f"unnamed{i}" for i, s in enumerate(self.speakers)}
-        return "".join(f"SPEAKER {uri} 1 {t.start:.3f} {t.end - t.start:.3f} <NA> <NA> "
-                       f"{labels[t.voice].replace(' ', '_')} <NA> <NA>\n" for t in self.turns)
-
-
-@dataclass(frozen=True)
-class SynthSession:
-    """A session folder made by `make_session`, as the test fixtures hand it out."""
-
-    dir: Path
-    recording: Path
-    agenda: Path
-    truth: SynthTruth
-
-    @classmethod
-    def load(cls, dest_dir: Path) -> SynthSession:
-        truth = SynthTruth.from_json(Path(dest_dir) / "truth.json")
-        return cls(Path(dest_dir), Path(dest_dir) / truth.recording, Path(dest_dir) / truth.agenda, truth)
 
 
 def default_speakers(seed: int = 0, named: int = 8, unnamed: int = 2) -> list[SynthSpeaker]:
@@ -184,33 +66,38 @@ def default_items(speakers: list[SynthSpeaker], seed: int = 0) -> list[ItemSpec]
         raise ValueError("the default agenda needs at least 3 named speakers")
     rng = random.Random(f"items{seed}")
     rest = named[3:] if len(named) > 3 else named[2:3]
-    groups = [rest[: (len(rest) + 2) // 3], rest[(len(rest) + 2) // 3: 2 * ((len(rest) + 2) // 3)],
-              rest[2 * ((len(rest) + 2) // 3):]]
+    groups = [
+        rest[: (len(rest) + 2) // 3],
+        rest[(len(rest) + 2) // 3 : 2 * ((len(rest) + 2) // 3)],
+        rest[2 * ((len(rest) + 2) // 3) :],
+    ]
     groups = [g or [named[2]] for g in groups]
     workshops = rng.sample(txt.WORKSHOPS, 3)
     secs = [s / sum(_DEFAULT_SHARES) * _DEFAULT_MINUTES * 60 for s in _DEFAULT_SHARES]
-    items = [ItemSpec("Introduction", named[:2], seconds=secs[0]),
-             ItemSpec("Présentation de la méthode des ateliers", [named[2]], seconds=secs[1])]
-    items += [ItemSpec(f"Restitution de l'atelier « {title} »", g, seconds=sec, joiner="avec")
-              for (title, _), g, sec in zip(workshops, groups, secs[2:5])]
+    items = [
+        ItemSpec("Introduction", named[:2], seconds=secs[0]),
+        ItemSpec("Présentation de la méthode des ateliers", [named[2]], seconds=secs[1]),
+    ]
+    items += [
+        ItemSpec(f"Restitution de l'atelier « {title} »", g, seconds=sec, joiner="avec")
+        for (title, _), g, sec in zip(workshops, groups, secs[2:5])
+    ]
     items.append(ItemSpec("Conclusions et perspectives", [named[0]], named=False, seconds=secs[5]))
     floor = [named[1]] + [x for pair in zip(unnamed, [named[2]] * len(unnamed)) for x in pair]
     items.append(ItemSpec("Échanges avec les participants", floor, named=False, seconds=secs[6]))
     return items
 
 
-def _hms(seconds: float) -> str:
-    s = round(seconds)
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
 def agenda_text(items: list[ItemSpec], times: list[float]) -> str:
     lines = ["Déroulé (l'enregistrement a démarré avec quelques secondes de retard) :", ""]
     for item, t in zip(items, times):
         names = [f"{s.name}, {s.role}" if s.role else s.name for s in _named(item)]
-        who = f" {item.joiner} {', '.join(names[:-1])} et {names[-1]}" if len(names) > 1 else (
-            f" {item.joiner} {names[0]}" if names else "")
-        stamp = f"{_hms(t)} : " if t > 0 else ""
+        who = (
+            f" {item.joiner} {', '.join(names[:-1])} et {names[-1]}"
+            if len(names) > 1
+            else (f" {item.joiner} {names[0]}" if names else "")
+        )
+        stamp = f"{hms(t, nearest=True)} : " if t > 0 else ""
         lines.append(f"- {stamp}{item.title}{who}{'.' if names else ''}")
     return "\n".join(lines) + "\n"
 
@@ -294,8 +181,15 @@ def _shifted(times: list[float], k: int, shift: float) -> float:
     return hi if hi - times[k] > times[k] - lo else lo
 
 
-def _speak(tape: Tape, voices: Voices, rng: random.Random, items: list[ItemSpec], targets: list[float],
-           pauses: bool, noise_sections: bool) -> dict[str, Any]:
+def _speak(
+    tape: Tape,
+    voices: Voices,
+    rng: random.Random,
+    items: list[ItemSpec],
+    targets: list[float],
+    pauses: bool,
+    noise_sections: bool,
+) -> dict[str, Any]:
     """Speak every item onto the tape; return sentences, items and events in session time."""
     within = (0.3, 0.8) if pauses else (0.05, 0.15)
     between = (0.8, 2.0) if pauses else (0.1, 0.3)
@@ -335,8 +229,11 @@ def _speak(tape: Tape, voices: Voices, rng: random.Random, items: list[ItemSpec]
             if spk.name and spk.key not in greeted:
                 lines.append(txt.welcome(spk.name, spk.role))
             elif not spk.name:
-                lines += [txt.question(rng)] if spk.key in greeted else ["Bonjour, merci pour ces présentations.",
-                                                                         txt.question(rng)]
+                lines += (
+                    [txt.question(rng)]
+                    if spk.key in greeted
+                    else ["Bonjour, merci pour ces présentations.", txt.question(rng)]
+                )
             elif turn == 0 and item.title.startswith("Échanges"):
                 lines.append(txt.open_floor())
             greeted.add(spk.key)
@@ -379,17 +276,18 @@ def _pick(pools: dict[str, list[str]], rng: random.Random, spk: SynthSpeaker, to
     return text
 
 
-def _to_media(sess: dict[str, Any], offset: float, duration: float, seed: int, recording: str,
-              items: list[ItemSpec]) -> SynthTruth:
-    truth = SynthTruth(offset=offset, duration=round(duration, 3), seed=seed, recording=recording,
-                       agenda="agenda.txt")
+def _to_media(
+    sess: dict[str, Any], offset: float, duration: float, seed: int, recording: str, items: list[ItemSpec]
+) -> SynthTruth:
+    truth = SynthTruth(offset=offset, duration=round(duration, 3), seed=seed, recording=recording, agenda="agenda.txt")
     for s in sess["sentences"]:
         a, b = s["start"] - offset, s["end"] - offset
         if b <= 0.05:
             continue
         spk = s["spk"]
-        truth.sentences.append(TruthSentence(round(max(a, 0.0), 3), round(b, 3), s["text"], spk.name, spk.key,
-                                             s["item"], cut=a < 0))
+        truth.sentences.append(
+            TruthSentence(round(max(a, 0.0), 3), round(b, 3), s["text"], spk.name, spk.key, s["item"], cut=a < 0)
+        )
         prev = truth.turns[-1] if truth.turns else None
         if prev and prev.voice == spk.key and a - prev.end < 3.0:  # a long gap (applause...) ends a turn
             prev.end = round(b, 3)
@@ -397,14 +295,25 @@ def _to_media(sess: dict[str, Any], offset: float, duration: float, seed: int, r
             truth.turns.append(TruthTurn(round(max(a, 0.0), 3), round(b, 3), spk.name, spk.key))
     for k, (item, t) in enumerate(zip(items, sess["starts"])):
         keys = list(dict.fromkeys(s.key for s in item.speakers))
-        truth.items.append(TruthItem(item.title, round(t, 3), round(t, 3), round(max(0.0, t - offset), 3),
-                                     [s.name for s in _named(item)], keys))
+        truth.items.append(
+            TruthItem(
+                item.title,
+                round(t, 3),
+                round(t, 3),
+                round(max(0.0, t - offset), 3),
+                [s.name for s in _named(item)],
+                keys,
+            )
+        )
         if k > 0 and t - offset <= 0:
             raise ValueError(f"offset {offset} s cuts off item {k + 1} entirely; lengthen the first item")
     for k, item in enumerate(truth.items):
         item.end = truth.items[k + 1].start if k + 1 < len(truth.items) else truth.duration
-    truth.events = [TruthEvent(e["kind"], round(e["start"] - offset, 3), round(e["end"] - offset, 3))
-                    for e in sess["events"] if e["end"] - offset > 0]
+    truth.events = [
+        TruthEvent(e["kind"], round(e["start"] - offset, 3), round(e["end"] - offset, 3))
+        for e in sess["events"]
+        if e["end"] - offset > 0
+    ]
     seen: dict[str, SynthSpeaker] = {}
     for item in items:
         for s in item.speakers:

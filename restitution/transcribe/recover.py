@@ -1,0 +1,93 @@
+"""A second hearing for speech that the first decoding left without words.
+
+Whisper decodes 30-second windows of joined speech; a stretch can come out empty because of
+what shares its window (a louder voice, a language switch, a hallucination the guard then
+drops). Each stretch that the speech map or the diarization calls speech and that holds no
+word is decoded again on its own, with a little audio either side and no voice-activity cut.
+Its new words are kept only inside the stretch, so nothing already heard is written twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from ..audio import read_block
+from ..speech import Span, SpeechMap, union
+from ..types import Segment, Transcript, Word
+from . import guard
+from .base import SAMPLE_RATE, Transcriber
+
+log = logging.getLogger("restitution")
+
+CONTEXT = 1.0  # seconds decoded either side of a stretch, so its first and last words are whole
+JOIN = 3.0  # stretches closer than this are decoded in one go
+TOLERANCE = 0.2  # a recovered word's middle may lie this far outside its stretch
+# The recover stage's algorithm (a second hearing of speech without words).
+RECOVER_VERSION = 1
+RECOVERY = f"alone, context {CONTEXT} s, joined within {JOIN} s"  # for cache keys
+
+
+def _text(words: Sequence[Word]) -> str:
+    return "".join(w.text for w in words).strip()
+
+
+def _shifted(segment: Segment, by: float, keep: Sequence[Span]) -> Segment | None:
+    """`segment` moved `by` seconds, holding only its words whose middle falls in `keep`."""
+    words = []
+    for w in segment.words:
+        middle = (w.start + w.end) / 2 + by
+        if any(a - TOLERANCE <= middle <= b + TOLERANCE for a, b in keep):
+            words.append(Word(round(w.start + by, 3), round(w.end + by, 3), w.text, w.probability))
+    if not words or not _text(words):
+        return None
+    return Segment(words[0].start, words[-1].end, _text(words), tuple(words))
+
+
+def _insert(segments: list[Segment], new: Segment) -> list[Segment]:
+    """`segments` with `new` in time order; a segment that spans `new` is split around it."""
+    out: list[Segment] = []
+    for seg in segments:
+        if seg.start < new.start < seg.end and seg.words:
+            before = tuple(w for w in seg.words if w.end <= new.start)
+            after = tuple(w for w in seg.words if w.end > new.start)
+            out += [Segment(p[0].start, p[-1].end, _text(p), p) for p in (before, after) if p and _text(p)]
+        else:
+            out.append(seg)
+    out.append(new)
+    return sorted(out, key=lambda s: (s.start, s.end))
+
+
+def recover(
+    audio: np.ndarray, transcript: Transcript, stretches: Sequence[Span], transcriber: Transcriber
+) -> Transcript:
+    """`transcript` with the words found by decoding each of `stretches` (speech without words,
+    see speech.wordless) again on its own."""
+    if not stretches:
+        return transcript
+    language = transcript.language or None
+    duration = len(audio) / SAMPLE_RATE
+    segments = list(transcript.segments)
+    found = 0.0
+    for s, e in union(stretches, JOIN):
+        inside = [(a, b) for a, b in stretches if a >= s and b <= e]
+        lo, hi = max(0.0, s - CONTEXT), min(duration, e + CONTEXT)
+        piece = read_block(audio, int(lo * SAMPLE_RATE), int(hi * SAMPLE_RATE))
+        again = guard.clean(transcriber.transcribe(piece, language, speech=SpeechMap.whole(len(piece) / SAMPLE_RATE)))
+        language = language or again.language or None
+        for seg in again.segments:
+            kept = _shifted(seg, lo, inside)
+            if kept is not None:
+                segments = _insert(segments, kept)
+                found += kept.end - kept.start
+    seconds = sum(b - a for a, b in stretches)
+    log.info(
+        "second hearing: %.1f s of speech without words in %d stretches; words found over %.1f s",
+        seconds,
+        len(stretches),
+        found,
+    )
+    return replace(transcript, segments=tuple(segments), language=transcript.language or language or "")
