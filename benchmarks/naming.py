@@ -38,10 +38,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _naming_sessions import Spec, draw_spec, make, make_replica  # noqa: E402
 
-from restitution import agenda as agenda_io  # noqa: E402
-from restitution import audio, chapters, offset  # noqa: E402
-from restitution.options import ASROptions, ChapterOptions, DiarizationOptions, OffsetOptions  # noqa: E402
-from restitution.types import Chapter, Diarization, Offset, Speaker, Transcript  # noqa: E402
+from restitution.options import PipelineOptions  # noqa: E402
+from restitution.types import Diarization, Session, Speaker  # noqa: E402
 from synth import SynthTruth  # noqa: E402
 
 CUE_SETS = {
@@ -63,50 +61,28 @@ def seeds_arg(text: str) -> list[int]:
     return out
 
 
-def stages(dest: Path, asr: ASROptions) -> dict:
-    """Transcript, diarization (checked against the agenda), offset and chapters of one
-    session, as the pipeline computes them; cached in dest/stages.json."""
-    cache = dest / "stages.json"
-    if cache.is_file():
-        data = json.loads(cache.read_text("utf-8"))
-        return {
-            "transcript": Transcript.from_dict(data["transcript"]),
-            "diarization": Diarization.from_dict(data["diarization"]),
-            "offset": Offset.from_dict(data["offset"]),
-            "chapters": tuple(Chapter.from_dict(c) for c in data["chapters"]),
-            "seconds": data["seconds"],
-        }
-    from restitution.diarize import diarize
-    from restitution.diarize.refine import refine
-    from restitution.transcribe import guard, transcribe
+def stages(dest: Path, options: PipelineOptions, until: str = "speakers", work: str = ".work") -> dict:
+    """Walk the pipeline's own stage table up to `until` (by default up to naming: decode,
+    speech map, transcription, diarization, recovery, offset, chapters, the agenda's check),
+    each result cached in dest/<work> as a run caches it; return the values by name."""
+    from restitution import pipeline
+    from restitution.cache import StageCache
+    from restitution.stages import Run
 
     truth = SynthTruth.from_json(dest / "truth.json")
-    samples = audio.read(dest / truth.recording)
-    agenda = agenda_io.parse(dest / truth.agenda)
-    duration = len(samples) / 16000
+    session = Session(dest.name, dest / truth.recording, dest / truth.agenda)
+    prepared = pipeline.prepare(session, options)
+    keys = pipeline.stage_keys(session, options, prepared.agenda, prepared.info.sha256)
+    values = {"audio": prepared.info, "agenda": prepared.agenda, "session": session}
+    run = Run(prepared, options, lambda *a, **k: None, None, StageCache(dest / work), values)
     t0 = time.process_time()
-    transcript = guard.clean(transcribe(samples, asr, "fr"))
-    t1 = time.process_time()
-    listed = {sp.name for item in agenda.items for sp in item.speakers}
-    options = DiarizationOptions()
-    dia = diarize(samples, options, min_speakers_hint=len(listed))
-    found = offset.estimate(agenda, transcript, dia, duration, OffsetOptions())
-    cut = chapters.cut(agenda, found, transcript, dia, duration, ChapterOptions())
-    dia = refine(dia, cut, samples, options)
-    seconds = {"transcribe": t1 - t0, "rest": time.process_time() - t1}
-    cache.write_text(
-        json.dumps(
-            {
-                "transcript": transcript.to_dict(),
-                "diarization": dia.to_dict(),
-                "offset": found.to_dict(),
-                "chapters": [c.to_dict() for c in cut],
-                "seconds": seconds,
-            }
-        ),
-        "utf-8",
-    )
-    return {"transcript": transcript, "diarization": dia, "offset": found, "chapters": cut, "seconds": seconds}
+    for stage in pipeline.STAGES:
+        if stage.name == until:
+            break
+        if stage.name in keys.stages:
+            pipeline._run_stage(run, stage, keys.stages[stage.name].key)
+    run.values["seconds"] = time.process_time() - t0
+    return run.values
 
 
 def library_for(dest: Path, truth: SynthTruth, samples, lib_path: Path):
@@ -182,14 +158,13 @@ def score(truth: SynthTruth, dia: Diarization, speakers: tuple[Speaker, ...]) ->
     }
 
 
-def evaluate(dest: Path, cue_sets: list[str], asr: ASROptions) -> tuple[Spec, dict[str, dict]]:
+def evaluate(dest: Path, cue_sets: list[str], options: PipelineOptions) -> tuple[Spec, dict[str, dict]]:
     from restitution.speakers import assign_words, name_speakers
 
     truth = SynthTruth.from_json(dest / "truth.json")
     spec = Spec(**json.loads((dest / "spec.json").read_text("utf-8")))
-    st = stages(dest, asr)
-    samples = audio.read(dest / truth.recording)
-    agenda = agenda_io.parse(dest / truth.agenda)
+    st = stages(dest, options)
+    samples, agenda = st["samples"], st["agenda"]
     segments = assign_words(st["transcript"], st["diarization"])
     out = {}
     for key in cue_sets:
@@ -242,14 +217,15 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("restitution").setLevel(logging.ERROR)  # every doubtful name would be logged
     cue_sets = args.cues.split(",")
-    asr = dataclasses.replace(ASROptions())
+    # The run's defaults, French as the sessions are; outputs (the index) in the work folder.
+    options = dataclasses.replace(PipelineOptions(), language="fr", outputs=str(Path(args.work) / "outputs"))
     rows = []
     runs = [(s, False) for s in seeds_arg(args.seeds)] + [(s, True) for s in seeds_arg(args.replicas or "")]
     for seed, replica in runs:
         dest = Path(args.work) / f"{'replica' if replica else 'seed'}-{seed}"
         if not (dest / "truth.json").is_file():
             make_replica(dest, seed) if replica else make(dest, draw_spec(seed))
-        spec, result = evaluate(dest, cue_sets, asr)
+        spec, result = evaluate(dest, cue_sets, options)
         rows.append((spec, result))
         if args.per_seed:
             flags = (
