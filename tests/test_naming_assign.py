@@ -169,3 +169,20 @@ def test_a_name_no_voice_takes_is_reported(caplog):
         by_id = named(turns, chaps)
     assert len(by_id) == 1
     assert "Léa Petit is in the agenda but no voice took the name" in caplog.text
+
+
+def test_the_page_flags_doubtful_names_in_the_speaker_list_and_the_transcript() -> None:
+    import dataclasses
+
+    from builders import sample_result
+
+    from restitution.export.html import session_page
+
+    result = sample_result()
+    sure = session_page(result)
+    doubtful = dataclasses.replace(result.speakers[1], confidence=0.5, uncertain=True)
+    page = session_page(dataclasses.replace(result, speakers=(result.speakers[0], doubtful, result.speakers[2])))
+    assert 'class="uncertain"' not in sure and "Nom incertain" not in sure
+    assert page.count('<li class="uncertain">') == 1
+    # Once in the speaker list, once per paragraph Yves-Armel Martin speaks (two here).
+    assert page.count('title="Nom incertain, à vérifier"') == 3
