@@ -34,7 +34,6 @@ W_THANKS = 2.0  # "merci X" opening a turn: the voice before is X, the speaker i
 W_NOT = 1.0  # the speaker of a hand-over is not the one handed over to
 W_MENTION = 0.5  # any other mention: the speaker is probably not X
 W_ORDER = 1.5  # first heard, first listed (split over the voices of the item)
-W_LOST = 0.75  # an item cut by the late start where fewer voices are heard than names: the first listed was cut
 W_PITCH = 0.5  # per unit of log-likelihood ratio, clipped at PITCH_CLIP
 PITCH_CLIP = 3.0
 W_LIBRARY = 8.0  # per unit of cosine similarity above the group's mean
@@ -274,20 +273,16 @@ def order_cues(
     lost: bool = False,
 ) -> list[Cue]:
     """First heard, first listed, in one item: `first_turns` holds each label's first turn
-    (start, start clipped to the item) there. No cue when the voice heard first was already
-    speaking as the recording or the item began: that opening belongs to whoever was speaking,
-    not to the first name. When the item began before the recording did (`lost`), the order
-    heard says nothing, except that fewer voices heard than names listed means the first
-    listed spoke before the recording began: the voices heard take the last names (weakly)."""
+    (start, start clipped to the item) there. No cue when the item began before the recording
+    did (`lost`), nor when the voice heard first was already speaking as the recording or the
+    item began: that opening belongs to whoever was speaking, not to the first name."""
     heard = []
     for voice in voices:
         starts = [first_turns[lab] for lab in voice if lab in first_turns]
         if starts:
             heard.append((min(s for _, s in starts), min(s for s, _ in starts), voice))
     heard.sort()
-    if lost:
-        return _lost_order(heard, names, title)
-    if len(heard) < 2:
+    if len(heard) < 2 or lost:
         return []
     _, raw_start, _ = heard[0]
     if raw_start < max(item_start, 0.0) - 0.2 or raw_start <= CUT:
@@ -297,17 +292,6 @@ def order_cues(
     for rank, ((at, _, voice), name) in enumerate(zip(heard, names)):
         nth = ("first", "second", "third")[rank] if rank < 3 else f"{rank + 1}th"
         note = f"heard {nth} in «{title}» ({at:.1f} s), listed {nth}"
-        out.append(Cue("order", voice[0], name, weight, note))
-    return out
-
-
-def _lost_order(heard: list[tuple[float, float, tuple[str, ...]]], names: list[str], title: str) -> list[Cue]:
-    if not heard or len(heard) >= len(names):
-        return []
-    out = []
-    weight = W_LOST / len(heard)
-    for (at, _, voice), name in zip(heard, names[len(names) - len(heard) :]):
-        note = f"heard in «{title}» ({at:.1f} s), cut by the late start, with fewer voices than names"
         out.append(Cue("order", voice[0], name, weight, note))
     return out
 
