@@ -33,6 +33,9 @@ class ASROptions:
     vad_filter: bool = True  # Silero VAD before decoding: skips silence, curbs hallucinations
     condition_on_previous_text: bool = False  # False guards against repetition loops on long audio
     temperature_fallback: bool = True  # retry a window at higher temperature when it looks wrong
+    # The agenda's names and rare words for the decoder: "off", "prompt" (the first window of each
+    # group) or "hotwords" (every window); see naming/spelling.py and the README's measurement.
+    agenda_hints: str = "off"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class VoiceOptions:
     library: str = ""  # voiceprint database; "" means <outputs>/voices.sqlite
     enroll: bool = True  # add voices named by the agenda to the library after each run
     threshold: float = 0.75  # cosine similarity above which a known voice is recognised
+    min_confidence: float = 0.75  # names less certain are flagged, listed for checking and not enrolled
+    respell: bool = True  # rewrite near-miss spellings of agenda names in the transcript
     unnamed_label: str = ""  # "" follows the language: "Intervenant" (fr), "Speaker" (en)
 
 
@@ -125,6 +130,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "diarization.max_speakers": (1, 200),
     "diarization.threads": (0, 256),
     "voices.threshold": (0.0, 1.0),
+    "voices.min_confidence": (0.0, 1.0),
     "offset_search.search_min": (-DAY, DAY),
     "offset_search.search_max": (-DAY, DAY),
     "offset_search.min_confidence": (0.0, 1.0),

@@ -121,7 +121,7 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "speakers", st.name_speakers,
-        ("session", "audio", "agenda", "transcript", "diarization", "offset", "chapters", "speech"),
+        ("session", "audio", "agenda", "samples", "transcript", "diarization", "offset", "chapters", "speech"),
         speakers.SPEAKERS_VERSION, st.speakers_options, produces="result",
     ),
     # What people corrected (corrections.toml), applied on the named result: every output follows.

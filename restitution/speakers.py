@@ -3,9 +3,9 @@
 `assign_words` gives every word the turn it overlaps most and splits segments where the
 speaker changes, so no caption holds two voices. `name_speakers` maps labels to names: per
 chapter, the agenda's named speakers compete for the labels that speak most in that chapter
-(an optimal assignment over speaking time); a name once given stays with its voice in later
-chapters; known voices name labels the agenda leaves anonymous; the session's `[speakers]`
-table has the last word.
+(see `restitution.naming`: speaking time first, then spoken names, order, pitch and known
+voices for names listed together), each name with a confidence and its evidence; known voices
+name labels the agenda leaves anonymous; the session's `[speakers]` table has the last word.
 """
 
 from __future__ import annotations
@@ -13,22 +13,23 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import logging
-from collections import defaultdict
+import math
 from collections.abc import Iterable
 
 import numpy as np
 
+from .naming.assign import ALL_CUES, Context, Naming, agenda_naming
+from .naming.turns import speaking_time
 from .options import VoiceOptions
 from .types import Agenda, Chapter, Diarization, Segment, Speaker, Transcript, Turn, Word
 
 log = logging.getLogger("restitution")
 
 # The speakers stage's algorithm: bump it when a change alters who is named what.
-SPEAKERS_VERSION = 1
+SPEAKERS_VERSION = 2  # 2: co-presenters told apart by spoken names, late-start order, pitch, known voices
 
-MIN_CHAPTER_SECONDS = 1.0  # a label must speak this long in a chapter to take one of its names
-TIE_SECONDS = 0.5  # claims on two names closer than this are a tie (names listed together)
-FRAGMENT_SIMILARITY = 0.8  # a second label this close to a named voice is that voice, split
+__all__ = ["SPEAKERS_VERSION", "agenda_names", "assign_words", "name_speakers", "speaking_time", "unnamed_label"]
+
 UNNAMED = {"fr": "Intervenant", "en": "Speaker", "de": "Sprecher", "es": "Interviniente", "it": "Intervenuto"}
 
 
@@ -109,109 +110,9 @@ def assign_words(transcript: Transcript, diarization: Diarization, max_gap: floa
 # -- labels to names --------------------------------------------------------------------------
 
 
-def speaking_time(turns: Iterable[Turn], start: float = float("-inf"), end: float = float("inf")) -> dict[str, float]:
-    """Seconds each label speaks within [start, end] (its own overlapping turns counted once)."""
-    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for t in turns:
-        s, e = max(t.start, start), min(t.end, end)
-        if e > s:
-            spans[t.speaker].append((s, e))
-    out = {}
-    for label, items in spans.items():
-        total, reach = 0.0, float("-inf")
-        for s, e in sorted(items):
-            if e > reach:
-                total += e - max(s, reach)
-                reach = e
-        out[label] = total
-    return out
-
-
-def _first_heard(turns: tuple[Turn, ...], chapters: list[Chapter]) -> dict[str, float]:
-    first: dict[str, float] = {}
-    for t in turns:
-        for c in chapters:
-            if t.end > c.start and t.start < c.end:
-                first[t.speaker] = min(first.get(t.speaker, float("inf")), max(t.start, c.start))
-    return first
-
-
-def _groups(labels: list[str], k: int, centroids: dict[str, list[float]], seconds: dict[str, float]) -> list[list[str]]:
-    """`labels` gathered into at most k voices: the most similar labels merge first (average
-    linkage), so a voice split in two by clustering still counts once. Without embeddings, the
-    k labels that speak most."""
-    if len(labels) <= k or not all(lab in centroids for lab in labels):
-        return [[lab] for lab in sorted(labels, key=lambda lab: -seconds[lab])[:k]]
-    vectors = {lab: np.asarray(centroids[lab]) for lab in labels}
-    groups = [[lab] for lab in labels]
-    while len(groups) > k:
-        best, pair = -2.0, (0, 1)
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                sim = float(np.mean([vectors[a] @ vectors[b] for a in groups[i] for b in groups[j]]))
-                if sim > best:
-                    best, pair = sim, (i, j)
-        i, j = pair
-        groups[i] += groups.pop(j)
-    return groups
-
-
 def agenda_names(diarization: Diarization, chapters: tuple[Chapter, ...]) -> dict[str, str]:
-    """label -> agenda name.
-
-    A label's claim on a name is the time it speaks in the chapters that list the name, minus
-    the time it speaks in named chapters that do not: so a voice is named after the items it
-    dominates, and a speaker who returns in unnamed items keeps the name. Names listed together
-    (an item "par A et B") tie on time; they are told apart by voice (a split voice counts
-    once) and by order: the first listed is taken to speak first.
-    """
-    listed = [c for c in sorted(chapters, key=lambda c: c.start) if any(c.speakers)]
-    if not listed:
-        return {}
-    times = [speaking_time(diarization.turns, c.start, c.end) for c in listed]
-    names = list(dict.fromkeys(n for c in listed for n in c.speakers if n))
-    labels = sorted({lab for t in times for lab in t}, key=_label_order)
-
-    def claim(lab: str, name: str) -> float:
-        return sum(t.get(lab, 0.0) * (1 if name in c.speakers else -1) for c, t in zip(listed, times))
-
-    score = {lab: {n: claim(lab, n) for n in names} for lab in labels}
-    tied: dict[str, list[str]] = {}
-    for lab in labels:
-        best = max(score[lab].values())
-        if best >= MIN_CHAPTER_SECONDS:
-            tied[lab] = [n for n in names if score[lab][n] >= best - TIE_SECONDS]
-    by_name: dict[str, list[str]] = defaultdict(list)
-    for lab, options in tied.items():
-        if len(options) == 1:
-            by_name[options[0]].append(lab)
-    pending: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for lab, options in tied.items():
-        if len(options) > 1:
-            free = [n for n in options if n not in by_name] or options
-            pending[tuple(free)].append(lab)
-    for group_names, group_labels in pending.items():
-        shared = [c for c in listed if set(group_names) & set(c.speakers)]
-        first = _first_heard(diarization.turns, shared)
-        seconds = {lab: max(score[lab].values()) for lab in group_labels}
-        voices = _groups(group_labels, len(group_names), diarization.centroids, seconds)
-        voices.sort(key=lambda g: min(first.get(lab, float("inf")) for lab in g))
-        for name, voice in zip(group_names, voices):
-            by_name[name] += voice
-    named: dict[str, str] = {}
-    for name, claimants in by_name.items():
-        main = max(claimants, key=lambda lab: score[lab][name])
-        named[main] = name
-        for lab in claimants:
-            if lab != main and _similar(diarization.centroids, lab, main):
-                named[lab] = name  # the same voice, split by clustering
-    return named
-
-
-def _similar(centroids: dict[str, list[float]], a: str, b: str) -> bool:
-    if a not in centroids or b not in centroids:
-        return False
-    return float(np.dot(centroids[a], centroids[b])) >= FRAGMENT_SIMILARITY
+    """label -> agenda name, from the turns alone (the agenda's check uses it before naming)."""
+    return {lab: n.name for lab, n in agenda_naming(diarization, chapters).items()}
 
 
 def _unsure(agenda: Agenda) -> set[str]:
@@ -248,18 +149,27 @@ def name_speakers(
     voices=None,
     options: VoiceOptions | None = None,
     language: str = "",
+    samples: np.ndarray | None = None,
+    cues: frozenset[str] = ALL_CUES,
 ) -> tuple[tuple[Speaker, ...], tuple[Segment, ...]]:
     """Speakers with names (source: "agenda", "voiceprint", "session" or "unnamed") and segments.
 
     `overrides` is session.toml's `[speakers]` table: a label ("S3") or a name the run gave
     ("Intervenant 2", an agenda name) mapped to the name to publish. `voices` is a
-    `restitution.voices.VoiceLibrary` or None.
+    `restitution.voices.VoiceLibrary` or None. `samples` (the 16 kHz recording) lets voice
+    pitch count among the cues; `cues` picks which cues tell co-presenters apart (see
+    `restitution.naming.cues`). A name less certain than `options.min_confidence` is
+    marked `uncertain` and logged for checking.
     """
     options = options or VoiceOptions()
     overrides = overrides or {}
     labels = set(speaking_time(diarization.turns)) | {s.speaker for s in segments if s.speaker}
     labels |= set(diarization.centroids)
-    names: dict[str, tuple[str, str]] = {lab: (n, "agenda") for lab, n in agenda_names(diarization, chapters).items()}
+    known = voices.voices(diarization.engine) if voices is not None and "library" in cues else {}
+    context = Context(tuple(segments), samples, known, frozenset(cues))
+    names: dict[str, tuple[Naming, str]] = {
+        lab: (n, "agenda") for lab, n in agenda_naming(diarization, chapters, context).items()
+    }
     if voices is not None:
         _recognise(names, labels, diarization, voices, options.threshold)
     prefix = unnamed_label(options, language)
@@ -267,36 +177,45 @@ def name_speakers(
     for lab in sorted(labels, key=_label_order):
         if lab not in names:
             count += 1
-            names[lab] = (f"{prefix} {count}", "unnamed")
+            names[lab] = (Naming(f"{prefix} {count}", 0.0), "unnamed")
     for key, value in overrides.items():
-        hits = [lab for lab in labels if lab == key] or [lab for lab in labels if names[lab][0] == key]
+        hits = [lab for lab in labels if lab == key] or [lab for lab in labels if names[lab][0].name == key]
         if not hits:
             log.warning("[speakers] %s = %r matches no speaker of this session", key, value)
         for lab in hits:
-            names[lab] = (value, "session")
+            names[lab] = (Naming(value, 1.0, ("session.toml [speakers]",)), "session")
     roles = _roles(agenda)
-    unsure = _unsure(agenda)
+    doubtful = _unsure(agenda)
     seconds = speaking_time(diarization.turns)
-    speakers = tuple(
-        Speaker(
-            lab,
-            names[lab][0],
-            roles.get(names[lab][0]),
-            round(seconds.get(lab, 0.0), 3),
-            names[lab][1],
-            uncertain=names[lab][1] == "agenda" and names[lab][0] in unsure,
+    speakers = []
+    for lab in sorted(labels, key=_label_order):
+        n, source = names[lab]
+        checked = source in ("agenda", "voiceprint")
+        sure = n.confidence >= options.min_confidence and n.name not in doubtful
+        evidence = n.evidence + (("the agenda's reading of this name is uncertain",) if n.name in doubtful else ())
+        if checked and not sure:
+            other = f"{n.name} or {' or '.join(n.alternatives)}" if n.alternatives else f"{n.name}, or someone else"
+            log.warning("check: %s may be %s (confidence %.2f)", lab, other, n.confidence)
+        speakers.append(Speaker(
+            lab, n.name, roles.get(n.name), round(seconds.get(lab, 0.0), 3), source,
+            confidence=None if source == "unnamed" else n.confidence, evidence=evidence, uncertain=checked and not sure,
+        ))  # fmt: skip
+    given = {s.name for s in speakers}
+    for missing in dict.fromkeys(n for c in chapters for n in c.speakers if n and n not in given):
+        log.warning(
+            "%s is in the agenda but no voice took the name (too little speech in their items, "
+            "or their voice was heard as another's)",
+            missing,
         )
-        for lab in sorted(labels, key=_label_order)
-    )
-    return speakers, tuple(segments)
+    return tuple(speakers), tuple(segments)
 
 
 def _recognise(
-    names: dict[str, tuple[str, str]], labels: set[str], diarization: Diarization, voices, threshold: float
+    names: dict[str, tuple[Naming, str]], labels: set[str], diarization: Diarization, voices, threshold: float
 ) -> None:
     """Name anonymous labels after known voices; report known voices the agenda contradicts."""
     model = diarization.engine
-    used = {n for n, _ in names.values()}
+    used = {n.name for n, _ in names.values()}
     matches = []
     for lab in sorted(labels, key=_label_order):
         centroid = diarization.centroids.get(lab)
@@ -307,13 +226,13 @@ def _recognise(
             continue
         name, similarity = hit
         if lab in names:
-            if names[lab][0] != name:
+            if names[lab][0].name != name:
                 log.warning(
                     "%s sounds like %s (similarity %.2f) but the agenda names %s; keeping the agenda's name",
                     lab,
                     name,
                     similarity,
-                    names[lab][0],
+                    names[lab][0].name,
                 )
             continue
         matches.append((similarity, lab, name))
@@ -323,5 +242,8 @@ def _recognise(
                 "%s sounds like %s (similarity %.2f), a name already given; left unnamed", lab, name, similarity
             )
             continue
-        names[lab] = (name, "voiceprint")
+        # A match just at the threshold is a coin toss; one well above it, near certain.
+        confidence = round(1.0 / (1.0 + math.exp(-(10 * (similarity - threshold) + 1))), 3)
+        evidence = (f"similarity {similarity:.2f} to the known voice of {name}",)
+        names[lab] = (Naming(name, confidence, evidence), "voiceprint")
         used.add(name)

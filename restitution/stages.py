@@ -23,6 +23,7 @@ from .diarize import diarize
 from .diarize.refine import refine
 from .export import write_all
 from .lock import index_lock
+from .naming import spelling
 from .options import PipelineOptions
 from .speech import SpeechMap, detect, find_gaps, heard, wordless
 from .transcribe import get_transcriber, guard, is_loaded, recover, transcribe
@@ -83,7 +84,10 @@ def transcribe_speech(run: Run) -> Transcript:
     asr = run.options.asr
     reused = is_loaded(asr)
     language = run.options.language or None
-    transcript = guard.clean(transcribe(run["samples"], asr, language, hook=run.hook, speech=run["speech"]))
+    hints = _hints(asr.agenda_hints, run["agenda"])
+    transcript = guard.clean(
+        transcribe(run["samples"], asr, language, hook=run.hook, speech=run["speech"], hints=hints)
+    )
     how = "reused the Whisper model already loaded in" if reused else "loaded the Whisper model in"
     log.info("%s this process (pid %d)", how, os.getpid())
     return transcript
@@ -147,7 +151,11 @@ def name_speakers(run: Run) -> SessionResult:
         voices=library,
         options=o.voices,
         language=spoken,
+        samples=run["samples"],  # voice pitch is one of the cues telling co-presenters apart
     )
+    if o.voices.respell:  # after naming, which reads names however Whisper spelled them
+        segments, respelt = spelling.respell(segments, run["agenda"])
+        log.info("%d near-miss spellings of agenda names written as in the agenda", respelt)
     gaps = find_gaps(run["speech"], run["diarization"].turns, segments)  # still without words: marked inaudible
     return SessionResult(
         session=session,
@@ -188,9 +196,16 @@ def enroll_voices(run: Run) -> None:
 # --- the options that change each stage's result -----------------------------------------------
 
 
+def _hints(mode: str, agenda: Agenda) -> str:
+    return spelling.hints(agenda) if mode != "off" else ""
+
+
 def asr_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:
     # The model is known by its weights, in the stage's fingerprint, wherever its folder is.
-    return {**without(o.asr, "threads", "model", "device"), "language": o.language}
+    chosen = {**without(o.asr, "threads", "model", "device", "agenda_hints"), "language": o.language}
+    if o.asr.agenda_hints != "off":  # off keeps the keys transcripts were cached under before hints
+        chosen |= {"agenda_hints": o.asr.agenda_hints, "hints": _hints(o.asr.agenda_hints, agenda)}
+    return chosen
 
 
 def diarize_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:
@@ -212,7 +227,9 @@ def offset_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:
 
 
 def speakers_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:
-    return {"threshold": o.voices.threshold, "unnamed_label": o.voices.unnamed_label, "language": o.language}
+    v = o.voices
+    chosen = {"threshold": v.threshold, "unnamed_label": v.unnamed_label, "language": o.language}
+    return chosen | {"min_confidence": v.min_confidence, "respell": v.respell}
 
 
 def without(options: Any, *names: str) -> dict[str, Any]:

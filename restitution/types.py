@@ -179,7 +179,11 @@ class Speaker(Record):
     role: str | None = None
     seconds: float = 0.0  # speaking time
     source: str | None = None  # "agenda" | "voiceprint" | "session" | "unnamed"
-    uncertain: bool = False  # an agenda name the parser was unsure is a person's: never enrolled
+    confidence: float | None = None  # in [0, 1], how sure the name is; None for unnamed voices
+    evidence: tuple[str, ...] = ()  # what named it, strongest first, as a reader would check it
+    # Below the confidence threshold, or an agenda name the parser was unsure is a person's:
+    # flagged, listed for checking, never enrolled.
+    uncertain: bool = False
 
 
 @dataclass(frozen=True)

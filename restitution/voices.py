@@ -156,13 +156,17 @@ class VoiceLibrary:
 def enroll_from_session(
     library: VoiceLibrary, speakers: Iterable[Speaker], diarization: Diarization, *, session: str = ""
 ) -> list[str]:
-    """Enroll the voices whose names came from the agenda; return the names enrolled. A name the
-    agenda parser was unsure is a person's is never enrolled: a role taken for a name would
-    otherwise name other sessions' voices."""
+    """Enroll the voices whose names came from the agenda; return the names enrolled.
+
+    A name marked uncertain (a low confidence, or an agenda line the parser was unsure is a
+    person's) is left out: a wrong print would name the wrong voice in every later session."""
     enrolled = []
     for sp in speakers:
         centroid = diarization.centroids.get(sp.id)
-        if sp.source == "agenda" and sp.name and centroid and not sp.uncertain:
+        if sp.uncertain:
+            log.info("%s (%s) not enrolled: the name is uncertain", sp.name, sp.id)
+            continue
+        if sp.source == "agenda" and sp.name and centroid:
             library.enroll(sp.name, centroid, model=diarization.engine, seconds=sp.seconds, source=session)
             enrolled.append(sp.name)
     return enrolled

@@ -692,7 +692,8 @@ def test_agenda_table_and_json_show_uncertain_names(tmp_path) -> None:
 def test_uncertain_agenda_names_are_never_enrolled(tmp_path) -> None:
     item = _item("10:00 Atelier avec Xochitl Brandt, autrice, et Anne Le Gall, Présidente du TMNlab")
     parsed = Agenda((item,))
-    turns = (Turn(0.0, 20.0, "S1"), Turn(20.5, 40.0, "S2"))
+    # S1 starts after the recording does, so order tells the two apart (a turn at 0.0 may be cut).
+    turns = (Turn(5.0, 20.0, "S1"), Turn(20.5, 40.0, "S2"))
     dia = Diarization(turns=turns, engine="embedded/campplus", centroids={"S1": [1.0, 0.0], "S2": [0.0, 1.0]})
     chapters = (Chapter(1, item.title, 600.0, 0.0, 40.0, tuple(p.name for p in item.speakers)),)
     named, _ = name_speakers((), dia, chapters, parsed, language="fr")

@@ -60,18 +60,25 @@ def _people(result: SessionResult) -> tuple[str, dict[str | None, str]]:
     for i, sp in enumerate(s for s in result.speakers if s.name or s.seconds > 0):
         colours[sp.name or sp.id] = PALETTE[i % len(PALETTE)]
         role = f' <span class="role">— {_e(sp.role)}</span>' if sp.role else ""
+        flag, doubt = ("", "")
+        if sp.uncertain:
+            flag, doubt = ' class="uncertain"', _DOUBT.format(_e(strings(result.language)["check"]))
         items.append(
-            f'<li><span class="dot" style="background:{colours[sp.name or sp.id]}"></span>'
-            f"{_e(sp.name or sp.id)}{role}</li>"
+            f'<li{flag}><span class="dot" style="background:{colours[sp.name or sp.id]}"></span>'
+            f"{_e(sp.name or sp.id)}{doubt}{role}</li>"
         )
     return "".join(items), colours
 
 
-def _paragraph(p: Paragraph, colours: dict[str | None, str]) -> str:
+_DOUBT = '<abbr class="doubt" title="{}">?</abbr>'  # a name the run was unsure of
+
+
+def _paragraph(p: Paragraph, colours: dict[str | None, str], doubtful: set[str], check: str) -> str:
     who = ""
     if p.speaker:
         dot = f'<span class="dot" style="background:{colours.get(p.speaker, "#868e96")}"></span>'
-        who = f'<span class="who">{dot}{_e(p.speaker)}</span>'
+        doubt = _DOUBT.format(_e(check)) if p.speaker in doubtful else ""
+        who = f'<span class="who">{dot}{_e(p.speaker)}{doubt}</span>'
     return (
         f'<div class="para" tabindex="0" data-start="{p.start:.2f}" data-end="{p.end:.2f}">'
         f'<time datetime="PT{p.start:.0f}S">{hms(p.start)}</time>{who}<p class="text">{_e(p.text)}</p></div>'
@@ -94,9 +101,11 @@ def session_page(result: SessionResult, options: ExportOptions | None = None) ->
     s = strings(result.language)
     sid = result.session.id
     people, colours = _people(result)
+    doubtful = {sp.name for sp in result.speakers if sp.uncertain and sp.name}
     chapter_items, blocks = [], []
     for ch, paras in sections(result):
-        body = "".join(_paragraph(p, colours) for p in paras) or f'<p class="empty">{_e(s["empty"])}</p>'
+        body = "".join(_paragraph(p, colours, doubtful, s["check"]) for p in paras)
+        body = body or f'<p class="empty">{_e(s["empty"])}</p>'
         if ch is None:
             heading = f"<h3>{_e(s['before'])}</h3>" if result.chapters else ""
             blocks.append(f'<section class="chapter">{heading}{body}</section>')

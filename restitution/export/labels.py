@@ -36,6 +36,7 @@ STRINGS = {
         "anchor": "chapitre",
         "speakers_colon": "Intervenants : ",
         "footer": "Transcription automatique, générée hors ligne par restitution ; elle peut contenir des erreurs.",
+        "check": "Nom incertain, à vérifier",
     },
     "en": {
         "archive": "All sessions",
@@ -63,6 +64,7 @@ STRINGS = {
         "anchor": "chapter",
         "speakers_colon": "Speakers: ",
         "footer": "Automatic transcript, made offline by restitution; it may contain errors.",
+        "check": "Uncertain name, to be checked",
     },
 }
 

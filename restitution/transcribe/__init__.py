@@ -91,11 +91,13 @@ def transcribe(
     language: str | None = None,
     hook: Hook | None = None,
     speech: SpeechMap | None = None,
+    hints: str = "",
 ) -> Transcript:
     """Transcribe 16 kHz mono float32 audio (an array or a memmap) into our Transcript.
 
     `speech` is the recording's speech map (speech.detect); with `options.vad_filter` only its
-    regions are decoded. Without it the map is found here.
+    regions are decoded. Without it the map is found here. `hints` are words to expect (the
+    agenda's names, naming.spelling.hints), given as `options.agenda_hints` says.
     """
     if hook is not None:
         hook("load model")  # its own step: loading takes seconds before the first word
@@ -104,7 +106,7 @@ def transcribe(
         if hook is not None:
             hook("check language")
         check_spoken(audio, transcriber, language)
-    return transcriber.transcribe(audio, language or None, hook, speech)
+    return transcriber.transcribe(audio, language or None, hook, speech, hints=hints)
 
 
 __all__ = [

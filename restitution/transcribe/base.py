@@ -18,10 +18,15 @@ class Transcriber(Protocol):
     options: ASROptions  # decoding settings are read from here at each call
 
     def transcribe(
-        self, audio: np.ndarray, language: str | None, hook: Hook | None = None, speech: SpeechMap | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        hook: Hook | None = None,
+        speech: SpeechMap | None = None,
+        hints: str = "",
     ) -> Transcript:
         """Transcribe 16 kHz mono float32 audio; `language=None` detects it. With VAD on, only
-        the regions of `speech` are decoded (found here when None)."""
+        the regions of `speech` are decoded (found here when None); `hints`: words to expect."""
         ...
 
 

@@ -19,6 +19,7 @@ from .base import SAMPLE_RATE, SEED, Hook, JoinedSpeech, make_segments, report, 
 log = logging.getLogger("restitution")
 
 ENGINE = "faster-whisper"
+HINTS = ("off", "prompt", "hotwords")
 COMPUTE_TYPES = ("auto", "int8", "int8_float32", "int16", "float32", "default")  # on a CPU ("auto": int8)
 CUDA_COMPUTE_TYPES = ("float16", "int8_float16", "bfloat16", "int8_bfloat16")  # on CUDA too ("auto": float16)
 
@@ -34,6 +35,8 @@ def _check_compute_type(compute_type: str, device: str) -> None:
 
 
 def check(options: ASROptions) -> None:
+    if options.agenda_hints not in HINTS:
+        raise ConfigError(f"asr.agenda_hints '{options.agenda_hints}' is not one of: {', '.join(HINTS)}")
     _check_compute_type(options.compute_type, options.device)
     if options.batch_size < 0:
         raise ConfigError("asr.batch_size must be 0 (sequential) or a positive batch size")
@@ -85,7 +88,12 @@ class FasterWhisper:
         self.description = f"faster-whisper {__version__} {Path(options.model).name} {self.compute_type}{mode}"
 
     def transcribe(
-        self, audio: np.ndarray, language: str | None, hook: Hook | None = None, speech: SpeechMap | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        hook: Hook | None = None,
+        speech: SpeechMap | None = None,
+        hints: str = "",
     ) -> Transcript:
         import ctranslate2
 
@@ -100,6 +108,8 @@ class FasterWhisper:
             temperature=list(temperatures(o.temperature_fallback)),
             word_timestamps=True,
         )
+        if hints:  # hotwords are prompted in every window; a prompt only in the first of each group
+            kwargs["hotwords" if o.agenda_hints == "hotwords" else "initial_prompt"] = hints
         report(hook, 0.0, duration)
         converted: list = []
         probability = 1.0 if language else None  # a language given is certain

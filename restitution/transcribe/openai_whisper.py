@@ -40,6 +40,8 @@ def _check_compute_type(compute_type: str, device: str) -> None:
 
 
 def check(options: ASROptions) -> None:
+    if options.agenda_hints not in ("off", "prompt", "hotwords"):
+        raise ConfigError(f"asr.agenda_hints '{options.agenda_hints}' is not one of: off, prompt, hotwords")
     _check_compute_type(options.compute_type, options.device)
     if options.batch_size:
         raise ConfigError("asr.batch_size is not available with openai-whisper; set it to 0")
@@ -163,7 +165,12 @@ class OpenAIWhisper:
         return language, float(probs[language])
 
     def transcribe(
-        self, audio: np.ndarray, language: str | None, hook: Hook | None = None, speech: SpeechMap | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        hook: Hook | None = None,
+        speech: SpeechMap | None = None,
+        hints: str = "",
     ) -> Transcript:
         import torch
 
@@ -182,7 +189,7 @@ class OpenAIWhisper:
                 joined = JoinedSpeech(audio, group, speech)
                 if not language:  # detected on the first group, kept for the others
                     language, probability = self._language(joined.audio)
-                result = self._decode(whisper, joined, language, hook, duration)
+                result = self._decode(whisper, joined, language, hook, duration, hints)
                 for s in result["segments"]:
                     words = [(w["start"], w["end"], w["word"], w["probability"]) for w in s.get("words", ())]
                     converted += joined.segments(s["start"], s["end"], s["text"], words)
@@ -195,7 +202,9 @@ class OpenAIWhisper:
             engine=self.description,
         )
 
-    def _decode(self, whisper, speech: JoinedSpeech, language: str, hook: Hook | None, duration: float) -> dict:
+    def _decode(
+        self, whisper, speech: JoinedSpeech, language: str, hook: Hook | None, duration: float, hints: str
+    ) -> dict:
         import torch
 
         o = self.options
@@ -217,6 +226,9 @@ class OpenAIWhisper:
                     beam_size=o.beam_size if o.beam_size > 1 else None,  # None is greedy, as beam 1 in faster-whisper
                     best_of=5,
                     fp16=self.fp16,
+                    # "hotwords": carried to every window, as faster-whisper's (openai-whisper 20240930 on)
+                    **({"initial_prompt": hints} if hints else {}),
+                    **({"carry_initial_prompt": True} if hints and o.agenda_hints == "hotwords" else {}),
                 )
             finally:
                 import tqdm
