@@ -28,7 +28,7 @@ from .options import PipelineOptions
 from .speech import SpeechMap, detect, find_gaps, heard, wordless
 from .transcribe import get_transcriber, guard, is_loaded, recover, transcribe
 from .types import Agenda, AudioInfo, Chapter, Diarization, Hook, Offset, Session, SessionResult, Transcript
-from .voices import VoiceLibrary, enroll_from_session
+from .voices import VoiceLibrary, enroll_from_session, learnt_spellings
 
 log = logging.getLogger("restitution")
 
@@ -84,7 +84,7 @@ def transcribe_speech(run: Run) -> Transcript:
     asr = run.options.asr
     reused = is_loaded(asr)
     language = run.options.language or None
-    hints = _hints(asr.agenda_hints, run["agenda"])
+    hints = _hints(asr.agenda_hints, run["agenda"], learnt_spellings(run.options.voices_path))
     transcript = guard.clean(
         transcribe(run["samples"], asr, language, hook=run.hook, speech=run["speech"], hints=hints)
     )
@@ -154,7 +154,7 @@ def name_speakers(run: Run) -> SessionResult:
         samples=run["samples"],  # voice pitch is one of the cues telling co-presenters apart
     )
     if o.voices.respell:  # after naming, which reads names however Whisper spelled them
-        segments, respelt = spelling.respell(segments, run["agenda"])
+        segments, respelt = spelling.respell(segments, run["agenda"], learnt_spellings(o.voices_path))
         log.info("%d near-miss spellings of agenda names written as in the agenda", respelt)
     gaps = find_gaps(run["speech"], run["diarization"].turns, segments)  # still without words: marked inaudible
     return SessionResult(
@@ -196,15 +196,18 @@ def enroll_voices(run: Run) -> None:
 # --- the options that change each stage's result -----------------------------------------------
 
 
-def _hints(mode: str, agenda: Agenda) -> str:
-    return spelling.hints(agenda) if mode != "off" else ""
+def _hints(mode: str, agenda: Agenda, learnt: tuple[str, ...]) -> str:
+    return spelling.hints(agenda, learnt) if mode != "off" else ""
 
 
 def asr_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:
     # The model is known by its weights, in the stage's fingerprint, wherever its folder is.
     chosen = {**without(o.asr, "threads", "model", "device", "agenda_hints"), "language": o.language}
     if o.asr.agenda_hints != "off":  # off keeps the keys transcripts were cached under before hints
-        chosen |= {"agenda_hints": o.asr.agenda_hints, "hints": _hints(o.asr.agenda_hints, agenda)}
+        chosen |= {
+            "agenda_hints": o.asr.agenda_hints,
+            "hints": _hints(o.asr.agenda_hints, agenda, learnt_spellings(o.voices_path)),
+        }
     return chosen
 
 
@@ -229,7 +232,9 @@ def offset_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:
 def speakers_options(o: PipelineOptions, agenda: Agenda) -> dict[str, Any]:
     v = o.voices
     chosen = {"threshold": v.threshold, "unnamed_label": v.unnamed_label, "language": o.language}
-    return chosen | {"min_confidence": v.min_confidence, "respell": v.respell}
+    # Names spelled by hand in earlier sessions' corrections are respelt too: learning one reruns naming.
+    spelt = learnt_spellings(o.voices_path) if v.respell else ()
+    return chosen | {"min_confidence": v.min_confidence, "respell": v.respell, **({"learnt": spelt} if spelt else {})}
 
 
 def without(options: Any, *names: str) -> dict[str, Any]:

@@ -198,3 +198,19 @@ def embed_clips(
     stacked = stacked / np.linalg.norm(stacked, axis=1, keepdims=True)
     log.info("voiceprint from %.1f s of speech (%d windows, %s)", seconds, len(stacked), embedder.name)
     return _unit(stacked.mean(axis=0)), f"embedded/{embedder.name}", seconds
+
+
+def learnt_spellings(path: Path) -> tuple[str, ...]:
+    """The names people spelled in corrections of this archive (corrections/learn.py writes
+    them beside the voiceprints): later sessions' respelling and decoder hints use them."""
+    if not path.is_file():
+        return ()
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            rows = db.execute("SELECT spelling FROM spellings ORDER BY spelling").fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:  # no such table yet, or not a database: nothing learnt
+        return ()
+    return tuple(r[0] for r in rows)

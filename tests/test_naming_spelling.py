@@ -147,7 +147,7 @@ def test_naming_options_change_the_speakers_stage_and_what_follows_only() -> Non
     before = _keys(_agenda("Léa Kerbrat"))
     for change in ({"respell": False}, {"min_confidence": 0.5}):
         after = _keys(_agenda("Léa Kerbrat"), **change)
-        assert [name for name in before if before[name] != after[name]] == ["speakers", "export", "index", "enroll"]
+        assert [name for name in before if before[name] != after[name]] == ["speakers", "correct", "export", "index", "enroll"]
 
 
 def test_extra_names_are_hinted_and_respelt_like_the_agenda_s() -> None:
@@ -157,3 +157,22 @@ def test_extra_names_are_hinted_and_respelt_like_the_agenda_s() -> None:
     (plain,), _ = respell([segment], agenda)
     (fixed,), count = respell([segment], agenda, extra=["Hugo Delorme"])
     assert plain.text == "merci Hugo Delorm" and (fixed.text, count) == ("merci Hugo Delorme", 1)
+
+
+def test_spellings_learnt_from_corrections_reach_later_sessions(tmp_path: Path) -> None:
+    import sqlite3
+
+    from restitution.corrections import known_spellings
+    from restitution.stages import speakers_options
+
+    options = PipelineOptions(outputs=str(tmp_path))
+    before = speakers_options(options, AGENDA)
+    assert known_spellings(options) == ()
+    db = sqlite3.connect(options.voices_path)  # as corrections/learn.py leaves the archive's library
+    db.execute("CREATE TABLE spellings (spelling TEXT PRIMARY KEY, session TEXT NOT NULL DEFAULT '', created TEXT)")
+    db.execute("INSERT INTO spellings VALUES ('Hugo Delorme', 'atelier', '2026-12-01')")
+    db.commit()
+    db.close()
+    assert known_spellings(options) == ("Hugo Delorme",)
+    after = speakers_options(options, AGENDA)
+    assert after != before and after["learnt"] == ("Hugo Delorme",)  # naming reruns once something is learnt

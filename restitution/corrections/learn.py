@@ -24,7 +24,7 @@ from ..export.labels import is_placeholder
 from ..lock import index_lock
 from ..options import PipelineOptions
 from ..types import Diarization, SessionResult
-from ..voices import VoiceLibrary
+from ..voices import VoiceLibrary, learnt_spellings
 from .anchor import norm
 from .model import Correction
 from .people import SOURCE
@@ -145,17 +145,7 @@ def remember(options: PipelineOptions, names: Sequence[str], session: str) -> No
 
 def known_spellings(options: PipelineOptions) -> tuple[str, ...]:
     """Every name people spelled in corrections of this archive, for the decoder's hints."""
-    if not options.voices_path.is_file():
-        return ()
-    try:
-        db = sqlite3.connect(f"file:{options.voices_path}?mode=ro", uri=True, timeout=10)
-        try:
-            rows = db.execute("SELECT spelling FROM spellings ORDER BY spelling").fetchall()
-        finally:
-            db.close()
-    except sqlite3.DatabaseError:  # no such table yet, or not a database: nothing learnt
-        return ()
-    return tuple(r[0] for r in rows)
+    return learnt_spellings(options.voices_path)
 
 
 def learn(
