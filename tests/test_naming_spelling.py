@@ -147,7 +147,13 @@ def test_naming_options_change_the_speakers_stage_and_what_follows_only() -> Non
     before = _keys(_agenda("Léa Kerbrat"))
     for change in ({"respell": False}, {"min_confidence": 0.5}):
         after = _keys(_agenda("Léa Kerbrat"), **change)
-        assert [name for name in before if before[name] != after[name]] == ["speakers", "correct", "export", "index", "enroll"]
+        assert [name for name in before if before[name] != after[name]] == [
+            "speakers",
+            "correct",
+            "export",
+            "index",
+            "enroll",
+        ]
 
 
 def test_extra_names_are_hinted_and_respelt_like_the_agenda_s() -> None:
