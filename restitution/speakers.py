@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .export.words import word_pieces
 from .naming.assign import ALL_CUES, Context, Naming, agenda_naming
 from .naming.turns import speaking_time
 from .options import VoiceOptions
@@ -26,7 +27,7 @@ from .types import Agenda, Chapter, Diarization, Segment, Speaker, Transcript, T
 log = logging.getLogger("restitution")
 
 # The speakers stage's algorithm: bump it when a change alters who is named what.
-SPEAKERS_VERSION = 2  # 2: co-presenters told apart by spoken names, late-start order, pitch, known voices
+SPEAKERS_VERSION = 3  # 2: co-presenters told apart by spoken names, late-start order, pitch, known voices; 3: a word's pieces keep one voice
 
 __all__ = ["SPEAKERS_VERSION", "agenda_names", "assign_words", "name_speakers", "speaking_time", "unnamed_label"]
 
@@ -91,6 +92,11 @@ def assign_words(transcript: Transcript, diarization: Diarization, max_gap: floa
             out.append(dataclasses.replace(seg, speaker=turns.best(seg.start, seg.end, max_gap)))
             continue
         labels = _fill([turns.best(w.start, w.end, max_gap) for w in seg.words])
+        for group in word_pieces(seg.words):  # "C" + "'est" is one word: one voice says it
+            if len(group) > 1:
+                longest = max(group, key=lambda i: seg.words[i].end - seg.words[i].start)
+                for i in group:
+                    labels[i] = labels[longest]
         runs: list[tuple[str | None, list[Word]]] = []
         for word, lab in zip(seg.words, labels):
             if runs and runs[-1][0] == lab:

@@ -45,6 +45,18 @@ def test_word_in_no_turn_goes_to_nearest_within_gap_and_never_splits_alone():
     assert [(s.speaker, s.text) for s in out] == [("S1", " un deux trois")]  # unsplit: original text kept
 
 
+def test_a_word_the_decoder_split_is_said_by_one_voice():
+    # "C" + "'est" and "aujourd" + "'hui": a speaker change inside them falls before or after.
+    ws = words(
+        (0.0, 0.4, " Merci."), (0.5, 0.6, " C"), (0.6, 0.9, "'est"), (1.0, 1.3, " bien"),
+        (1.4, 1.9, " aujourd"), (1.9, 2.0, "'hui."),
+    )  # fmt: skip
+    seg = Segment(0.0, 2.0, " Merci. C'est bien aujourd'hui.", ws)
+    dia = Diarization(turns=(Turn(0.0, 0.58, "S1"), Turn(0.58, 1.95, "S2"), Turn(1.95, 3.0, "S1")))
+    out = assign_words(transcript(seg), dia)
+    assert [(s.speaker, s.text) for s in out] == [("S1", "Merci."), ("S2", "C'est bien aujourd'hui.")]
+
+
 def test_segment_without_words_and_without_turns():
     seg = Segment(3.0, 4.0, " Applaudissements")
     assert assign_words(transcript(seg), Diarization(turns=(Turn(2.5, 3.2, "S2"),)))[0].speaker == "S2"

@@ -102,6 +102,20 @@ def _owner(group: list[tuple[Word, int]]) -> int:
     return max(weight, key=lambda k: (weight[k], -[o for _, o in group].index(k)))
 
 
+def word_pieces(words: Sequence[Word]) -> list[list[int]]:
+    """Positions in `words` (one segment's, in order) grouped by the reader word they make:
+    [[0], [1, 2], [3]] for " Oui", " C", "'est", " vrai". Blank pieces stand alone."""
+    spaced = any(w.text[:1].isspace() for w in words[1:])
+    kept = [i for i, w in enumerate(words) if w.text.strip()]
+    groups = _groups([(words[i], 0) for i in kept], spaced)
+    out: list[list[int]] = []
+    position = iter(kept)
+    for group in groups:
+        out.append([next(position) for _ in group])
+    out += [[i] for i, w in enumerate(words) if not w.text.strip()]
+    return sorted(out)
+
+
 def reader_words(words: Sequence[Word], spaced: bool = True) -> list[Word]:
     """`words` (one speaker's, in order) with every word's pieces glued into one Word."""
     pieces = [(w, 0) for w in words if w.text.strip()]
