@@ -27,7 +27,9 @@ from .types import Agenda, Chapter, Diarization, Segment, Speaker, Transcript, T
 log = logging.getLogger("restitution")
 
 # The speakers stage's algorithm: bump it when a change alters who is named what.
-SPEAKERS_VERSION = 3  # 2: co-presenters told apart by spoken names, late-start order, pitch, known voices; 3: a word's pieces keep one voice
+# 2: co-presenters told apart by spoken names, late-start order, pitch, known voices;
+# 3: a word's pieces keep one voice
+SPEAKERS_VERSION = 3
 
 __all__ = ["SPEAKERS_VERSION", "agenda_names", "assign_words", "name_speakers", "speaking_time", "unnamed_label"]
 
