@@ -61,6 +61,9 @@ def editor(session):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # A shell without job control (CI's background jobs, nohup) starts children with Ctrl-C
+        # ignored, and Python then never raises KeyboardInterrupt: give the editor a terminal's.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         first = proc.stdout.readline()
