@@ -41,12 +41,8 @@ class Said:
     block: int  # the cue or segment it is shown in
 
 
-@dataclass(frozen=True)
-class _Unit:
-    start: float
-    end: float
-    text: str
-    speaker: str | None
+# The caption layout's own unit (one reader word or mark, timed, with its voice).
+_Unit = cue_layout._Unit
 
 
 def _gap_index(result: SessionResult, unit: _Unit) -> int | None:
@@ -94,13 +90,13 @@ def _walk(result: SessionResult, units: list[_Unit], blocks: list[list[str]], wh
 
 
 def _caption_units(segments: tuple[Segment, ...]) -> list[_Unit]:
-    return [_Unit(x.start, x.end, x.text, x.speaker) for x in cue_layout._units(segments)]
+    return cue_layout._units(segments)
 
 
 def _segment_units(seg: Segment) -> list[_Unit]:
     if seg.words:
         return [_Unit(w.start, w.end, w.text.strip(), seg.speaker) for w in seg.words]
-    return [_Unit(x.start, x.end, x.text, x.speaker) for x in cue_layout._spread(seg)]
+    return cue_layout._spread(seg)
 
 
 @dataclass(frozen=True)
