@@ -7,7 +7,9 @@ faster-whisper sequential, word error rate and peak RSS, for every system on the
 
 Inputs (benchmarks/speech_loss.py's builders, seeded): `fleurs` (the 10 FLEURS French clips, each
 after a 20-40 s pause, quiet noise), `realfr` (the 16 clips of ../shared/eval/realfr_dev, likewise),
-`synth` (a synthesized session, `--minutes` long, with its agenda, applause, music and silence).
+`synth` (a synthesized session, `--minutes` long, with its agenda, applause, music and silence),
+`dense` (the realfr_dev and FLEURS clips shuffled, 0.5-2 s apart, twice over: 9 minutes of real
+voices with a meeting's pauses; `--seconds 390` gives issue 16's 6.4-minute check).
 Systems, all on the same Whisper base weights, language given (fr), each in its own process
 (started, waited for with wait4: its wall clock, its CPU time and that of its children, its peak
 RSS), one after the other in one sitting:
@@ -78,6 +80,44 @@ def _joined(name: str, seed: int) -> tuple[Path, list[Turn]]:
     return dest, [tuple(t) for t in json.loads((dest / "turns.json").read_text("utf-8"))]  # type: ignore[misc]
 
 
+def _dense(seed: int) -> tuple[Path, list[Turn]]:
+    """The realfr_dev and FLEURS clips 0.5-2 s apart, shuffled, twice over (4.6 minutes once):
+    real French voices with the pauses of a meeting, not the long silences of the `realfr`
+    input. Cut it with --seconds (390: the 6.4 minutes of issue 16's check)."""
+    import random
+
+    import soundfile
+
+    from benchmarks import speech_loss
+
+    dest = CACHE / f"dense-{seed}"
+    if not (dest / "turns.json").is_file():
+        clips: list = []
+        real = speech_loss.join_with_pauses
+        try:  # the builders' clips, before they are joined with their long pauses
+            speech_loss.join_with_pauses = lambda found, _seed: (clips.extend(found), (None, None))[1]  # type: ignore[assignment]
+            speech_loss.realfr(0)
+            speech_loss.fleurs(0)
+        finally:
+            speech_loss.join_with_pauses = real  # type: ignore[assignment]
+        rng, gen = random.Random(seed), np.random.default_rng(seed)
+        parts, turns, t = [], [], 0.0
+        for audio, clip_turns in rng.sample(clips, len(clips)) + rng.sample(clips, len(clips)):
+            pause = int(rng.uniform(0.5, 2.0) * SR)
+            parts.append(np.zeros(pause, np.float32))
+            t += pause / SR
+            turns += [(t + s, t + e, text) for s, e, text in clip_turns]
+            parts.append(audio.astype(np.float32))
+            t += len(audio) / SR
+        joined = np.concatenate(parts + [np.zeros(SR, np.float32)])
+        joined += (gen.standard_normal(len(joined)) * 10 ** (speech_loss.NOISE_DBFS / 20)).astype(np.float32)
+        dest.mkdir(parents=True, exist_ok=True)
+        soundfile.write(dest / "recording.wav", joined, SR, subtype="FLOAT")
+        (dest / "agenda.txt").write_text("- 00:00:00 : Séance\n", "utf-8")
+        (dest / "turns.json").write_text(json.dumps(turns, ensure_ascii=False), "utf-8")
+    return dest, [tuple(t) for t in json.loads((dest / "turns.json").read_text("utf-8"))]  # type: ignore[misc]
+
+
 def _cut(folder: Path, turns: list[Turn], seconds: float | None) -> tuple[Path, list[Turn]]:
     """At most the first `seconds` of a session, cut before the first turn that would not fit (in a
     pause, so no reference turn is cut in two), with its agenda's first item only."""
@@ -101,7 +141,10 @@ def _cut(folder: Path, turns: list[Turn], seconds: float | None) -> tuple[Path, 
 
 
 def build(name: str, seed: int, minutes: float, seconds: float | None) -> tuple[Path, list[Turn]]:
-    folder, turns = _synthesized(minutes) if name == "synth" else _joined(name, seed)
+    if name == "dense":
+        folder, turns = _dense(seed)
+    else:
+        folder, turns = _synthesized(minutes) if name == "synth" else _joined(name, seed)
     return _cut(folder, turns, seconds)
 
 
@@ -232,7 +275,7 @@ def wer(turns: list[Turn], words: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--inputs", nargs="+", choices=["fleurs", "realfr", "synth"], default=["fleurs", "realfr", "synth"]
+        "--inputs", nargs="+", choices=["fleurs", "realfr", "dense", "synth"], default=["fleurs", "realfr", "synth"]
     )
     parser.add_argument(
         "--systems",
