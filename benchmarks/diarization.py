@@ -145,6 +145,44 @@ def run_ami(
     return out
 
 
+def _frames(spans, duration: float, step: float = 0.01) -> np.ndarray:
+    """Voices per 10 ms frame: how many of `spans` (start, end, ...) cover it."""
+    n = np.zeros(int(round(duration / step)), int)
+    for span in spans:
+        n[int(round(span[0] / step)) : int(round(span[1] / step))] += 1
+    return n
+
+
+def run_floor(vad: str = "map") -> dict[str, float]:
+    """The speech detection's own error, with every frame given the right speakers: what no
+    clustering can win back. Each frame of the map counts one voice, two where it hears an
+    overlap; shares of the far-field excerpts' reference speech (overlaps counted per voice)."""
+    parts = ("not detected", "overlap under-counted", "beyond two voices", "false alarm")
+    totals = dict.fromkeys((*parts, "total"), 0.0)
+    for name, path, ref, uem in ami_cases():
+        if name == "ES2004 mix":
+            continue
+        samples = audio_io.read(path)
+        speech = VADS[vad](samples)
+        duration = uem[1] if uem else len(samples) / 16000
+        truth = _frames(ref, duration)
+        heard = _frames([*speech.regions, *speech.overlaps], duration)
+        short = np.maximum(0, truth - heard)
+        totals["not detected"] += short[heard == 0].sum()
+        totals["overlap under-counted"] += short[heard > 0].sum()
+        totals["beyond two voices"] += np.maximum(0, truth - 2).sum()
+        totals["false alarm"] += np.maximum(0, heard - truth).sum()
+        totals["total"] += truth.sum()
+    out = {k: totals[k] / totals["total"] for k in parts}
+    print(
+        f"{vad} with the right speakers, far-field: missed {out['not detected']:.1%} not detected + "
+        f"{out['overlap under-counted']:.1%} in overlaps (of which {out['beyond two voices']:.1%} beyond two "
+        f"voices, which the map never counts), false alarm {out['false alarm']:.1%}; floor "
+        f"{out['not detected'] + out['overlap under-counted'] + out['false alarm']:.1%} before any confusion"
+    )
+    return out
+
+
 def name_session(dest: Path, options: DiarizationOptions, seed: int, minutes: float) -> dict[str, float]:
     """Synthesize one session, diarize and name it; return the time shares that matter."""
     import synth
@@ -199,6 +237,9 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0, help="seed of the first synthesized session")
     parser.add_argument("--skip-ami", action="store_true")
     parser.add_argument("--collar", type=float, default=0.0, help="seconds around reference boundaries not scored")
+    parser.add_argument(
+        "--floor", action="store_true", help="also score the speech detection alone, with the right speakers"
+    )
     parser.add_argument("--no-refine", action="store_true", help="skip the agenda check of named voices")
     parser.add_argument(
         "--vad",
@@ -217,6 +258,8 @@ def main() -> None:
         if not EVAL.is_dir():
             raise SystemExit(f"{EVAL} is absent: the AMI excerpts are needed (or pass --skip-ami)")
         run_ami(options, args.vad, collar=args.collar)
+        if args.floor:
+            run_floor(args.vad)
     if args.sessions:
         run_names(options, args.sessions, args.minutes, args.first_seed)
 
