@@ -29,7 +29,8 @@ log = logging.getLogger("restitution")
 # The speakers stage's algorithm: bump it when a change alters who is named what.
 # 2: co-presenters told apart by spoken names, late-start order, pitch, known voices;
 # 3: a word's pieces keep one voice
-SPEAKERS_VERSION = 3
+# 4: the voice under way when a late recording began is named by how long turns last
+SPEAKERS_VERSION = 4
 
 __all__ = ["SPEAKERS_VERSION", "agenda_names", "assign_words", "name_speakers", "speaking_time", "unnamed_label"]
 

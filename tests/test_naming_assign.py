@@ -67,12 +67,31 @@ def test_late_start_second_voice_heard_first_with_a_hand_over_is_named_right_and
 def test_late_start_without_a_spoken_name_is_not_decided_by_order_and_is_flagged(caplog):
     with caplog.at_level(logging.WARNING, logger="restitution"):
         by_id = named(LATE_TURNS, chapters(30))
-    # Heard first proves nothing when the opening was cut: no cue, a coin toss, both flagged.
+    # Heard first proves nothing when the opening was cut, and two turns are too few to learn
+    # how long turns last (a solo item is no turn): no cue, a coin toss, both flagged.
     assert {by_id["S1"].name, by_id["S2"].name} == {ROMAIN, ANNE}
     assert by_id["S1"].uncertain and by_id["S2"].uncertain
     assert by_id["S1"].confidence == pytest.approx(0.5, abs=0.01)
     assert f"check: S2 may be {by_id['S2'].name} or {by_id['S1'].name}" in caplog.text
     assert not by_id["S3"].uncertain and by_id["S3"].confidence > 0.9  # Léa alone in her item
+
+
+def test_a_recording_late_by_more_than_a_turn_opens_on_the_second_speaker():
+    # Turns of about 10 s; the recording began 12 s into the item, on a voice with 8 s left:
+    # one 20 s opening is less likely than Romain's 12 s and then Anne's. Who spoke first is
+    # then Anne, by how long this session's turns last, with no name spoken.
+    turns = (Turn(0, 8, "S2"), Turn(9, 19, "S1"), Turn(20, 30, "S2"), Turn(31, 41, "S1"), Turn(42, 52, "S2"))
+    by_id = named(turns + (Turn(120, 260, "S3"),), chapters(12))
+    assert (by_id["S1"].name, by_id["S2"].name) == (ROMAIN, ANNE)
+    assert not by_id["S2"].uncertain
+    assert any("had likely handed over" in e for e in by_id["S2"].evidence)
+
+
+def test_a_recording_a_few_seconds_late_opens_on_the_first_speaker():
+    turns = (Turn(0, 9, "S1"), Turn(10, 20, "S2"), Turn(21, 31, "S1"), Turn(32, 42, "S2"), Turn(43, 53, "S1"))
+    by_id = named(turns + (Turn(128, 290, "S3"),), chapters(2))
+    assert (by_id["S1"].name, by_id["S2"].name) == (ROMAIN, ANNE)
+    assert any("still the first speaker" in e for e in by_id["S1"].evidence)
 
 
 def test_on_time_recording_first_heard_takes_the_first_name():

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ..types import Chapter, Diarization, Segment
+from ..types import Chapter, Diarization, Segment, Turn
 from . import cues as cue
 from .pitch import median_f0
 from .turns import first_turns, speaking_time
@@ -90,11 +90,15 @@ def agenda_naming(
             pending[tuple(free)].append(lab)
     resolved: dict[str, Naming] = {}
     late = _lateness(chapters)
+    # turn lengths are learnt where voices take turns: a solo item is one long "turn"
+    dialogue = tuple(
+        t for t in diarization.turns if any(c.start <= t.start < c.end for c in listed if len(c.speakers) > 1)
+    )
     for group_names, group_labels in pending.items():
         shared = [c for c in listed if set(group_names) & set(c.speakers)]
         seconds = {lab: max(score[lab].values()) for lab in group_labels}
         voices = [tuple(v) for v in _groups(group_labels, len(group_names), diarization.centroids, seconds)]
-        for voice, naming in _resolve(voices, list(group_names), shared, diarization, context, spoken, late):
+        for voice, naming in _resolve(voices, list(group_names), shared, diarization, context, spoken, late, dialogue):
             by_name[naming.name] += voice
             resolved[naming.name] = naming
     named: dict[str, Naming] = {}
@@ -141,6 +145,7 @@ def _resolve(
     context: Context,
     spoken: list[cue.Cue],
     late: float | None,
+    dialogue: tuple[Turn, ...] = (),
 ) -> list[tuple[tuple[str, ...], Naming]]:
     """Names listed together, given to voices by the cues; each with its margin's confidence."""
     members = {lab: v for v in voices for lab in v}
@@ -148,8 +153,10 @@ def _resolve(
     firsts = [(first_turns(diarization.turns, c.start, c.end), c) for c in shared]
     if "order" in context.cues:
         for heard, c in firsts:
-            lost = late is not None and c.agenda_time < late - 1.0  # the item began before the recording
-            found += cue.order_cues(voices, [n for n in c.speakers if n in names], heard, c.start, c.title, lost)
+            # seconds of the item before the recording began (under a second: clock noise)
+            lost = late - c.agenda_time if late is not None and c.agenda_time < late - 1.0 else 0.0
+            listed = [n for n in c.speakers if n in names]
+            found += cue.order_cues(voices, listed, heard, c.start, c.title, lost, dialogue)
     if "pitch" in context.cues and context.samples is not None:
         f0 = {
             v: median_f0(

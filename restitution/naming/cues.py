@@ -26,6 +26,7 @@ import numpy as np
 
 from ..types import Segment, Turn
 from .firstnames import gender
+from .lateness import first_speaker_log_odds
 from .people import Mention, Person, mentions, person, words
 
 W_SELF = 4.0  # "je suis X": the speaker is X
@@ -270,22 +271,26 @@ def order_cues(
     first_turns: dict[str, tuple[float, float]],
     item_start: float,
     title: str,
-    lost: bool = False,
+    lost: float = 0.0,
+    turns: Iterable[Turn] = (),
 ) -> list[Cue]:
     """First heard, first listed, in one item: `first_turns` holds each label's first turn
-    (start, start clipped to the item) there. No cue when the item began before the recording
-    did (`lost`), nor when the voice heard first was already speaking as the recording or the
-    item began: that opening belongs to whoever was speaking, not to the first name."""
+    (start, start clipped to the item) there. When the item began `lost` seconds before the
+    recording did and the voice heard first was already speaking, who it is depends on how
+    long turns last (`lateness`, from the session's `turns`); when that voice was under way as
+    a later item began, no cue: that opening belongs to whoever was speaking."""
     heard = []
     for voice in voices:
         starts = [first_turns[lab] for lab in voice if lab in first_turns]
         if starts:
             heard.append((min(s for _, s in starts), min(s for s, _ in starts), voice))
     heard.sort()
-    if len(heard) < 2 or lost:
+    if not heard or len(names) < 2:
         return []
     _, raw_start, _ = heard[0]
-    if raw_start < max(item_start, 0.0) - 0.2 or raw_start <= CUT:
+    if lost > 0:
+        return _late_cues(heard[0][2], names, lost, turns, title) if raw_start <= CUT else []
+    if len(heard) < 2 or raw_start < max(item_start, 0.0) - 0.2 or raw_start <= CUT:
         return []
     out = []
     weight = W_ORDER / min(len(heard), len(names))
@@ -294,6 +299,26 @@ def order_cues(
         note = f"heard {nth} in «{title}» ({at:.1f} s), listed {nth}"
         out.append(Cue("order", voice[0], name, weight, note))
     return out
+
+
+def _late_cues(voice: tuple[str, ...], names: list[str], lost: float, turns: Iterable[Turn], title: str) -> list[Cue]:
+    """The voice under way when the recording began: the first name's, or the second's, by how
+    likely a turn is to outlast the lost seconds (see `lateness`)."""
+    stretches = _Voices(turns).stretches
+    mine = [(start, end) for lab, start, end in stretches if lab in voice]
+    if not mine:
+        return []
+    rest = min(mine)[1]
+    lengths = [end - start for _, start, end in stretches if start > CUT]
+    odds = first_speaker_log_odds(lost, rest, lengths)
+    if odds is None:
+        return []
+    x = float(np.clip(odds, -W_ORDER, W_ORDER))
+    note = (
+        f"speaking as the recording began {lost:.0f} s into «{title}», for {rest:.0f} s more: "
+        f"{'still the first speaker' if x > 0 else 'the first speaker had likely handed over'}"
+    )
+    return [Cue("order", voice[0], names[0], x / 2, note), Cue("order", voice[0], names[1], -x / 2, note)]
 
 
 def _llr_female(f0: float) -> float:
