@@ -29,7 +29,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from . import agenda as agenda_mod
@@ -287,7 +286,6 @@ def run_session(
             force=force,
         )
         background = Background()
-        fresh = [d for d in (out_dir, out_dir / ".work") if not d.exists()]
         try:
             if "export" in keys.stages and mp3_to_encode(out_dir, session.id, prepared.info.sha256, options):
                 ex = options.export
@@ -309,23 +307,11 @@ def run_session(
                     books.times.append(_run_stage(run, stage, keys.stages[stage.name].key, background))
         except BaseException:
             background.abandon()
-            _tidy(out_dir, fresh)
             raise
         result: SessionResult = run["result"]
         books.complete(result, keys)
     hook("done")
     return result
-
-
-def _tidy(out_dir: Path, fresh: list[Path]) -> None:
-    """A failed run leaves no MP3 half-encoded, nor the folders made for it alone: a recording that
-    will not decode leaves `outputs/` as it found it."""
-    (out_dir / ENCODING).unlink(missing_ok=True)
-    for folder in reversed(fresh):
-        try:
-            folder.rmdir()
-        except OSError:  # something else was written there: a stage's cache, the log
-            pass
 
 
 def _preload(run: Run, keys: SessionKeys, background: Background) -> None:
