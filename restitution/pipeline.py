@@ -23,9 +23,7 @@ and chapters need the offset.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,14 +39,13 @@ from .corrections.apply import CORRECT_VERSION
 from .diarize import DIARIZE_VERSION
 from .diarize.refine import REFINE_VERSION
 from .errors import AgendaError, ConfigError, RestitutionError
-from .export import EXPORT_VERSION, mp3_to_encode
+from .export import EXPORT_VERSION
 from .files import confined, inside
 from .options import PipelineOptions
-from .overlap import ENCODING, Abandoned, Background, Encoding, _Thread
 from .sessions import own_id, source_name
 from .speech import DETECTOR, SPEECH_VERSION, SpeechMap
 from .stages import Prepared, Run
-from .transcribe import CUT, RECOVERY, TRANSCRIBE_VERSION, get_transcriber
+from .transcribe import CUT, RECOVERY, TRANSCRIBE_VERSION
 from .transcribe.recover import RECOVER_VERSION
 from .types import Agenda, Diarization, Hook, Offset, Record, Session, SessionResult, Transcript
 from .voices import ENROLL_VERSION
@@ -80,8 +77,6 @@ class Stage:
     record: type[Record] | None = None  # kept in .work/<name>.json as this type; None: made each run
     produces: str = ""  # the value it produces: its own name unless it replaces one
     when: Callable[[PipelineOptions], bool] = _always  # a stage that does not run leaves its value as it was
-    # Runs in a thread beside the stages before it, from when its inputs are known (overlap.py).
-    ahead: bool = False
 
     @property
     def output(self) -> str:
@@ -103,7 +98,7 @@ STAGES: tuple[Stage, ...] = (
     # The agenda reaches diarization only through its count of named speakers, in its options.
     Stage(
         "diarize", st.find_speakers, ("samples", "speech"), DIARIZE_VERSION, st.diarize_options,
-        lambda o: fingerprint.diarization(o.diarization), Diarization, produces="diarization", ahead=True,
+        lambda o: fingerprint.diarization(o.diarization), Diarization, produces="diarization",
     ),
     # Speech that the map or the diarization hears and that has no words, decoded again on its own.
     Stage(
@@ -285,115 +280,33 @@ def run_session(
             },
             force=force,
         )
-        background = Background()
-        try:
-            if "export" in keys.stages and mp3_to_encode(out_dir, session.id, prepared.info.sha256, options):
-                ex = options.export
-                (out_dir / ".work").mkdir(parents=True, exist_ok=True)
-                run.encoding = Encoding(background, session.recording, out_dir / ENCODING, ex.mp3_bitrate, ex.loudnorm)
-            _preload(run, keys, background)
-            ahead: dict[str, _Thread] = {}
-            for stage in STAGES:
-                if stage.name not in keys.stages:
-                    continue
+        for stage in STAGES:
+            if stage.name in keys.stages:
                 books.stage = stage.name
                 # Every write and delete stays in the session's folder; export's alone also
                 # refreshes the archive page beside it.
                 with confined(options.outputs_dir if stage.name == "export" else out_dir):
-                    if stage.name in ahead:
-                        books.times.append(_joined(run, stage, ahead.pop(stage.name)))
-                        continue
-                    _start_ahead(run, keys, ahead, background)
-                    books.times.append(_run_stage(run, stage, keys.stages[stage.name].key, background))
-        except BaseException:
-            background.abandon()
-            raise
+                    books.times.append(_run_stage(run, stage, keys.stages[stage.name].key))
         result: SessionResult = run["result"]
         books.complete(result, keys)
     hook("done")
     return result
 
 
-def _preload(run: Run, keys: SessionKeys, background: Background) -> None:
-    """Load the Whisper model beside decoding and the speech map (one torch thread: a core is
-    free), when transcription will run. A model that fails to load here is loaded again by the
-    stage, which reports why."""
-    stage = keys.stages.get("transcribe")
-    if stage is None or run.cache.fresh("transcribe", stage.key):
-        return
-    asr = run.options.asr
-    background.start("load whisper", lambda: get_transcriber(asr))
-
-
-def _compute(run: Run, stage: Stage, key: str) -> tuple[Any, bool]:
-    """The stage's value, from its cache when it has one under `key`; and whether it was."""
+def _run_stage(run: Run, stage: Stage, key: str) -> StageTime:
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    run.hook(stage.name)
     run.name, run.version, run.key = stage.name, stage.version, key
     value = run.cache.load(stage.name, key, stage.record) if stage.record is not None else None
-    if value is not None:
-        return value, True
-    value = stage.run(run)
-    if stage.record is not None:
-        run.cache.save(stage.name, key, value, stage.version)
-    return value, False
-
-
-def _run_stage(run: Run, stage: Stage, key: str, background: Background | None = None) -> StageTime:
-    wall, cpu = time.perf_counter(), cpu_seconds()
-    beside = background.cpu() if background else 0.0  # what runs meanwhile is not this stage's
-    run.hook(stage.name)
-    value, cached = _compute(run, stage, key)
+    cached = value is not None
     if cached:
         log.info("%s: reusing cached result", stage.name)
+    else:
+        value = stage.run(run)
+        if stage.record is not None:
+            run.cache.save(stage.name, key, value, stage.version)
     run.values[stage.output] = value
-    used = cpu_seconds() - cpu - ((background.cpu() - beside) if background else 0.0)
-    took = StageTime(stage.name, time.perf_counter() - wall, max(0.0, used), cached)
-    log.info("%s: %.1f s wall, %.1f s CPU", stage.name, took.wall, took.cpu)
-    return took
-
-
-def _start_ahead(run: Run, keys: SessionKeys, ahead: dict[str, _Thread], background: Background) -> None:
-    """Start, each in its thread, the `ahead` stages still to come whose inputs are all known."""
-    for stage in STAGES:
-        if not stage.ahead or stage.name not in keys.stages or stage.name in ahead or stage.output in run.values:
-            continue
-        if not all(name in run.values for name in stage.inputs):
-            continue
-        stop = threading.Event()
-
-        def quiet(
-            step: str, artifact: Any = None, *, completed: Any = None, total: Any = None, stop: threading.Event = stop
-        ) -> None:
-            # Its progress is not shown (the display follows one stage); the run failed: stop here.
-            if stop.is_set():
-                raise Abandoned(step)
-
-        # Its own view of the run: the stage running in the main thread changes name and key.
-        own = dataclasses.replace(run, hook=quiet, values=dict(run.values))
-        key = keys.stages[stage.name].key
-
-        def work(own: Run = own, stage: Stage = stage, key: str = key) -> tuple[Any, bool, float]:
-            start = time.perf_counter()
-            value, cached = _compute(own, stage, key)
-            return value, cached, time.perf_counter() - start
-
-        ahead[stage.name] = background.start(stage.name, work, stop)
-        log.info("%s: started beside the stages before it", stage.name)
-
-
-def _joined(run: Run, stage: Stage, thread: _Thread) -> StageTime:
-    """An `ahead` stage, in its turn: its value once its thread ends. Its wall time is what the
-    run waited for it here, so the stage times still add up to the run's; its CPU time its own."""
-    wall = time.perf_counter()
-    run.hook(stage.name)
-    thread.join()
-    if thread.error is not None:
-        raise thread.error
-    value, cached, own = thread.value
-    if cached:
-        log.info("%s: reusing cached result", stage.name)
-    run.values[stage.output] = value
-    took = StageTime(stage.name, time.perf_counter() - wall, thread.cpu(), cached)
-    log.info("%s: ran %.1f s beside the stages before it", stage.name, own)
+    took = StageTime(stage.name, time.perf_counter() - wall, cpu_seconds() - cpu, cached)
     log.info("%s: %.1f s wall, %.1f s CPU", stage.name, took.wall, took.cpu)
     return took
 

@@ -25,7 +25,6 @@ from .export import write_all
 from .lock import index_lock
 from .naming import spelling
 from .options import PipelineOptions
-from .overlap import Encoding
 from .speech import SpeechMap, detect, find_gaps, heard, wordless
 from .transcribe import get_transcriber, guard, is_loaded, recover, transcribe
 from .types import Agenda, AudioInfo, Chapter, Diarization, Hook, Offset, Session, SessionResult, Transcript
@@ -58,7 +57,6 @@ class Run:
     version: int = 0
     key: str = ""
     force: bool = False  # --force: may replace another recording's rows under this id in the index
-    encoding: Encoding | None = None  # the MP3 being encoded beside the stages, for export
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -180,8 +178,7 @@ def correct_result(run: Run) -> SessionResult:
 
 
 def write_outputs(run: Run) -> None:
-    encoded = run.encoding.result() if run.encoding is not None else None
-    write_all(run["result"], run.prepared.out_dir, run.options, hook=run.hook, encoded=encoded)
+    write_all(run["result"], run.prepared.out_dir, run.options, hook=run.hook)
 
 
 def index_result(run: Run) -> None:

@@ -34,28 +34,14 @@ def planned_paths(result: SessionResult, out_dir: Path) -> list[Path]:
     return paths
 
 
-def _mp3_made_from(sha256: str, options: PipelineOptions) -> str:
-    return make_key("export.mp3", EXPORT_VERSION, sha256, options.export.mp3_bitrate, options.export.loudnorm)
-
-
-def mp3_to_encode(out_dir: Path, session_id: str, sha256: str, options: PipelineOptions) -> bool:
-    """Whether `write_all` will encode the recording (its MP3 is not already there from it)."""
-    mp3_dest = Path(out_dir) / f"{session_id}.mp3"
-    return not (
-        mp3_dest.is_file() and StageCache(Path(out_dir) / ".work").fresh("export.mp3", _mp3_made_from(sha256, options))
-    )
-
-
 def write_all(
     result: SessionResult,
     out_dir: Path,
     options: PipelineOptions,
     *,
     hook: Callable[..., Any] | None = None,
-    encoded: Path | None = None,
 ) -> None:
-    """Write every output of one session into `out_dir`, and refresh the archive page. `encoded`:
-    the recording already encoded by `mp3.encoding_args` with the export options (or None)."""
+    """Write every output of one session into `out_dir`, and refresh the archive page."""
     from ..files import check_inside, confined
     from . import chapters, html, mp3, session_json, srt, text, vtt
     from .inaudible import with_gaps
@@ -86,7 +72,7 @@ def write_all(
         # recording with these settings instead of encoding three hours again.
         mp3_dest = out_dir / f"{sid}.mp3"
         work = StageCache(out_dir / ".work")
-        made_from = _mp3_made_from(result.audio.sha256, options)
+        made_from = make_key("export.mp3", EXPORT_VERSION, result.audio.sha256, ex.mp3_bitrate, ex.loudnorm)
         reuse = mp3_dest.is_file() and work.fresh("export.mp3", made_from)
         labels = [options.voices.unnamed_label]
         people = [s.name for s in result.speakers if s.name and not is_placeholder(s.name, s.source, labels)]
@@ -103,7 +89,6 @@ def write_all(
             loudnorm=ex.loudnorm,
             language={"fr": "fra", "en": "eng"}.get(result.language, "und"),
             toc_title=strings(result.language)["chapters_label"],
-            encoded=None if reuse else encoded,
         )
         if not reuse:
             work.save("export.mp3", made_from, None, EXPORT_VERSION)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -129,19 +128,6 @@ def _duration(path: Path) -> float:
         raise AudioError("cannot read the duration of the encoded MP3", path) from None
 
 
-def encoding_args(source: Path, bitrate: str = "128k", loudnorm: bool = False) -> list[str]:
-    """ffmpeg's arguments that encode `source` as `write_mp3` does (untagged), all but the output;
-    with `loudnorm`, the source is measured first (a pass over all of it)."""
-    args = ["-v", "error", "-i", _url(source), "-map", "0:a:0", "-vn", "-sn", "-dn"]
-    if _already_encoded(source, _encoding(bitrate, loudnorm)):
-        args += ["-c:a", "copy"]
-    else:
-        audio_filter = _loudnorm_filter(source) if loudnorm else ""
-        args += ["-af", audio_filter] if audio_filter else []
-        args += ["-c:a", "libmp3lame", "-b:a", bitrate, "-ar", str(MP3_SAMPLE_RATE)]
-    return [*args, "-map_metadata", "-1", "-map_chapters", "-1", "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3"]
-
-
 def write_mp3(
     source: Path,
     dest: Path,
@@ -156,22 +142,24 @@ def write_mp3(
     loudnorm: bool = False,
     language: str = "fra",
     toc_title: str = "Chapters",
-    encoded: Path | None = None,
 ) -> Path:
     """Encode `source` to `dest` once and tag it (ID3v2.4, CHAP + CTOC); returns `dest`.
 
     `source` may be an MP3 this function wrote earlier with the same settings: it is then
-    copied as is, so a re-export after a chapter or title change costs no encode. `encoded` is
-    `source` already encoded with `encoding_args` and these settings (in the background, while
-    the pipeline ran): it is moved into place and tagged, the very file an encode here writes.
+    copied as is, so a re-export after a chapter or title change costs no encode.
     """
     source, dest = Path(source), Path(dest)
     encoding = _encoding(bitrate, loudnorm)
     with atomic_path(dest) as tmp:
-        if encoded is not None:
-            os.replace(encoded, tmp)
+        args = ["-v", "error", "-i", _url(source), "-map", "0:a:0", "-vn", "-sn", "-dn"]
+        if _already_encoded(source, encoding):
+            args += ["-c:a", "copy"]
         else:
-            _ffmpeg([*encoding_args(source, bitrate, loudnorm), _url(tmp)], source, "MP3 encoding")
+            audio_filter = _loudnorm_filter(source) if loudnorm else ""
+            args += ["-af", audio_filter] if audio_filter else []
+            args += ["-c:a", "libmp3lame", "-b:a", bitrate, "-ar", str(MP3_SAMPLE_RATE)]
+        args += ["-map_metadata", "-1", "-map_chapters", "-1", "-id3v2_version", "0", "-write_xing", "1"]
+        _ffmpeg([*args, "-f", "mp3", _url(tmp)], source, "MP3 encoding")
         tags = _InOrderID3()
         tags.add(TIT2(encoding=3, text=[title]))
         for frame, value in ((TPE1, artist), (TALB, album), (TDRC, date)):
