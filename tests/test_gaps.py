@@ -122,5 +122,8 @@ def test_hummed_speech_nobody_can_decode_is_a_gap_and_an_inaudible_cue(tmp_path,
     assert hummed[0] - 0.5 <= int(h) * 3600 + int(m) * 60 + float(sec) < hummed[1]
     assert INAUDIBLE in (out / "transcript.txt").read_text("utf-8")
     assert INAUDIBLE in (out / "humming.srt").read_text("utf-8")
-    # The sentences either side are there.
-    assert sum("parole" in s["text"].lower() for s in data["segments"]) == 2
+    # The sentences either side are there (by where their words are: which words Whisper base
+    # writes for espeak-ng's voice changes with the espeak-ng build).
+    words = [(w["start"] + w["end"]) / 2 for s in data["segments"] for w in s["words"]]
+    assert sum(t < hummed[0] for t in words) >= 5, data["segments"]
+    assert sum(t > hummed[1] for t in words) >= 5, data["segments"]
