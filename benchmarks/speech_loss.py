@@ -52,30 +52,46 @@ def _noise(rng: np.random.Generator, n: int) -> np.ndarray:
     return (rng.standard_normal(n) * 10 ** (NOISE_DBFS / 20)).astype(np.float32)
 
 
+def lay_out(
+    clips: list[tuple[np.ndarray, list[Turn]]],
+    rng: random.Random,
+    gen: np.random.Generator,
+    pauses: tuple[float, float] = (20.0, 40.0),
+    tail: float = 5.0,
+) -> tuple[np.ndarray, list[Turn]]:
+    """Clips one after the other in the order given, each after a pause drawn from `pauses`
+    seconds, `tail` seconds of silence at the end; quiet noise over everything."""
+    parts, turns, t = [], [], 0.0
+    for audio, clip_turns in clips:
+        pause = rng.uniform(*pauses)
+        parts.append(np.zeros(int(pause * SR), np.float32))
+        t += int(pause * SR) / SR
+        turns += [(t + s, t + e, text) for s, e, text in clip_turns]
+        parts.append(audio.astype(np.float32))
+        t += len(audio) / SR
+    joined = np.concatenate(parts + [np.zeros(int(tail * SR), np.float32)])
+    return joined + _noise(gen, len(joined)), turns
+
+
 def join_with_pauses(clips: list[tuple[np.ndarray, list[Turn]]], seed: int) -> tuple[np.ndarray, list[Turn]]:
     """Clips one after the other (shuffled unless `seed` is 0), each after a 20-40 s pause;
     quiet noise over everything."""
     rng, gen = random.Random(seed), np.random.default_rng(seed)
     if seed:
         clips = rng.sample(clips, len(clips))
-    parts, turns, t = [], [], 0.0
-    for audio, clip_turns in clips:
-        pause = rng.uniform(20, 40)
-        parts.append(np.zeros(int(pause * SR), np.float32))
-        t += int(pause * SR) / SR
-        turns += [(t + s, t + e, text) for s, e, text in clip_turns]
-        parts.append(audio.astype(np.float32))
-        t += len(audio) / SR
-    joined = np.concatenate(parts + [np.zeros(5 * SR, np.float32)])
-    return joined + _noise(gen, len(joined)), turns
+    return lay_out(clips, rng, gen)
 
 
-def fleurs(seed: int) -> tuple[np.ndarray, list[Turn]]:
+def fleurs_clips() -> list[tuple[np.ndarray, list[Turn]]]:
     clips = []
     for ogg in sorted((EVAL / "fleurs_fr").glob("*.ogg")):
         audio = audio_io.read(ogg)
         clips.append((audio, [(0.0, len(audio) / SR, ogg.with_suffix(".txt").read_text("utf-8").strip())]))
-    return join_with_pauses(clips, seed)
+    return clips
+
+
+def fleurs(seed: int) -> tuple[np.ndarray, list[Turn]]:
+    return join_with_pauses(fleurs_clips(), seed)
 
 
 def _clean(text: str) -> str:
@@ -98,7 +114,7 @@ def _textgrid(path: Path) -> list[Turn]:
     return out
 
 
-def realfr(seed: int) -> tuple[np.ndarray, list[Turn]]:
+def realfr_clips() -> list[tuple[np.ndarray, list[Turn]]]:
     base = EVAL / "realfr_dev"
     clips = []
     for grid in sorted((base / "sppas-samples").rglob("*.TextGrid")):
@@ -123,7 +139,11 @@ def realfr(seed: int) -> tuple[np.ndarray, list[Turn]]:
     entry = next(t for t in leopard["tests"]["language_tests"] if t["language"] == "fr")
     audio = audio_io.read(base / "picovoice-leopard" / "test_fr.wav")
     clips.append((audio, [(0.0, len(audio) / SR, entry["transcript"])]))
-    return join_with_pauses(clips, seed)
+    return clips
+
+
+def realfr(seed: int) -> tuple[np.ndarray, list[Turn]]:
+    return join_with_pauses(realfr_clips(), seed)
 
 
 def synth(seed: int, cache: Path) -> tuple[np.ndarray, list[Turn]]:

@@ -92,25 +92,10 @@ def _dense(seed: int) -> tuple[Path, list[Turn]]:
 
     dest = CACHE / f"dense-{seed}"
     if not (dest / "turns.json").is_file():
-        clips: list = []
-        real = speech_loss.join_with_pauses
-        try:  # the builders' clips, before they are joined with their long pauses
-            speech_loss.join_with_pauses = lambda found, _seed: (clips.extend(found), (None, None))[1]  # type: ignore[assignment]
-            speech_loss.realfr(0)
-            speech_loss.fleurs(0)
-        finally:
-            speech_loss.join_with_pauses = real  # type: ignore[assignment]
+        clips = speech_loss.realfr_clips() + speech_loss.fleurs_clips()
         rng, gen = random.Random(seed), np.random.default_rng(seed)
-        parts, turns, t = [], [], 0.0
-        for audio, clip_turns in rng.sample(clips, len(clips)) + rng.sample(clips, len(clips)):
-            pause = int(rng.uniform(0.5, 2.0) * SR)
-            parts.append(np.zeros(pause, np.float32))
-            t += pause / SR
-            turns += [(t + s, t + e, text) for s, e, text in clip_turns]
-            parts.append(audio.astype(np.float32))
-            t += len(audio) / SR
-        joined = np.concatenate(parts + [np.zeros(SR, np.float32)])
-        joined += (gen.standard_normal(len(joined)) * 10 ** (speech_loss.NOISE_DBFS / 20)).astype(np.float32)
+        order = rng.sample(clips, len(clips)) + rng.sample(clips, len(clips))
+        joined, turns = speech_loss.lay_out(order, rng, gen, pauses=(0.5, 2.0), tail=1.0)
         dest.mkdir(parents=True, exist_ok=True)
         soundfile.write(dest / "recording.wav", joined, SR, subtype="FLOAT")
         (dest / "agenda.txt").write_text("- 00:00:00 : Séance\n", "utf-8")
