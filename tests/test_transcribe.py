@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 from pathlib import Path
 
@@ -107,6 +108,16 @@ def test_model_is_loaded_once_per_process():
     # A session's own decoding settings reuse the weights; only what loads them loads again.
     other_beam = get_transcriber(dataclasses.replace(FAST, beam_size=FAST.beam_size + 1, vad_filter=False))
     assert other_beam.model is get_transcriber(FAST).model and other_beam.options.beam_size == FAST.beam_size + 1
+
+
+@pytest.mark.slow
+def test_the_decoder_runs_with_its_own_threads_whatever_the_launcher_set(monkeypatch):
+    from restitution.transcribe.faster_whisper import FasterWhisper
+
+    # A Dask worker starts with MKL_NUM_THREADS=1; CTranslate2's MKL would take it over ours.
+    monkeypatch.setenv("MKL_NUM_THREADS", "1")
+    FasterWhisper(dataclasses.replace(FAST, threads=2))
+    assert os.environ["MKL_NUM_THREADS"] == "2"
 
 
 def test_unknown_engine_lists_the_valid_ones():

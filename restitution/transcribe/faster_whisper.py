@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -65,10 +66,20 @@ def _model_path(options: ASROptions) -> str:
     return str(resolved.path)
 
 
+def _pin_mkl_threads(threads: int) -> None:
+    """On Intel CPUs CTranslate2 multiplies matrices in its own Intel MKL, which takes
+    MKL_NUM_THREADS over the `cpu_threads` CTranslate2 asks for, and rounds differently with
+    another thread count. A Dask worker sets that variable to 1, so the same session decoded
+    there gave other words than in a local worker. MKL reads it on first use: set it to the
+    decoder's threads before the model is loaded, whatever launched the process."""
+    os.environ["MKL_NUM_THREADS"] = str(threads or os.cpu_count() or 1)
+
+
 class FasterWhisper:
     engine = ENGINE
 
     def __init__(self, options: ASROptions):
+        _pin_mkl_threads(options.threads)
         from faster_whisper import BatchedInferencePipeline, WhisperModel
         from faster_whisper.version import __version__
 
