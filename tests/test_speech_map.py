@@ -16,6 +16,7 @@ from restitution.options import ASROptions
 from restitution.speech import SpeechMap, binarize, chunks, detect, heard, intersect, subtract, union, wordless
 from restitution.transcribe import get_transcriber, guard, recover, transcribe
 from restitution.transcribe.base import FLOOR_LEVEL, JoinedSpeech, level
+from restitution.types import Transcript
 from tests.builders import timed_words
 
 SR = 16000
@@ -153,5 +154,39 @@ def test_a_second_hearing_brings_back_words_the_first_decoding_left_out(short_fr
     words = _words(again)
     assert _heard(words, *second, short_french_text) >= 0.4, words
     assert [w for t, w in words if t < second[0]] == [w for t, w in _words(skipped)]  # nothing heard twice
+    times = [w.start for s in again.segments for w in s.words]
+    assert times == sorted(times)
+
+
+class _FailsWhenJoined:
+    """The real decoder, except that a piece longer than `limit` seconds comes back empty, as a
+    joined decode does when the guard drops the one long hallucination it made."""
+
+    def __init__(self, limit: float) -> None:
+        self.inner = get_transcriber(ASROptions(threads=1))
+        self.limit = limit
+        self.lengths: list[float] = []
+
+    def transcribe(self, audio, language, speech=None, **kw):
+        self.lengths.append(round(len(audio) / SR, 1))
+        if len(audio) / SR > self.limit:
+            return Transcript((), language or "", None, len(audio) / SR)
+        return self.inner.transcribe(audio, language, speech=speech, **kw)
+
+
+@pytest.mark.slow
+def test_stretches_a_joined_second_hearing_left_empty_are_heard_alone(short_french_wav, short_french_text):
+    voice = read(short_french_wav)
+    pause = np.zeros(int(1.5 * SR), np.float32)  # closer than recover.JOIN: decoded together first
+    audio = np.concatenate([pause, voice, pause, voice, pause])
+    first = (len(pause) / SR, (len(pause) + len(voice)) / SR)
+    second = (first[1] + len(pause) / SR, first[1] + (len(pause) + len(voice)) / SR)
+    nothing = Transcript((), "fr", None, len(audio) / SR)
+    decoder = _FailsWhenJoined(limit=len(voice) / SR + 2 * 1.0 + 0.5)
+    again = recover(audio, nothing, [first, second], decoder)
+    assert len(decoder.lengths) == 3, decoder.lengths  # the pair, then each sentence alone
+    words = _words(again)
+    for span in (first, second):
+        assert _heard(words, *span, short_french_text) >= 0.4, words
     times = [w.start for s in again.segments for w in s.words]
     assert times == sorted(times)

@@ -27,8 +27,8 @@ CONTEXT = 1.0  # seconds decoded either side of a stretch, so its first and last
 JOIN = 3.0  # stretches closer than this are decoded in one go
 TOLERANCE = 0.2  # a recovered word's middle may lie this far outside its stretch
 # The recover stage's algorithm (a second hearing of speech without words).
-RECOVER_VERSION = 2  # 2: sampling seeded, the same words on every run
-RECOVERY = f"alone, context {CONTEXT} s, joined within {JOIN} s"  # for cache keys
+RECOVER_VERSION = 3  # 2: sampling seeded, the same words on every run; 3: a joined decode's empty stretches alone
+RECOVERY = f"alone, context {CONTEXT} s, joined within {JOIN} s, then each empty one alone"  # for cache keys
 
 
 def _text(words: Sequence[Word]) -> str:
@@ -61,6 +61,22 @@ def _insert(segments: list[Segment], new: Segment) -> list[Segment]:
     return sorted(out, key=lambda s: (s.start, s.end))
 
 
+def _hear(
+    audio: np.ndarray, span: Span, inside: Sequence[Span], transcriber: Transcriber, language: str | None
+) -> tuple[list[Segment], str | None]:
+    """The words of `inside` (stretches within `span`), decoded from `span` and a little either side."""
+    duration = len(audio) / SAMPLE_RATE
+    lo, hi = max(0.0, span[0] - CONTEXT), min(duration, span[1] + CONTEXT)
+    piece = read_block(audio, int(lo * SAMPLE_RATE), int(hi * SAMPLE_RATE))
+    again = guard.clean(transcriber.transcribe(piece, language, speech=SpeechMap.whole(len(piece) / SAMPLE_RATE)))
+    kept = [k for seg in again.segments if (k := _shifted(seg, lo, inside)) is not None]
+    return kept, language or again.language or None
+
+
+def _holds(segments: Sequence[Segment], span: Span) -> bool:
+    return any(span[0] - TOLERANCE <= (w.start + w.end) / 2 <= span[1] + TOLERANCE for s in segments for w in s.words)
+
+
 def recover(
     audio: np.ndarray, transcript: Transcript, stretches: Sequence[Span], transcriber: Transcriber
 ) -> Transcript:
@@ -69,20 +85,20 @@ def recover(
     if not stretches:
         return transcript
     language = transcript.language or None
-    duration = len(audio) / SAMPLE_RATE
     segments = list(transcript.segments)
     found = 0.0
-    for s, e in union(stretches, JOIN):
-        inside = [(a, b) for a, b in stretches if a >= s and b <= e]
-        lo, hi = max(0.0, s - CONTEXT), min(duration, e + CONTEXT)
-        piece = read_block(audio, int(lo * SAMPLE_RATE), int(hi * SAMPLE_RATE))
-        again = guard.clean(transcriber.transcribe(piece, language, speech=SpeechMap.whole(len(piece) / SAMPLE_RATE)))
-        language = language or again.language or None
-        for seg in again.segments:
-            kept = _shifted(seg, lo, inside)
-            if kept is not None:
-                segments = _insert(segments, kept)
-                found += kept.end - kept.start
+    for span in union(stretches, JOIN):
+        inside = [(a, b) for a, b in stretches if a >= span[0] and b <= span[1]]
+        kept, language = _hear(audio, span, inside, transcriber, language)
+        if len(inside) > 1:
+            # A joined decode can fail as a whole (one long hallucination the guard drops, a
+            # language switch): a stretch it left empty is heard once more, alone.
+            for alone in [st for st in inside if not _holds(kept, st)]:
+                more, language = _hear(audio, alone, [alone], transcriber, language)
+                kept += more
+        for seg in kept:
+            segments = _insert(segments, seg)
+            found += seg.end - seg.start
     seconds = sum(b - a for a, b in stretches)
     log.info(
         "second hearing: %.1f s of speech without words in %d stretches; words found over %.1f s",
