@@ -91,7 +91,7 @@ def test_network_matches_the_reference_implementation():
 
 def _tokens(text: str) -> list[str]:
     # elisions split on both sides alike: Whisper may give "l" + "'accident" or "l'accident"
-    return [t for t in re.split(r"[\s'’]+", text.lower()) if (t := t.strip(",.;:!?«»-"))]
+    return [t for t in (p.strip(",.;:!?«»-") for p in re.split(r"[\s'’]+", text.lower())) if t]
 
 
 def _words(transcript) -> list[tuple[float, str]]:
