@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -160,14 +161,26 @@ def _window_probabilities(transcriber: Any, window: np.ndarray) -> dict[str, flo
     return None
 
 
+def from_windows(windows: Sequence[dict[str, float]], seconds: float) -> Detection | None:
+    """The detection from the language probabilities of some 30 s windows of speech (their mean)."""
+    if not windows:
+        return None
+    totals: dict[str, float] = {}
+    for probabilities in windows:
+        for lang, p in probabilities.items():
+            totals[lang] = totals.get(lang, 0.0) + p
+    n = len(windows)
+    ranked = tuple(sorted(((k, round(v / n, 4)) for k, v in totals.items()), key=lambda kv: -kv[1]))
+    return Detection(ranked[0][0], ranked[0][1], round(seconds, 1), ranked)
+
+
 def detect(audio: np.ndarray, transcriber: Any) -> Detection | None:
     """The language of the first minute of speech, or None if there is no speech to hear or the
     model cannot tell."""
     speech = _speech(audio)
     if len(speech) < SAMPLE_RATE:  # under a second: nothing to judge by
         return None
-    totals: dict[str, float] = {}
-    windows = 0
+    windows: list[dict[str, float]] = []
     for first in range(0, len(speech), _WINDOW):
         window = speech[first : first + _WINDOW]
         if windows and len(window) < 5 * SAMPLE_RATE:  # a short tail would only add noise
@@ -175,17 +188,12 @@ def detect(audio: np.ndarray, transcriber: Any) -> Detection | None:
         probabilities = _window_probabilities(transcriber, window)
         if probabilities is None:
             return None
-        for lang, p in probabilities.items():
-            totals[lang] = totals.get(lang, 0.0) + p
-        windows += 1
-    ranked = tuple(sorted(((k, round(v / windows, 4)) for k, v in totals.items()), key=lambda kv: -kv[1]))
-    return Detection(ranked[0][0], ranked[0][1], round(len(speech) / SAMPLE_RATE, 1), ranked)
+        windows.append(probabilities)
+    return from_windows(windows, len(speech) / SAMPLE_RATE)
 
 
-def check_spoken(audio: np.ndarray, transcriber: Any, language: str) -> Detection | None:
-    """Warn (one log line) when `language` is set but the speech is clearly another language.
-    Returns the detection when it disagrees, None otherwise."""
-    found = detect(audio, transcriber)
+def warn_if_other(found: Detection | None, language: str) -> Detection | None:
+    """Warn (one log line) when `found` says the speech is clearly not `language`; return it then."""
     if found is None or not found.contradicts(language):
         return None
     log.warning(
@@ -198,4 +206,10 @@ def check_spoken(audio: np.ndarray, transcriber: Any, language: str) -> Detectio
     return found
 
 
-__all__ = ["LANGUAGES", "Detection", "check_spoken", "code", "detect", "name"]
+def check_spoken(audio: np.ndarray, transcriber: Any, language: str) -> Detection | None:
+    """Warn (one log line) when `language` is set but the speech is clearly another language.
+    Returns the detection when it disagrees, None otherwise."""
+    return warn_if_other(detect(audio, transcriber), language)
+
+
+__all__ = ["LANGUAGES", "Detection", "check_spoken", "code", "detect", "from_windows", "name", "warn_if_other"]

@@ -15,8 +15,8 @@ import threading
 
 import numpy as np
 
+from .. import language as languages
 from ..errors import ConfigError
-from ..language import check_spoken
 from ..options import ASROptions
 from ..speech import SpeechMap
 from ..types import Transcript
@@ -62,9 +62,13 @@ _loaded: dict[ASROptions, Transcriber] = {}
 _loading_lock = threading.Lock()
 
 
+_used: set[ASROptions] = set()  # the models a transcription of this process has decoded with
+
+
 def is_loaded(options: ASROptions) -> bool:
-    """Whether `get_transcriber(options)` would reuse the model already in memory."""
-    return _loading(options) in _loaded
+    """Whether an earlier transcription in this process decoded with the model these options load
+    (a batch worker's earlier session); a model loaded ahead for this one does not count."""
+    return _loading(options) in _used and _loading(options) in _loaded
 
 
 def get_transcriber(options: ASROptions) -> Transcriber:
@@ -102,11 +106,22 @@ def transcribe(
     if hook is not None:
         hook("load model")  # its own step: loading takes seconds before the first word
     transcriber = get_transcriber(options)
-    if language:  # a language set by the user is trusted, but not blindly
-        if hook is not None:
-            hook("check language")
-        check_spoken(audio, transcriber, language)
-    return transcriber.transcribe(audio, language or None, hook, speech, hints=hints)
+    _used.add(_loading(options))
+    listen = getattr(transcriber, "listen", None)
+    if not language or listen is None or not options.vad_filter:
+        if language:  # a language set by the user is trusted, but not blindly
+            if hook is not None:
+                hook("check language")
+            languages.check_spoken(audio, transcriber, language)
+        return transcriber.transcribe(audio, language or None, hook, speech, hints=hints)
+    # The same check, on the first windows of speech the decoder hears (the speech map's, as
+    # check_spoken's Silero VAD would find them), from the encoder output decoding computes anyway.
+    with listen(languages.CHECK_SECONDS) as windows:
+        transcript = transcriber.transcribe(audio, language, hook, speech, hints=hints)
+    heard = min(languages.CHECK_SECONDS, len(windows) * 30.0, speech.seconds if speech else transcript.duration)
+    if heard >= 1.0:  # under a second: nothing to judge by
+        languages.warn_if_other(languages.from_windows(windows, heard), language)
+    return transcript
 
 
 __all__ = [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -151,6 +153,29 @@ class FasterWhisper:
             duration=duration,
             engine=self.description,
         )
+
+    @contextlib.contextmanager
+    def listen(self, seconds: float) -> Iterator[list[dict[str, float]]]:
+        """While decoding, the language probabilities of the first windows the decoder encodes,
+        enough for `seconds` of speech: read from the encoder output decoding computes anyway,
+        so checking a language given costs no encoding of its own (language.check_spoken did two
+        30 s windows and a Silero pass). Empty for an English-only model."""
+        heard: list[dict[str, float]] = []
+        model = self.model
+        wanted = max(1, round(seconds / 30))  # Whisper encodes 30 s at a time
+
+        def encode(features: np.ndarray):
+            output = type(model).encode(model, features)
+            if len(heard) < wanted and model.model.is_multilingual:
+                for item in model.model.detect_language(output)[: wanted - len(heard)]:
+                    heard.append({token[2:-2]: float(p) for token, p in item})
+            return output
+
+        model.encode = encode  # this instance only, for this decoding
+        try:
+            yield heard
+        finally:
+            del model.encode
 
     def _retry_failed(self, segments: list, joined: JoinedSpeech, language: str) -> list:
         """Decode again, sequentially from temperature 0.2 up, each clip whose batched result fails
