@@ -62,13 +62,9 @@ _loaded: dict[ASROptions, Transcriber] = {}
 _loading_lock = threading.Lock()
 
 
-_used: set[ASROptions] = set()  # the models a transcription of this process has decoded with
-
-
 def is_loaded(options: ASROptions) -> bool:
-    """Whether an earlier transcription in this process decoded with the model these options load
-    (a batch worker's earlier session); a model loaded ahead for this one does not count."""
-    return _loading(options) in _used and _loading(options) in _loaded
+    """Whether `get_transcriber(options)` would reuse the model already in memory."""
+    return _loading(options) in _loaded
 
 
 def get_transcriber(options: ASROptions) -> Transcriber:
@@ -106,7 +102,6 @@ def transcribe(
     if hook is not None:
         hook("load model")  # its own step: loading takes seconds before the first word
     transcriber = get_transcriber(options)
-    _used.add(_loading(options))
     listen = getattr(transcriber, "listen", None)
     if not language or listen is None or not options.vad_filter:
         if language:  # a language set by the user is trusted, but not blindly
