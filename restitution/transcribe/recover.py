@@ -35,12 +35,15 @@ def _text(words: Sequence[Word]) -> str:
     return "".join(w.text for w in words).strip()
 
 
+def _near(t: float, spans: Sequence[Span]) -> bool:
+    return any(a - TOLERANCE <= t <= b + TOLERANCE for a, b in spans)
+
+
 def _shifted(segment: Segment, by: float, keep: Sequence[Span]) -> Segment | None:
     """`segment` moved `by` seconds, holding only its words whose middle falls in `keep`."""
     words = []
     for w in segment.words:
-        middle = (w.start + w.end) / 2 + by
-        if any(a - TOLERANCE <= middle <= b + TOLERANCE for a, b in keep):
+        if _near((w.start + w.end) / 2 + by, keep):
             words.append(Word(round(w.start + by, 3), round(w.end + by, 3), w.text, w.probability))
     if not words or not _text(words):
         return None
@@ -74,7 +77,7 @@ def _hear(
 
 
 def _holds(segments: Sequence[Segment], span: Span) -> bool:
-    return any(span[0] - TOLERANCE <= (w.start + w.end) / 2 <= span[1] + TOLERANCE for s in segments for w in s.words)
+    return any(_near((w.start + w.end) / 2, [span]) for s in segments for w in s.words)
 
 
 def recover(
