@@ -30,7 +30,8 @@ log = logging.getLogger("restitution")
 # 2: co-presenters told apart by spoken names, late-start order, pitch, known voices;
 # 3: a word's pieces keep one voice
 # 4: the voice under way when a late recording began is named by how long turns last
-SPEAKERS_VERSION = 4
+# 5: a full name with one half heard exactly and the other alike is a mention (and respelt)
+SPEAKERS_VERSION = 5
 
 __all__ = ["SPEAKERS_VERSION", "agenda_names", "assign_words", "name_speakers", "speaking_time", "unnamed_label"]
 

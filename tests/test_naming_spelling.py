@@ -53,6 +53,24 @@ def test_near_misses_are_rewritten_in_text_and_words():
     assert fixed("Bonjour Stephanie.")[0] == "Bonjour Stéphanie."  # the accent the agenda gives
 
 
+def test_a_full_name_with_one_half_exact_needs_the_other_only_alike():
+    agenda = Agenda(
+        items=(AgendaItem(0, "Table ronde", (AgendaSpeaker("Karim Le Bihan"), AgendaSpeaker("Antoine Benali"))),)
+    )
+
+    def fix(text: str) -> str:
+        (out,), _ = respell([seg(text)], agenda)
+        assert out.text == "".join(w.text for w in out.words)
+        return out.text.strip()
+
+    # Whisper heard the first name and garbled the surname: the exact half says who it is.
+    assert fix("je suis Karim Rébien, bonjour.") == "je suis Karim Le Bihan, bonjour."
+    assert fix("je suis Antoine-Burly, responsable.") == "je suis Antoine Benali, responsable."
+    # Another surname, an ordinary word, a lowercase word or a sentence break: left as heard.
+    for text in ("Karim Dupont est là.", "Merci Karim Pour tout.", "Merci Karim rebien.", "Merci Karim. Rébien."):
+        assert fix(text) == text
+
+
 def test_a_respelt_name_over_several_words_becomes_one_timed_word():
     (out,), _ = respell([seg("Merci Romain de Lassus, bienvenue.")], AGENDA)
     texts = [w.text for w in out.words]

@@ -43,6 +43,9 @@ _TITLES = {"m", "mme", "mlle", "mr", "mrs", "ms", "dr", "pr", "me", "monsieur", 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 FUZZY = 0.8  # similarity (1 - edits / length) a misspelt form must reach
 MIN_FUZZY = 5  # letters a form needs before a misspelling of it is accepted
+# With one half of a full name heard exactly ("Karim"), the other half ("Rébien" for Le Bihan)
+# needs only to be more alike than not: the exact half already says who it is.
+ANCHORED = 0.5
 
 
 @functools.lru_cache(maxsize=65536)
@@ -175,6 +178,29 @@ def _accept(text: str, ws: list[tuple[str, int, int]], i: int, j: int, form: tup
     return score if score >= FUZZY else 0.0
 
 
+def _anchored(
+    text: str, ws: list[tuple[str, int, int]], i: int, j: int, p: Person, loose: Callable[[int], bool] | None
+) -> float:
+    """The similarity of words i..j-1 to p's full name when one half is exactly p's first name
+    or surname and the other half is alike (ANCHORED), else 0. Both halves look like names:
+    capitalised, or where a name is expected, and not ordinary words."""
+
+    def named(at: int) -> bool:
+        return text[ws[at][1]].isupper() or bool(loose and loose(at))
+
+    first, last = "".join(p.first), "".join(p.last)
+    for k in range(i + 1, j):
+        left, right = [w for w, _, _ in ws[i:k]], [w for w, _, _ in ws[k:j]]
+        # (the half heard exactly, where it starts; the other half, where it starts, what it should be)
+        for anchor, anchor_at, other, other_at, wanted in ((left, i, right, k, last), (right, k, left, i, first)):
+            if "".join(anchor) != (first if anchor is left else last) or not named(anchor_at) or not named(other_at):
+                continue
+            if len(wanted) >= 3 and not all(w in COMMON_WORDS or len(w) < 3 for w in other):
+                if similarity("".join(other), wanted) >= ANCHORED:
+                    return similarity("".join(left + right), first + last)
+    return 0.0
+
+
 def mentions(text: str, people: list[Person], loose: Callable[[int], bool] | None = None) -> list[Mention]:
     """Non-overlapping mentions of `people` in `text`: full names first, then the closer
     spelling, then the longer span. People who match one span equally well are all kept.
@@ -192,6 +218,8 @@ def mentions(text: str, people: list[Person], loose: Callable[[int], bool] | Non
             for width in sorted({len(form) - 1, len(form), len(form) + 1, 1, 2}):
                 if 1 <= width and i + width <= len(ws) and all(joined[i : i + width - 1]):
                     score = _accept(text, ws, i, i + width, form, bool(loose and loose(i)))
+                    if not score and kind == "full":
+                        score = _anchored(text, ws, i, i + width, p, loose)
                     if score:
                         found.append((p, kind, i, i + width, score))
     rank = {"full": 0, "last": 1, "first": 2}
