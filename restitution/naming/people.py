@@ -158,6 +158,11 @@ class Mention:
         return self.forms[0]
 
 
+def _plain(span: list[str]) -> bool:
+    """Only ordinary or very short words: no name is matched on them."""
+    return all(w in COMMON_WORDS or len(w) < 3 for w in span)
+
+
 def _accept(text: str, ws: list[tuple[str, int, int]], i: int, j: int, form: tuple[str, ...], loose: bool) -> float:
     """The similarity of words i..j-1 to `form`, or 0 when they must not count as it. `loose`:
     a misspelling may be lowercase (right after "je suis", where a name is expected)."""
@@ -167,7 +172,7 @@ def _accept(text: str, ws: list[tuple[str, int, int]], i: int, j: int, form: tup
         return 0.0  # lowercase words count only as the exact name: most words end here
     span = [w for w, _, _ in ws[i:j]]
     written = "".join(span)
-    plain = all(w in COMMON_WORDS or len(w) < 3 for w in span)
+    plain = _plain(span)
     if span == list(form) or written == wanted:
         return 1.0 if capital or not plain else 0.0
     if not capital or plain or len(wanted) < MIN_FUZZY:
@@ -191,13 +196,15 @@ def _anchored(
     first, last = "".join(p.first), "".join(p.last)
     for k in range(i + 1, j):
         left, right = [w for w, _, _ in ws[i:k]], [w for w, _, _ in ws[k:j]]
-        # (the half heard exactly, where it starts; the other half, where it starts, what it should be)
-        for anchor, anchor_at, other, other_at, wanted in ((left, i, right, k, last), (right, k, left, i, first)):
-            if "".join(anchor) != (first if anchor is left else last) or not named(anchor_at) or not named(other_at):
+        # (the half heard exactly, what it must be, where it starts; the other half, likewise)
+        for anchor, exact, anchor_at, other, wanted, other_at in (
+            (left, first, i, right, last, k),
+            (right, last, k, left, first, i),
+        ):
+            if "".join(anchor) != exact or not named(anchor_at) or not named(other_at):
                 continue
-            if len(wanted) >= 3 and not all(w in COMMON_WORDS or len(w) < 3 for w in other):
-                if similarity("".join(other), wanted) >= ANCHORED:
-                    return similarity("".join(left + right), first + last)
+            if len(wanted) >= 3 and not _plain(other) and similarity("".join(other), wanted) >= ANCHORED:
+                return similarity("".join(left + right), first + last)
     return 0.0
 
 
