@@ -4,6 +4,7 @@ thing end to end (real models): 5 sessions with 2 bad ones, a SIGKILL and a resu
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import os
@@ -312,7 +313,16 @@ def assert_same_outputs(got: Path, want: Path) -> None:
     a, b = snapshot(got), snapshot(want)
     assert sorted(a) == sorted(b)
     different = [name for name in a if a[name] != b[name]]
-    assert not different, f"outputs differ from the reference run: {different}"
+    assert not different, f"outputs differ from the reference run: {different}\n{first_difference(got, want)}"
+
+
+def first_difference(got: Path, want: Path) -> str:
+    """The transcripts' first differing lines: whether words, names or times moved tells a
+    numeric drift from a naming or cutting difference."""
+    a = (got / "transcript.txt").read_text("utf-8").splitlines()
+    b = (want / "transcript.txt").read_text("utf-8").splitlines()
+    lines = list(difflib.unified_diff(b, a, "reference", "this run", n=0, lineterm=""))
+    return "\n".join(lines[:12]) or "transcript.txt alike"
 
 
 def no_partials(out: Path) -> list[Path]:
