@@ -45,6 +45,7 @@ from .options import PipelineOptions
 from .sessions import own_id, source_name
 from .speech import DETECTOR, SPEECH_VERSION, SpeechMap
 from .stages import Prepared, Run
+from .threads import blas_threads
 from .transcribe import CUT, RECOVERY, TRANSCRIBE_VERSION
 from .transcribe.recover import RECOVER_VERSION
 from .types import Agenda, Diarization, Hook, Offset, Record, Session, SessionResult, Transcript
@@ -280,13 +281,15 @@ def run_session(
             },
             force=force,
         )
-        for stage in STAGES:
-            if stage.name in keys.stages:
-                books.stage = stage.name
-                # Every write and delete stays in the session's folder; export's alone also
-                # refreshes the archive page beside it.
-                with confined(options.outputs_dir if stage.name == "export" else out_dir):
-                    books.times.append(_run_stage(run, stage, keys.stages[stage.name].key))
+        # BLAS serves diarization's clustering and the naming cues: their threads, not the launcher's.
+        with blas_threads(options.diarization.threads):
+            for stage in STAGES:
+                if stage.name in keys.stages:
+                    books.stage = stage.name
+                    # Every write and delete stays in the session's folder; export's alone also
+                    # refreshes the archive page beside it.
+                    with confined(options.outputs_dir if stage.name == "export" else out_dir):
+                        books.times.append(_run_stage(run, stage, keys.stages[stage.name].key))
         result: SessionResult = run["result"]
         books.complete(result, keys)
     hook("done")
