@@ -195,12 +195,15 @@ def _bare_model(path: str, threads: int, cls):
     return _MODELS[path]
 
 
-def pipeline(audio: np.ndarray, language: str) -> tuple[list[tuple[float, float, str]], list]:
-    """`restitution run` on the audio as a session; (words, gaps) from its session.json."""
+def pipeline(
+    audio: np.ndarray, language: str, conditioned: bool = False
+) -> tuple[list[tuple[float, float, str]], list]:
+    """`restitution run` on the audio as a session; (words, gaps) from its session.json.
+    `conditioned`: with asr.condition_on_previous_text, as bare faster-whisper decodes."""
     import soundfile
 
     from restitution import run_session
-    from restitution.options import PipelineOptions, VoiceOptions
+    from restitution.options import ASROptions, PipelineOptions, VoiceOptions
     from restitution.types import Session
 
     with tempfile.TemporaryDirectory(prefix="speech-loss-") as tmp:
@@ -209,7 +212,11 @@ def pipeline(audio: np.ndarray, language: str) -> tuple[list[tuple[float, float,
         soundfile.write(folder / "recording.wav", audio, SR, subtype="FLOAT")
         (folder / "agenda.txt").write_text("- 00:00:00 : Séance\n", "utf-8")
         options = PipelineOptions(
-            language=language, offset="none", outputs=str(Path(tmp) / "outputs"), voices=VoiceOptions(enroll=False)
+            language=language,
+            offset="none",
+            outputs=str(Path(tmp) / "outputs"),
+            voices=VoiceOptions(enroll=False),
+            asr=ASROptions(condition_on_previous_text=conditioned),
         )
         session = Session(id="session", recording=folder / "recording.wav", agenda_path=folder / "agenda.txt")
         run_session(session, options)
@@ -222,6 +229,7 @@ SYSTEMS = {
     "faster-whisper, no VAD": lambda audio, lang: bare(audio, lang, vad=False),
     "faster-whisper + Silero VAD": lambda audio, lang: bare(audio, lang, vad=True),
     "restitution run": pipeline,
+    "restitution run, conditioned": lambda audio, lang: pipeline(audio, lang, conditioned=True),
 }
 
 

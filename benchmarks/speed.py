@@ -180,7 +180,9 @@ def _openai_whisper(folder: Path) -> list[str]:
     return [w["word"] for s in result["segments"] for w in s.get("words", ())]
 
 
-def _restitution_command(folder: Path, tmp: Path, batched: bool, fallback: bool = True) -> list[str]:
+def _restitution_command(
+    folder: Path, tmp: Path, batched: bool, fallback: bool = True, conditioned: bool | None = None
+) -> list[str]:
     """`restitution run` itself, as a user types it: the process measured is the CLI's."""
     args = [
         sys.executable,
@@ -196,9 +198,12 @@ def _restitution_command(folder: Path, tmp: Path, batched: bool, fallback: bool 
     ]
     if (folder / "turns.json").is_file() or "first" in folder.name:  # one agenda item: no offset to find
         args += ["--offset", "none"]
-    if batched:
-        config = tmp / "batched.toml"
-        config.write_text(f"[asr]\nbatch_size = 8\ntemperature_fallback = {str(fallback).lower()}\n", "utf-8")
+    settings = [f"batch_size = 8\ntemperature_fallback = {str(fallback).lower()}"] if batched else []
+    if conditioned is not None:
+        settings.append(f"condition_on_previous_text = {str(conditioned).lower()}")
+    if settings:
+        config = tmp / "asr.toml"
+        config.write_text("[asr]\n" + "\n".join(settings) + "\n", "utf-8")
         args += ["--config", str(config)]
     return args
 
@@ -217,6 +222,8 @@ PIPELINES = {
     "restitution": lambda f, tmp: _restitution_command(f, tmp, batched=False),
     "restitution-batched": lambda f, tmp: _restitution_command(f, tmp, batched=True),
     "restitution-batched-t0": lambda f, tmp: _restitution_command(f, tmp, batched=True, fallback=False),
+    "restitution-conditioned": lambda f, tmp: _restitution_command(f, tmp, batched=False, conditioned=True),
+    "restitution-unconditioned": lambda f, tmp: _restitution_command(f, tmp, batched=False, conditioned=False),
 }
 SYSTEMS = [*CHILDREN, *PIPELINES]
 

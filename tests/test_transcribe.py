@@ -132,10 +132,6 @@ def test_unknown_engine_lists_the_valid_ones():
         (ASROptions(engine="openai-whisper", compute_type="int8"), "compute_type"),
         (ASROptions(engine="openai-whisper", batch_size=8), "batch_size"),
         (ASROptions(compute_type="float16x"), "compute_type"),
-        (
-            ASROptions(batch_size=8, temperature_fallback=False, condition_on_previous_text=True),
-            "condition_on_previous_text",
-        ),
         (ASROptions(batch_size=8, temperature_fallback=False, vad_filter=False), "vad_filter"),
     ],
 )
