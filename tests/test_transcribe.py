@@ -147,6 +147,7 @@ def test_options_each_engine_has_pass_the_check():
     check(ASROptions(engine="openai-whisper", compute_type="float32", beam_size=1, condition_on_previous_text=True))
     check(ASROptions(batch_size=8, temperature_fallback=False))
     check(ASROptions(batch_size=8))  # the fallback then applies per clip
+    check(ASROptions(batch_size=8, condition_on_previous_text=True))  # ignored: each clip is decoded alone
 
 
 # Parity (issue 3): same weights, greedy decoding, both engines give the same text and word times.
