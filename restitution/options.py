@@ -31,9 +31,7 @@ class ASROptions:
     threads: int = 2  # CPU threads for the decoder; 0 means every core
     batch_size: int = 0  # > 0: faster-whisper's BatchedInferencePipeline with this batch size
     vad_filter: bool = True  # Silero VAD before decoding: skips silence, curbs hallucinations
-    # Each window prompted with the previous one's text (sequential decoding only): 2-3 WER points
-    # better on real French voices, measured; loops are caught by the fallback and the guard.
-    condition_on_previous_text: bool = True
+    condition_on_previous_text: bool = False  # False guards against repetition loops on long audio
     temperature_fallback: bool = True  # retry a window at higher temperature when it looks wrong
     # The agenda's names and rare words for the decoder: "off", "prompt" (the first window of each
     # group) or "hotwords" (every window); see naming/spelling.py and the README's measurement.

@@ -132,6 +132,10 @@ def test_unknown_engine_lists_the_valid_ones():
         (ASROptions(engine="openai-whisper", compute_type="int8"), "compute_type"),
         (ASROptions(engine="openai-whisper", batch_size=8), "batch_size"),
         (ASROptions(compute_type="float16x"), "compute_type"),
+        (
+            ASROptions(batch_size=8, temperature_fallback=False, condition_on_previous_text=True),
+            "condition_on_previous_text",
+        ),
         (ASROptions(batch_size=8, temperature_fallback=False, vad_filter=False), "vad_filter"),
     ],
 )
@@ -147,7 +151,6 @@ def test_options_each_engine_has_pass_the_check():
     check(ASROptions(engine="openai-whisper", compute_type="float32", beam_size=1, condition_on_previous_text=True))
     check(ASROptions(batch_size=8, temperature_fallback=False))
     check(ASROptions(batch_size=8))  # the fallback then applies per clip
-    check(ASROptions(batch_size=8, condition_on_previous_text=True))  # ignored: each clip is decoded alone
 
 
 # Parity (issue 3): same weights, greedy decoding, both engines give the same text and word times.

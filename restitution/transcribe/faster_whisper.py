@@ -44,13 +44,14 @@ def check(options: ASROptions) -> None:
     if options.batch_size < 0:
         raise ConfigError("asr.batch_size must be 0 (sequential) or a positive batch size")
     if options.batch_size > 0:
-        # BatchedInferencePipeline decodes clips of the speech map independently, at temperature 0
-        # (so never prompted with the previous clip's text); the fallback is then applied per clip
-        # (see _retry_failed).
+        # BatchedInferencePipeline decodes clips of the speech map independently, at temperature 0;
+        # the fallback is then applied per clip (see _retry_failed).
         if not options.vad_filter:
             raise ConfigError(
                 "asr.batch_size > 0 needs asr.vad_filter = true (the batched pipeline cuts audio at pauses)"
             )
+        if options.condition_on_previous_text:
+            raise ConfigError("asr.condition_on_previous_text is not available with asr.batch_size > 0")
 
 
 def _model_path(options: ASROptions) -> str:
