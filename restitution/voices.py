@@ -180,7 +180,8 @@ def embed_clips(
     `model` is the tag to enroll it under; it matches the embedded engine's Diarization.engine.
     """
     from . import audio
-    from .diarize.embedded import embed_windows, load_embedder, speech_regions, torch_threads, windows
+    from .diarize.embedded import embed_windows, load_embedder, speech_regions, windows
+    from .threads import torch_threads
 
     vectors, seconds = [], 0.0
     with torch_threads(threads):

@@ -20,8 +20,8 @@ from .. import devices
 from ..audio import SAMPLE_RATE, read_block
 from ..errors import ConfigError, ModelError
 from ..options import DiarizationOptions
-from ..segmentation import torch_threads
 from ..speech import SpeechMap, detect
+from ..threads import torch_threads
 from ..types import Diarization, Turn
 from .cluster import cluster
 

@@ -20,8 +20,9 @@ from .. import devices
 from ..errors import ModelError
 from ..options import DiarizationOptions
 from ..speech import SpeechMap
+from ..threads import torch_threads
 from ..types import Diarization, Turn
-from .embedded import SAMPLE_RATE, torch_threads
+from .embedded import SAMPLE_RATE
 
 log = logging.getLogger("restitution")
 

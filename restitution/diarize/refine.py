@@ -27,9 +27,10 @@ from ..audio import read_block
 from ..errors import ModelError
 from ..options import DiarizationOptions
 from ..speakers import agenda_names, speaking_time
+from ..threads import torch_threads
 from ..types import Chapter, Diarization, Turn
 from .cluster import _normalize
-from .embedded import SAMPLE_RATE, WINDOW, Embedder, _clip, load_embedder, torch_threads
+from .embedded import SAMPLE_RATE, WINDOW, Embedder, _clip, load_embedder
 
 log = logging.getLogger("restitution")
 
